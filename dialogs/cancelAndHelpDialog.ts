@@ -1,0 +1,50 @@
+import { ActivityTypes } from 'botbuilder';
+import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { say } from '../src/bot/say';
+import { dataOf, type DialogServices } from './services';
+
+/**
+ * The shared base for dialogs that wait for an answer: whatever step the person is at, a risk,
+ * a request for a person, "help", "start again" or "cancel" is handled first. Interruptions are
+ * recognised by the same understanding layer as everything else, not by exact words.
+ */
+export abstract class CancelAndHelpDialog extends ComponentDialog {
+  constructor(id: string, protected readonly services: DialogServices) {
+    super(id);
+  }
+
+  override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
+    const interrupted = await this.interrupt(inner);
+    return interrupted ?? super.onContinueDialog(inner);
+  }
+
+  private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    const { activity } = inner.context;
+    if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
+    const understanding = this.services.understander.understand(activity.text);
+    const data = await dataOf(this.services, inner.context);
+    const { replies } = this.services;
+    if (understanding.kind === 'safeguarding') {
+      await say(inner.context, replies.safeguarding(data.tenant), data);
+      return inner.cancelAllDialogs();
+    }
+    if (understanding.kind !== 'control') return undefined;
+    switch (understanding.control) {
+      case 'human':
+        await say(inner.context, replies.person(data.tenant, 'asked'), data);
+        return inner.cancelAllDialogs();
+      case 'help':
+        await say(inner.context, replies.control('help', data.tenant), data);
+        await inner.repromptDialog();
+        return { status: DialogTurnStatus.waiting };
+      case 'restart':
+        await say(inner.context, replies.control('restart', data.tenant, replies.starterChoices()), data);
+        return inner.cancelAllDialogs();
+      case 'cancel':
+        await say(inner.context, replies.control('cancel', data.tenant), data);
+        return inner.cancelAllDialogs();
+      default:
+        return undefined;
+    }
+  }
+}

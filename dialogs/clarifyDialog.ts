@@ -1,0 +1,58 @@
+import { TextPrompt, WaterfallDialog, type WaterfallStepContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { Choice } from '../src/core/replies';
+import { pickChoice } from '../src/core/understanding/choices';
+import { renderReply } from '../src/bot/renderReply';
+import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import { dataOf, type DialogServices } from './services';
+
+export const CLARIFY_DIALOG = 'clarifyDialog';
+const CHOICE_PROMPT = 'clarifyChoice';
+const STEPS = 'clarifySteps';
+
+export interface ClarifyOptions {
+  candidateIds: string[];
+  retried?: boolean;
+}
+
+/** How a clarifying question ended. */
+export type ClarifyResult =
+  | { chosen: Choice }
+  | { reroute: true }
+  | { unclear: true };
+
+/** Asks which of the likeliest topics the person means, once; then lets the main dialog decide. */
+export class ClarifyDialog extends CancelAndHelpDialog {
+  constructor(services: DialogServices) {
+    super(CLARIFY_DIALOG, services);
+    this.addDialog(new TextPrompt(CHOICE_PROMPT));
+    this.addDialog(new WaterfallDialog(STEPS, [this.askStep.bind(this), this.pickStep.bind(this)]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async askStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as ClarifyOptions;
+    const reply = this.services.replies.clarify(options.candidateIds);
+    if (options.retried) {
+      reply.text = `Please choose one of these, or ask your question in a different way.`;
+      reply.sms = 'Please reply with a number, or ask in a different way.';
+    }
+    const data = await dataOf(this.services, step.context);
+    data.offered = reply.choices;
+    (step.values as { choices?: Choice[] }).choices = reply.choices;
+    return step.prompt(CHOICE_PROMPT, { prompt: renderReply(reply, step.context.activity.channelId) });
+  }
+
+  private async pickStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const choices = (step.values as { choices?: Choice[] }).choices ?? [];
+    const text = String(step.result ?? '');
+    const index = pickChoice(text, choices.map((c) => c.label));
+    if (index !== undefined) return step.endDialog({ chosen: choices[index]! } satisfies ClarifyResult);
+    const understanding = this.services.understander.understand(text);
+    if (understanding.kind === 'answer' || understanding.kind === 'control') {
+      return step.endDialog({ reroute: true } satisfies ClarifyResult);
+    }
+    const options = step.options as ClarifyOptions;
+    if (options.retried) return step.endDialog({ unclear: true } satisfies ClarifyResult);
+    return step.replaceDialog(STEPS, { ...options, retried: true });
+  }
+}

@@ -1,0 +1,27 @@
+import { normalise } from './normalise';
+
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1, first: 1, '1st': 1, two: 2, second: 2, '2nd': 2, to: 2, too: 2,
+  three: 3, third: 3, '3rd': 3, four: 4, fourth: 4, '4th': 4, for: 4, five: 5, fifth: 5, '5th': 5,
+};
+
+/**
+ * Which offered choice a reply picks: "2", "two", "option 2", "the second one", or the choice's
+ * own words. Returns the zero-based index, or undefined when the reply is something else.
+ */
+export function pickChoice(reply: string, labels: readonly string[]): number | undefined {
+  if (labels.length === 0) return undefined;
+  const digits = reply.trim().match(/^(?:option\s*|no\.?\s*|number\s*)?(\d{1,2})[.)!]?$/i);
+  let index: number | undefined;
+  if (digits) index = Number(digits[1]) - 1;
+  else {
+    const spoken = normalise(reply).split(' ').filter((w) => !['option', 'number', 'the', 'please', 'choice'].includes(w));
+    if (spoken.length === 1 && NUMBER_WORDS[spoken[0]!] !== undefined) index = NUMBER_WORDS[spoken[0]!]! - 1;
+    else if (spoken.length === 2 && spoken[1] === 'one' && NUMBER_WORDS[spoken[0]!] !== undefined) index = NUMBER_WORDS[spoken[0]!]! - 1;
+  }
+  if (index !== undefined) return index >= 0 && index < labels.length ? index : undefined;
+  const said = normalise(reply);
+  if (said.length === 0) return undefined;
+  const exact = labels.findIndex((label) => normalise(label) === said);
+  return exact >= 0 ? exact : undefined;
+}

@@ -1,0 +1,180 @@
+import Fuse from 'fuse.js';
+import { normaliseWords } from './normalise';
+import { compilePattern, indexKeys, patternMatches, type CompiledPattern } from './patterns';
+
+export interface IntentDefinition {
+  id: string;
+  patterns: Array<{ match: string; weight?: number; unless?: string }>;
+  examples: string[];
+}
+
+export interface Candidate {
+  id: string;
+  /** Sum of evidence: rule weights, or a fuzzy similarity scaled to the same range. */
+  score: number;
+  via: 'rules' | 'fuzzy';
+}
+
+interface IndexedPattern extends CompiledPattern {
+  intentId: string;
+}
+
+/** Words too common to point at any example when looking for fuzzy candidates. */
+const STOPWORDS = new Set(
+  ('a an the i me my we our you your he she it they them his her their is are was were be been am do does did ' +
+    'to of in on at for with about from by and or but if so not no can could would should will what how when ' +
+    'where who which why that this there have has had get got want need please hi hello just any some one').split(' '),
+);
+
+/** Fuzzy similarity only counts as evidence above this (1 = identical). */
+const FUZZY_MIN_SIMILARITY = 0.55;
+/** A fuzzy hit is weaker evidence than a rule: the best one is worth this many rule points. */
+const FUZZY_MAX_SCORE = 2.5;
+/** fuse.js distance (0 = same) under which a misspelt word is read as a known one. */
+const SPELLING_MAX_DISTANCE = 0.25;
+
+export class IntentMatcher {
+  private readonly exact = new Map<string, IndexedPattern[]>();
+  private readonly prefixes = new Map<string, IndexedPattern[]>();
+  private readonly exampleWords = new Map<string, number[]>();
+  private readonly examples: Array<{ id: string; norm: number }> = [];
+  private readonly vocabulary = new Set<string>();
+  private readonly spellingBuckets = new Map<string, Fuse<string>>();
+  readonly patternCount: number;
+
+  constructor(intents: IntentDefinition[]) {
+    let count = 0;
+    for (const intent of intents) {
+      intent.patterns.forEach((spec, i) => {
+        const compiled: IndexedPattern = {
+          ...compilePattern(spec, `${intent.id}: patterns[${i}]`),
+          intentId: intent.id,
+        };
+        for (const key of new Set(indexKeys(compiled))) this.addToIndex(key, compiled);
+        for (const clause of compiled.clauses) {
+          for (const alt of clause) for (const w of alt.words) if (!w.endsWith('*')) this.vocabulary.add(w);
+        }
+        count++;
+      });
+      for (const example of intent.examples) {
+        const position = this.examples.push({ id: intent.id, norm: 0 }) - 1;
+        for (const word of new Set(normaliseWords(example))) {
+          this.vocabulary.add(word);
+          if (STOPWORDS.has(word)) continue;
+          const list = this.exampleWords.get(word) ?? [];
+          list.push(position);
+          this.exampleWords.set(word, list);
+        }
+      }
+    }
+    this.patternCount = count;
+    this.computeExampleNorms();
+    this.buildSpellingIndex();
+  }
+
+  private computeExampleNorms(): void {
+    for (const [word, positions] of this.exampleWords) {
+      const idf = this.idf(word);
+      for (const position of positions) this.examples[position]!.norm += idf * idf;
+    }
+    for (const example of this.examples) example.norm = Math.sqrt(example.norm) || 1;
+  }
+
+  private buildSpellingIndex(): void {
+    const byLetter = new Map<string, string[]>();
+    for (const word of this.vocabulary) {
+      if (word.length < 4 || /\d/.test(word)) continue;
+      const list = byLetter.get(word[0]!) ?? [];
+      list.push(word);
+      byLetter.set(word[0]!, list);
+    }
+    for (const [letter, words] of byLetter) {
+      this.spellingBuckets.set(letter, new Fuse(words, { includeScore: true, threshold: SPELLING_MAX_DISTANCE }));
+    }
+  }
+
+  private addToIndex(key: string, pattern: IndexedPattern): void {
+    const map = key.endsWith('*') ? this.prefixes : this.exact;
+    const name = key.endsWith('*') ? key.slice(0, -1) : key;
+    const list = map.get(name) ?? [];
+    list.push(pattern);
+    map.set(name, list);
+  }
+
+  private patternsFor(words: readonly string[]): Set<IndexedPattern> {
+    const found = new Set<IndexedPattern>();
+    for (const word of new Set(words)) {
+      for (const p of this.exact.get(word) ?? []) found.add(p);
+      for (let end = 1; end <= word.length; end++) {
+        for (const p of this.prefixes.get(word.slice(0, end)) ?? []) found.add(p);
+      }
+    }
+    return found;
+  }
+
+  /** Ranked intents by rule evidence: the strongest pattern plus half of the others. */
+  matchRules(words: readonly string[]): Candidate[] {
+    const byIntent = new Map<string, number[]>();
+    for (const pattern of this.patternsFor(words)) {
+      if (!patternMatches(pattern, words)) continue;
+      const weights = byIntent.get(pattern.intentId) ?? [];
+      weights.push(pattern.weight);
+      byIntent.set(pattern.intentId, weights);
+    }
+    const ranked: Candidate[] = [];
+    for (const [id, weights] of byIntent) {
+      weights.sort((a, b) => b - a);
+      const score = weights[0]! + 0.5 * weights.slice(1).reduce((sum, w) => sum + w, 0);
+      ranked.push({ id, score, via: 'rules' });
+    }
+    return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Similarity to the examples (IDF-weighted cosine over content words). Only examples that
+   * share a word with the message are scored, so cost follows the overlap, not the corpus size.
+   */
+  matchExamples(words: readonly string[]): Candidate[] {
+    const content = [...new Set(words.filter((w) => !STOPWORDS.has(w)))];
+    if (content.length === 0) return [];
+    const dot = new Map<number, number>();
+    let queryNorm = 0;
+    for (const word of content) {
+      const idf = this.idf(word);
+      queryNorm += idf * idf;
+      for (const position of this.exampleWords.get(word) ?? []) dot.set(position, (dot.get(position) ?? 0) + idf * idf);
+    }
+    const best = new Map<string, number>();
+    for (const [position, product] of dot) {
+      const example = this.examples[position]!;
+      const cosine = product / (Math.sqrt(queryNorm) * example.norm);
+      if (cosine < FUZZY_MIN_SIMILARITY) continue;
+      best.set(example.id, Math.max(best.get(example.id) ?? 0, cosine));
+    }
+    return [...best.entries()]
+      .map(([id, similarity]) => ({
+        id,
+        score: (FUZZY_MAX_SCORE * (similarity - FUZZY_MIN_SIMILARITY)) / (1 - FUZZY_MIN_SIMILARITY),
+        via: 'fuzzy' as const,
+      }))
+      .sort((a, b) => b.score - a.score);
+  }
+
+  private idf(word: string): number {
+    const documents = this.exampleWords.get(word)?.length ?? 0;
+    return Math.log(1 + this.examples.length / (1 + documents));
+  }
+
+  /**
+   * Typos: a word the knowledge base never uses is replaced by the closest word it does use,
+   * found by fuse.js among words of similar length that start with the same letter.
+   */
+  correctSpelling(words: readonly string[]): string[] {
+    return words.map((word) => {
+      if (word.length < 5 || this.vocabulary.has(word) || /\d/.test(word)) return word;
+      const bucket = this.spellingBuckets.get(word[0]!);
+      const hit = bucket?.search(word, { limit: 1 })[0];
+      return hit && (hit.score ?? 1) <= SPELLING_MAX_DISTANCE ? hit.item : word;
+    });
+  }
+}

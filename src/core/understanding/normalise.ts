@@ -1,0 +1,166 @@
+/**
+ * One normaliser for everything the assistant reads: messages, knowledge patterns, examples and
+ * interruption words. Output is lower-case words separated by single spaces, with SMS shorthand
+ * expanded, common misspellings corrected and domain synonyms folded to one term each.
+ */
+
+/** Single words people type in texts, mapped to what they mean. */
+const SHORTHAND: Record<string, string> = {
+  u: 'you', ur: 'your', r: 'are', y: 'why', n: 'and', pls: 'please', plz: 'please', plse: 'please',
+  thx: 'thanks', thnx: 'thanks', thanx: 'thanks', ty: 'thank you', tq: 'thank you', cheers: 'thanks',
+  wot: 'what', wat: 'what', wht: 'what', whats: 'what is', wen: 'when', wer: 'where', hw: 'how',
+  cud: 'could', cld: 'could', wud: 'would', shud: 'should', cn: 'can', dnt: 'dont', dont: 'do not',
+  cant: 'can not', cannot: 'can not', wont: 'will not', didnt: 'did not', doesnt: 'does not',
+  isnt: 'is not', havent: 'have not', im: 'i am', ive: 'i have', id: 'i would', ill: 'i will',
+  theyre: 'they are', theyve: 'they have', hes: 'he is', shes: 'she is', its: 'it is', thats: 'that is',
+  '2': 'to', '4': 'for', b4: 'before', abt: 'about', bout: 'about', ppl: 'people', msg: 'message',
+  txt: 'text', tmrw: 'tomorrow', tmr: 'tomorrow', '2day': 'today', '2moro': 'tomorrow', yr: 'year', yrs: 'years',
+  wk: 'week', wks: 'weeks', mth: 'month', mths: 'months', mnth: 'month', mnths: 'months', mo: 'month',
+  info: 'information', appt: 'appointment', asap: 'as soon as possible', govt: 'government',
+  mum: 'parent', mam: 'parent', mom: 'parent', dad: 'parent', mother: 'parent', father: 'parent',
+  carer: 'parent', parents: 'parent', carers: 'parent', grandparent: 'parent', guardian: 'parent',
+  son: 'child', daughter: 'child', kid: 'child', kids: 'child', children: 'child', childs: 'child',
+  ds: 'child', dd: 'child', boy: 'child', girl: 'child', lo: 'child', toddler: 'child',
+  // frequent misspellings
+  tribual: 'tribunal', tribunel: 'tribunal', tribunial: 'tribunal', tribunl: 'tribunal', tribunals: 'tribunal',
+  appel: 'appeal', apeal: 'appeal', apeel: 'appeal', appeals: 'appeal', appealing: 'appeal', appealed: 'appeal',
+  mediaton: 'mediation', meditation: 'mediation', mediaion: 'mediation', medation: 'mediation',
+  certifcate: 'certificate', certficate: 'certificate', certificat: 'certificate', cert: 'certificate',
+  certs: 'certificate', certificates: 'certificate',
+  complant: 'complaint', complain: 'complaint', complaining: 'complaint',
+  complained: 'complaint', complaints: 'complaint', compliant: 'complaint',
+  asessment: 'assessment', assesment: 'assessment', assessmnt: 'assessment', assesed: 'assessed',
+  assesses: 'assess', asses: 'assess', assessments: 'assessment',
+  excluded: 'exclusion', exclude: 'exclusion', excluding: 'exclusion', exclusions: 'exclusion',
+  expelled: 'exclusion', expel: 'exclusion', suspended: 'exclusion', suspension: 'exclusion',
+  deadlne: 'deadline', dedline: 'deadline', deadlines: 'deadline',
+  schol: 'school', skool: 'school', scool: 'school', schools: 'school',
+  councel: 'council', counsil: 'council', councils: 'council',
+  recieved: 'received', recieve: 'receive', wich: 'which', becuase: 'because', becos: 'because',
+  cos: 'because', coz: 'because', bc: 'because', definately: 'definitely', seperate: 'separate',
+  advisor: 'adviser', advisers: 'adviser', advisors: 'adviser',
+  organization: 'organisation', organisations: 'organisation', organizations: 'organisation',
+  nurseries: 'nursery',
+};
+
+/**
+ * Multi-word domain terms folded to one token. Longer phrases are applied first.
+ * The folded token is what patterns and examples use after normalisation.
+ */
+const PHRASES: Array<[string, string]> = [
+  ['education health and care needs assessment', 'ehcna'],
+  ['education health care needs assessment', 'ehcna'],
+  ['ehc needs assessment', 'ehcna'],
+  ['ehcp needs assessment', 'ehcna'],
+  ['needs assessment', 'ehcna'],
+  ['statutory assessment', 'ehcna'],
+  ['education health and care plan', 'ehcp'],
+  ['education health care plan', 'ehcp'],
+  ['education and health care plan', 'ehcp'],
+  ['ehc plan', 'ehcp'],
+  ['e h c p', 'ehcp'],
+  ['send information advice and support service', 'sendiass'],
+  ['special educational needs and disability information advice and support service', 'sendiass'],
+  ['send information advice support service', 'sendiass'],
+  ['information advice and support service', 'sendiass'],
+  ['information advice and support', 'sendiass'],
+  ['parent partnership', 'sendiass'],
+  ['special educational needs coordinator', 'senco'],
+  ['special educational needs co ordinator', 'senco'],
+  ['sen coordinator', 'senco'],
+  ['sen co ordinator', 'senco'],
+  ['send coordinator', 'senco'],
+  ['special educational needs and disability', 'send'],
+  ['special educational needs and disabilities', 'send'],
+  ['special educational needs', 'sen'],
+  ['first tier tribunal', 'tribunal'],
+  ['first-tier tribunal', 'tribunal'],
+  ['send tribunal', 'tribunal'],
+  ['sen tribunal', 'tribunal'],
+  ['integrated care board', 'icb'],
+  ['clinical commissioning group', 'icb'],
+  ['health commissioners', 'icb'],
+  ['health commissioner', 'icb'],
+  ['local authority', 'council'],
+  ['local authorities', 'council'],
+  ['local education authority', 'council'],
+  ['code of practice', 'cop'],
+  ['local offer', 'localoffer'],
+  ['disagreement resolution', 'dr'],
+  ['dispute resolution', 'dr'],
+  ['head teacher', 'headteacher'],
+  ['head of year', 'headteacher'],
+  ['the head', 'the headteacher'],
+  ['social worker', 'socialworker'],
+  ['social care', 'socialcare'],
+  ['social services', 'socialcare'],
+  ['annual review', 'annualreview'],
+  ['sen support', 'sensupport'],
+  ['phone number', 'phonenumber'],
+  ['call back', 'callback'],
+  ['ring back', 'callback'],
+  ['real person', 'human'],
+  ['real human', 'human'],
+  ['actual person', 'human'],
+  ['live person', 'human'],
+  ['human being', 'human'],
+];
+
+const SINGLE_SYNONYMS: Record<string, string> = {
+  ehcps: 'ehcp', ehc: 'ehcp', echp: 'ehcp', ehp: 'ehcp', ehcnas: 'ehcna',
+  la: 'council', lea: 'council', las: 'council',
+  sendist: 'tribunal', ftt: 'tribunal', sendis: 'tribunal',
+  ccg: 'icb', ccgs: 'icb', icbs: 'icb', nhs: 'icb',
+  sendco: 'senco', sendcos: 'senco', sencos: 'senco',
+  sendias: 'sendiass', iass: 'sendiass', ias: 'sendiass', iasservice: 'sendiass',
+  headmaster: 'headteacher', headmistress: 'headteacher', principal: 'headteacher',
+  compliments: 'compliment',
+};
+
+const PHRASE_LIST = [...PHRASES].sort((a, b) => b[0].split(' ').length - a[0].split(' ').length);
+
+function foldWords(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc`']/g, '') // don't → dont, so apostrophes never split words
+    .replace(/&/g, ' and ')
+    .replace(/[^\p{L}\p{N}*]+/gu, ' ')
+    .trim();
+}
+
+const TIME_UNITS = new Set(['day', 'days', 'week', 'weeks', 'wk', 'wks', 'month', 'months', 'mth', 'mths', 'year', 'years', 'working', 'pm', 'am']);
+
+function expandShorthand(words: string[]): string[] {
+  const out: string[] = [];
+  words.forEach((word, i) => {
+    // "2 months" is a number; "want 2 appeal" is shorthand.
+    const isNumber = /^\d+$/.test(word) && TIME_UNITS.has(words[i + 1] ?? '');
+    const mapped = isNumber ? word : (SHORTHAND[word] ?? SINGLE_SYNONYMS[word] ?? word);
+    out.push(...mapped.split(' '));
+  });
+  return out;
+}
+
+function foldPhrases(words: string[]): string[] {
+  let text = ` ${words.join(' ')} `;
+  for (const [phrase, token] of PHRASE_LIST) {
+    if (text.includes(` ${phrase} `)) text = text.split(` ${phrase} `).join(` ${token} `);
+  }
+  return text.trim().split(' ').filter(Boolean);
+}
+
+const MAX_INPUT = 4000;
+
+/** Returns the normalised words of a message. Never throws, whatever the input. */
+export function normaliseWords(input: string): string[] {
+  if (typeof input !== 'string' || input.length === 0) return [];
+  const bounded = input.length > MAX_INPUT ? input.slice(0, MAX_INPUT) : input;
+  const words = foldWords(bounded).split(' ').filter(Boolean);
+  // Phrases are folded twice: once on raw words ("ehc plan") and once after shorthand expansion.
+  return foldPhrases(expandShorthand(foldPhrases(words)));
+}
+
+export function normalise(input: string): string {
+  return normaliseWords(input).join(' ');
+}

@@ -1,0 +1,120 @@
+import { normaliseWords } from './normalise';
+
+/**
+ * Knowledge patterns: `clause & clause`, each clause `alternative | alternative`, each alternative
+ * a word or phrase that may hold bracketed choices (`end (my | his) life`); `word*` matches any
+ * word starting with `word`.
+ */
+
+export interface Alternative {
+  /** Normalised words; a trailing `*` on a word makes it a prefix. */
+  words: string[];
+}
+
+export interface CompiledPattern {
+  clauses: Alternative[][];
+  unless: Alternative[];
+  weight: number;
+  source: string;
+}
+
+export class PatternSyntaxError extends Error {}
+
+/** Splits on a separator that is not inside brackets. */
+function splitTopLevel(text: string, separator: string, where: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (depth < 0) throw new PatternSyntaxError(`${where}: a ")" has no "(" in "${text}"`);
+    if (ch === separator && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  if (depth !== 0) throw new PatternSyntaxError(`${where}: a "(" is not closed in "${text}"`);
+  parts.push(current);
+  return parts;
+}
+
+const MAX_EXPANSIONS = 500;
+
+/** "end (my | his) (life | own life)" → every phrase it stands for. */
+function expand(text: string, where: string): string[] {
+  const open = text.indexOf('(');
+  if (open === -1) return [text];
+  let depth = 0;
+  let close = -1;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    if (text[i] === ')' && --depth === 0) { close = i; break; }
+  }
+  if (close === -1) throw new PatternSyntaxError(`${where}: a "(" is not closed in "${text}"`);
+  const before = text.slice(0, open);
+  const after = text.slice(close + 1);
+  const inner = splitTopLevel(text.slice(open + 1, close), '|', where).flatMap((alt) => expand(alt, where));
+  const result = inner.flatMap((alt) => expand(`${before} ${alt} ${after}`, where));
+  if (result.length > MAX_EXPANSIONS) throw new PatternSyntaxError(`${where}: too many combinations in "${text}"`);
+  return result;
+}
+
+function compileAlternatives(text: string, where: string): Alternative[] {
+  const phrases = splitTopLevel(text, '|', where).flatMap((alt) => expand(alt, where));
+  const alternatives = phrases.map((phrase) => ({ words: normaliseWords(phrase) }));
+  for (const alt of alternatives) {
+    if (alt.words.length === 0) throw new PatternSyntaxError(`${where}: empty alternative in "${text}"`);
+    if (alt.words.some((w) => w === '*' || (w.includes('*') && w.indexOf('*') !== w.length - 1))) {
+      throw new PatternSyntaxError(`${where}: "*" must end a word, as in mediat*`);
+    }
+  }
+  return alternatives;
+}
+
+export function compilePattern(
+  spec: { match: string; weight?: number; unless?: string },
+  where: string,
+): CompiledPattern {
+  const clauses = splitTopLevel(spec.match, '&', where).map((clause) => compileAlternatives(clause, where));
+  return {
+    clauses,
+    unless: spec.unless ? compileAlternatives(spec.unless, where) : [],
+    weight: spec.weight ?? 1,
+    source: spec.match,
+  };
+}
+
+function wordMatches(patternWord: string, word: string): boolean {
+  return patternWord.endsWith('*') ? word.startsWith(patternWord.slice(0, -1)) : word === patternWord;
+}
+
+export function alternativeOccurs(alt: Alternative, words: readonly string[]): boolean {
+  const first = alt.words[0]!;
+  for (let i = 0; i + alt.words.length <= words.length; i++) {
+    if (!wordMatches(first, words[i]!)) continue;
+    let all = true;
+    for (let j = 1; j < alt.words.length; j++) {
+      if (!wordMatches(alt.words[j]!, words[i + j]!)) { all = false; break; }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+export function patternMatches(pattern: CompiledPattern, words: readonly string[]): boolean {
+  if (pattern.unless.some((alt) => alternativeOccurs(alt, words))) return false;
+  return pattern.clauses.every((clause) => clause.some((alt) => alternativeOccurs(alt, words)));
+}
+
+/**
+ * The words a pattern cannot match without: one alternative's first word from its most
+ * selective clause. Used to index patterns so a message only checks patterns it could match.
+ */
+export function indexKeys(pattern: CompiledPattern): string[] {
+  let best: Alternative[] | undefined;
+  for (const clause of pattern.clauses) {
+    if (!best || clause.length < best.length) best = clause;
+  }
+  return (best ?? []).map((alt) => alt.words[0]!);
+}

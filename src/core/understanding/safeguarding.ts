@@ -1,0 +1,72 @@
+import { compilePattern, patternMatches, type CompiledPattern } from './patterns';
+
+/**
+ * Signs that someone may be at risk of harm now. Checked before anything else, on the whole
+ * message, so a risk buried in a long SEND question is still found. Recall matters more than
+ * precision here: a false alarm costs an apology, a miss could cost a life.
+ */
+const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
+  // suicide and wanting to die
+  'suicid*',
+  'kill (myself | himself | herself | themselves | themself | ourselves)',
+  'end (my | his | her | their) (life | own life)',
+  'take (my | his | her | their) own life',
+  'end it all | ending it all | end it | not be here anymore | not be around anymore',
+  '(want* | wish* | wishes | talk* | talking | said | says | keeps saying) & (to die | he was dead | she was dead | i was dead | they were dead | be dead | not alive | not be alive | not to be alive | not wake up | disappear forever)',
+  'better off (dead | without me | without him | without her | without them)',
+  '(no | not any) (point | reason) (living | in living | to live | going on)',
+  '(cannot | can not) go on',
+  'overdos* | took (pills | tablets) | taken (pills | tablets)',
+  'hang (himself | herself | myself | themselves) | noose',
+  // self-harm
+  'self harm* | selfharm* | self injur* | harming (himself | herself | myself | themselves | themself)',
+  '(cut* | burn* | hurt* | hurting | harm* | scratch*) & (himself | herself | myself | themselves | themself)',
+  // abuse and violence at home or by adults
+  'abus* | molest* | groom* | sexual* | rape* | raped | inappropriate* touch* | touched (him | her | me) inappropriate*',
+  '(hit* | hits | hitting | beat* | punch* | kick* | slap* | strangl* | chok* | throttl*) & (me | us | my child | the child | him | her) & (partner | husband | wife | boyfriend | girlfriend | stepdad | stepfather | stepmum | uncle | at home | ex)',
+  'domestic (violence | abuse)',
+  '(scared | afraid | frightened | terrified) & (go home | going home | of (his | her | my | their) (dad | mum | parent | partner | stepdad) | of (him | her) at home | for (my | our) (life | lives | safety))',
+  '(threat* | threaten*) & (kill | stab | hurt (me | us | him | her | the child))',
+  '(bruis* | marks | injur*) & (from | by | at home | someone | adult | teacher | staff | parent)',
+  'not safe at home | unsafe at home | not safe (with | around) | in danger | at risk of harm | immediate danger',
+  '(knife | knives | weapon | gun) & (threat* | has | holding | brought | carrying | pulled)',
+  'neglect*',
+  'locked (in | him in | her in | up) & (room | cupboard | house)',
+  'no food & (home | days | house)',
+  // missing children
+  ...['(is | has gone | gone | went | been | reported | go) missing | missing (child | person | teen* | since | overnight | for hours)',
+    'missing & (police | last night | all night)'].map((match) => ({
+    match,
+    unless: 'missing (school | lessons | class | classes | sessions | session | therapy | education | out | days | weeks | support | provision | appointments | from the plan | from his plan | from her plan)',
+  })),
+  '(ran | run | running) away & (home | from home | again | last night | hours | since)',
+  '(has not | hasnt | have not) (come | came | been) (home | back)',
+  '(cannot | can not) find (him | her | them | my child)',
+];
+
+/** Words that show the risk is not now (a question about policy, the past long ago, a hypothetical). */
+const NOT_A_RISK_NOW: string[] = [
+  'safeguarding policy | safeguarding procedure | safeguarding training',
+];
+
+interface Detector {
+  risks: CompiledPattern[];
+  exemptions: CompiledPattern[];
+}
+
+let compiled: Detector | undefined;
+
+function detector(): Detector {
+  compiled ??= {
+    risks: RISK_PATTERNS.map((spec, i) => compilePattern(typeof spec === 'string' ? { match: spec } : spec, `safeguarding[${i}]`)),
+    exemptions: NOT_A_RISK_NOW.map((match, i) => compilePattern({ match }, `safeguarding exemption[${i}]`)),
+  };
+  return compiled;
+}
+
+/** True when the normalised words suggest that someone may be at risk of harm now. */
+export function suggestsRisk(words: readonly string[]): boolean {
+  const { risks, exemptions } = detector();
+  if (exemptions.some((p) => patternMatches(p, words))) return false;
+  return risks.some((p) => patternMatches(p, words));
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseWords } from '../../src/core/understanding/normalise';
+import { compilePattern, patternMatches, PatternSyntaxError } from '../../src/core/understanding/patterns';
+
+const matches = (match: string, text: string, unless?: string) =>
+  patternMatches(compilePattern({ match, unless }, 'test'), normaliseWords(text));
+
+describe('patterns', () => {
+  it.each([
+    ['appeal & (deadline | time limit | how long)', 'How long do I have to appeal?', true],
+    ['appeal & (deadline | time limit | how long)', 'How do I appeal?', false],
+    ['mediat*', 'Is a mediator independent?', true],
+    ['mediat*', 'meditation classes', true], // the normaliser reads the common misspelling as mediation
+    ['EHC plan', 'my son has an EHCP', true],
+    ['kill (myself | himself)', 'he said he would kill himself', true],
+    ['kill (myself | himself)', 'kill time', false],
+    ['end (my | his) (life | own life)', 'he wants to end his own life', true],
+    ['time limit', 'limit time', false],
+  ])('%s on %j → %s', (match, text, expected) => {
+    expect(matches(match, text)).toBe(expected);
+  });
+
+  it('"unless" cancels a match', () => {
+    expect(matches('complaint', 'I am not happy with the complaint outcome', 'outcome | response')).toBe(false);
+    expect(matches('complaint', 'how do I make a complaint')).toBe(true);
+  });
+
+  it.each(['appeal & (deadline', 'appeal)', 'a | | b', 'med*ation'])('rejects bad syntax %j', (match) => {
+    expect(() => compilePattern({ match }, 'file.yaml: patterns.0')).toThrow(PatternSyntaxError);
+  });
+});
