@@ -1,0 +1,139 @@
+import type { Activity } from 'botbuilder';
+
+/**
+ * The per-conversation activity stream that Direct Line clients poll with a watermark.
+ * Async throughout so a database-backed log can implement the same interface.
+ */
+
+export interface ConversationMeta {
+  tenant: string;
+}
+
+/** An activity as stored and sent to clients: JSON-clean, with a server id and ISO timestamp. */
+export type StoredActivity = Omit<Partial<Activity>, 'id' | 'timestamp' | 'type'> & {
+  id: string;
+  type: string;
+  timestamp: string;
+};
+
+export interface ActivityPage {
+  activities: StoredActivity[];
+  /** The sequence number of the conversation's latest activity: the client's next watermark. */
+  watermark: number;
+}
+
+export interface ActivityLog {
+  /** Creating a conversation that already exists changes nothing. */
+  create(conversationId: string, meta: ConversationMeta): Promise<void>;
+  exists(conversationId: string): Promise<boolean>;
+  /** True for exactly one caller per conversation: the one that should run its start-up turn. */
+  markStarted(conversationId: string): Promise<boolean>;
+  /** Throws {@link ConversationNotFoundError} for an unknown conversation. */
+  append(conversationId: string, activity: Partial<Activity>): Promise<StoredActivity>;
+  /** Activities after `watermark` (all when omitted), oldest first. */
+  since(conversationId: string, watermark?: number): Promise<ActivityPage>;
+}
+
+export class ConversationNotFoundError extends Error {
+  constructor(readonly conversationId: string) {
+    super('Conversation not found');
+    this.name = 'ConversationNotFoundError';
+  }
+}
+
+export function activityId(conversationId: string, seq: number): string {
+  return `${conversationId}|${String(seq).padStart(7, '0')}`;
+}
+
+export interface InMemoryActivityLogOptions {
+  /** Older activities are dropped beyond this; clients that have polled never notice. */
+  maxActivitiesPerConversation?: number;
+  /** The least recently used conversation is forgotten beyond this. */
+  maxConversations?: number;
+  now?: () => Date;
+}
+
+interface ConversationRecord {
+  meta: ConversationMeta;
+  started: boolean;
+  lastSeq: number;
+  activities: { seq: number; activity: StoredActivity }[];
+}
+
+export class InMemoryActivityLog implements ActivityLog {
+  private readonly conversations = new Map<string, ConversationRecord>();
+  private readonly maxActivities: number;
+  private readonly maxConversations: number;
+  private readonly now: () => Date;
+
+  constructor(options: InMemoryActivityLogOptions = {}) {
+    this.maxActivities = options.maxActivitiesPerConversation ?? 200;
+    this.maxConversations = options.maxConversations ?? 5000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async create(conversationId: string, meta: ConversationMeta): Promise<void> {
+    if (this.conversations.has(conversationId)) return;
+    this.conversations.set(conversationId, { meta: { ...meta }, started: false, lastSeq: 0, activities: [] });
+    while (this.conversations.size > this.maxConversations) {
+      const oldest = this.conversations.keys().next().value as string;
+      this.conversations.delete(oldest);
+    }
+  }
+
+  async exists(conversationId: string): Promise<boolean> {
+    return this.conversations.has(conversationId);
+  }
+
+  async markStarted(conversationId: string): Promise<boolean> {
+    const record = this.conversations.get(conversationId);
+    if (!record || record.started) return false;
+    record.started = true;
+    return true;
+  }
+
+  async append(conversationId: string, activity: Partial<Activity>): Promise<StoredActivity> {
+    const record = this.touch(conversationId);
+    if (!record) throw new ConversationNotFoundError(conversationId);
+
+    const seq = record.lastSeq + 1;
+    const stored = toJson({
+      ...activity,
+      id: activityId(conversationId, seq),
+      timestamp: this.now().toISOString(),
+      type: activity.type ?? 'message',
+    }) as StoredActivity;
+    record.lastSeq = seq;
+    record.activities.push({ seq, activity: stored });
+    if (record.activities.length > this.maxActivities) {
+      record.activities.splice(0, record.activities.length - this.maxActivities);
+    }
+    return toJson(stored) as StoredActivity;
+  }
+
+  async since(conversationId: string, watermark?: number): Promise<ActivityPage> {
+    const record = this.touch(conversationId);
+    if (!record) throw new ConversationNotFoundError(conversationId);
+    const after = watermark ?? 0;
+    const activities = record.activities.filter((entry) => entry.seq > after).map((entry) => entry.activity);
+    return {
+      activities: toJson(activities) as StoredActivity[],
+      watermark: record.lastSeq,
+    };
+  }
+
+  /** Moves the conversation to the most-recently-used end of the eviction order. */
+  private touch(conversationId: string): ConversationRecord | undefined {
+    const record = this.conversations.get(conversationId);
+    if (record) {
+      this.conversations.delete(conversationId);
+      this.conversations.set(conversationId, record);
+    }
+    return record;
+  }
+}
+
+/** Deep copy through JSON so callers never share objects with the log (and Dates become strings). */
+function toJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}
