@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { evalDeadlines } from './evalDeadlines';
 import { evalIntents } from './evalIntents';
 
 /**
@@ -16,10 +17,7 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: file === '-' ? process.stdin : createReadStream(file), crlfDelay: Infinity });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (kind === 'intents') await evalIntents(lines, out);
-  else {
-    const { evalDeadlines } = await import('./evalDeadlines');
-    await evalDeadlines(lines, out);
-  }
+  else await evalDeadlines(lines, out);
 }
 
 main().catch((error: unknown) => {

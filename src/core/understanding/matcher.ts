@@ -1,6 +1,6 @@
 import Fuse from 'fuse.js';
 import { normaliseWords } from './normalise';
-import { compilePattern, indexKeys, patternMatches, type CompiledPattern } from './patterns';
+import { compilePattern, indexKeys, patternMatches, type CompiledPattern, type Concepts } from './patterns';
 
 export interface IntentDefinition {
   id: string;
@@ -42,12 +42,12 @@ export class IntentMatcher {
   private readonly spellingBuckets = new Map<string, Fuse<string>>();
   readonly patternCount: number;
 
-  constructor(intents: IntentDefinition[]) {
+  constructor(intents: IntentDefinition[], concepts?: Concepts) {
     let count = 0;
     for (const intent of intents) {
       intent.patterns.forEach((spec, i) => {
         const compiled: IndexedPattern = {
-          ...compilePattern(spec, `${intent.id}: patterns[${i}]`),
+          ...compilePattern(spec, `${intent.id}: patterns[${i}]`, concepts),
           intentId: intent.id,
         };
         for (const key of new Set(indexKeys(compiled))) this.addToIndex(key, compiled);

@@ -72,14 +72,29 @@ function compileAlternatives(text: string, where: string): Alternative[] {
   return alternatives;
 }
 
+/** Named word lists (`@school-staff`) that patterns can use in place of writing them out. */
+export type Concepts = ReadonlyMap<string, readonly string[]>;
+
+const CONCEPT_REFERENCE = /@([a-z][a-z0-9-]*)/g;
+
+function expandConcepts(text: string, concepts: Concepts | undefined, where: string): string {
+  return text.replace(CONCEPT_REFERENCE, (_whole, name: string) => {
+    const words = concepts?.get(name);
+    if (!words) throw new PatternSyntaxError(`${where}: unknown concept @${name}`);
+    return `(${words.join(' | ')})`;
+  });
+}
+
 export function compilePattern(
   spec: { match: string; weight?: number; unless?: string },
   where: string,
+  concepts?: Concepts,
 ): CompiledPattern {
-  const clauses = splitTopLevel(spec.match, '&', where).map((clause) => compileAlternatives(clause, where));
+  const match = expandConcepts(spec.match, concepts, where);
+  const clauses = splitTopLevel(match, '&', where).map((clause) => compileAlternatives(clause, where));
   return {
     clauses,
-    unless: spec.unless ? compileAlternatives(spec.unless, where) : [],
+    unless: spec.unless ? compileAlternatives(expandConcepts(spec.unless, concepts, where), where) : [],
     weight: spec.weight ?? 1,
     source: spec.match,
   };

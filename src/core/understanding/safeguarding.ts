@@ -16,14 +16,22 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   'better off (dead | without me | without him | without her | without them)',
   '(no | not any) (point | reason) (living | in living | to live | going on)',
   '(cannot | can not) go on',
-  'overdos* | took (pills | tablets) | taken (pills | tablets)',
+  'overdos*',
+  '(took | taken | taking | swallowed | swallow) & (pills | tablets | paracetamol | painkillers | load of | bottle of)',
   'hang (himself | herself | myself | themselves) | noose',
   // self-harm
   'self harm* | selfharm* | self injur* | harming (himself | herself | myself | themselves | themself)',
   '(cut* | burn* | hurt* | hurting | harm* | scratch*) & (himself | herself | myself | themselves | themself)',
   // abuse and violence at home or by adults
   'abus* | molest* | groom* | sexual* | rape* | raped | inappropriate* touch* | touched (him | her | me) inappropriate*',
-  '(hit* | hits | hitting | beat* | punch* | kick* | slap* | strangl* | chok* | throttl*) & (me | us | my child | the child | him | her) & (partner | husband | wife | boyfriend | girlfriend | stepdad | stepfather | stepmum | uncle | at home | ex)',
+  '(hit* | hits | hitting | beat* | punch* | kick* | slap* | strangl* | chok* | throttl*) & (me | us | my child | the child | him | her) & (parent | partner | husband | wife | boyfriend | girlfriend | stepdad | stepfather | stepmum | uncle | brother | sister | at home | ex)',
+  // physical harm to a child by anyone, including staff
+  '(drag* | shov* | push* | grab* | threw | thrown | throw* | slapp* | punch* | kick* | hit | hitting | hurt* | restrain* | pinned) & (him | her | them | my child | the child | me) & (floor | head | wall | bruis* | injur* | bleed* | crying | scared | terrified | frightened | pain | marks)',
+  'bruis* | black eye | bleeding | broken (arm | wrist | bone | nose | finger) | banged (his | her | their | my) head',
+  // exploitation
+  'county lines | exploit* | trafficked | trafficking',
+  '(making | make | made | force* | forcing | pressur*) & (him | her | them | me) & (hand over | give them | carry | hold | sell | deliver | packages | drugs | steal)',
+  '(terrified | petrified | scared | frightened) & (lads | gang | older | men | man | boys | threat* | beat*)',
   'domestic (violence | abuse)',
   '(scared | afraid | frightened | terrified) & (go home | going home | of (his | her | my | their) (dad | mum | parent | partner | stepdad) | of (him | her) at home | for (my | our) (life | lives | safety))',
   '(threat* | threaten*) & (kill | stab | hurt (me | us | him | her | the child))',

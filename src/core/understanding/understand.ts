@@ -47,8 +47,8 @@ export class Understander {
   private readonly controls: IntentMatcher;
 
   constructor(knowledge: KnowledgeBase) {
-    this.topics = new IntentMatcher([...knowledge.topics.values()]);
-    this.controls = new IntentMatcher([...knowledge.controls.values()]);
+    this.topics = new IntentMatcher([...knowledge.topics.values()], knowledge.concepts);
+    this.controls = new IntentMatcher([...knowledge.controls.values()], knowledge.concepts);
   }
 
   understand(text: string): Understanding {

@@ -1,0 +1,4 @@
+export * from './calendarDate';
+export * from './workingDays';
+export * from './deadlines';
+export * from './extract';
