@@ -3,17 +3,19 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ZodType, ZodTypeDef } from 'zod';
 import {
-  controlsFileSchema, documentsFileSchema, tenantSchema, topicSchema,
+  conceptsFileSchema, controlsFileSchema, documentsFileSchema, tenantSchema, topicSchema,
   type ControlReply, type SourceDocument, type Tenant, type Topic,
 } from './schema';
 import { PLACEHOLDER_NAMES, placeholdersIn } from './render';
-import { compilePattern, PatternSyntaxError } from '../understanding/patterns';
+import { compilePattern, PatternSyntaxError, type Concepts } from '../understanding/patterns';
 
 export interface KnowledgeBase {
   topics: Map<string, Topic>;
   tenants: Map<string, Tenant>;
   documents: Map<string, SourceDocument>;
   controls: Map<string, ControlReply>;
+  /** Named word lists that patterns refer to as `@name`. */
+  concepts: Map<string, string[]>;
   /** Topic ids in the order the label set lists them. */
   topicOrder: string[];
 }
@@ -63,10 +65,12 @@ function checkText(text: string, shown: string, field: string, problems: string[
   }
 }
 
-function checkPatterns(patterns: Array<{ match: string; unless?: string }>, shown: string, problems: string[]): void {
+function checkPatterns(
+  patterns: Array<{ match: string; unless?: string }>, shown: string, problems: string[], concepts: Concepts,
+): void {
   patterns.forEach((pattern, i) => {
     try {
-      compilePattern(pattern, `patterns.${i}`);
+      compilePattern(pattern, `patterns.${i}`, concepts);
     } catch (error) {
       if (!(error instanceof PatternSyntaxError)) throw error;
       problems.push(`${shown}: ${error.message}`);
@@ -93,6 +97,13 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
   const docs = validate(documentsFileSchema, readStructured(docsFile, dir, problems), shownOf(docsFile), problems);
   for (const doc of docs?.documents ?? []) documents.set(doc.id, doc);
 
+  const concepts = new Map<string, string[]>();
+  const conceptsFile = path.join(dir, 'concepts.yaml');
+  if (existsSync(conceptsFile)) {
+    const data = validate(conceptsFileSchema, readStructured(conceptsFile, dir, problems), shownOf(conceptsFile), problems);
+    for (const [name, words] of Object.entries(data?.concepts ?? {})) concepts.set(name, words);
+  }
+
   const topics = new Map<string, Topic>();
   for (const file of filesIn(path.join(dir, 'topics'))) {
     const shown = shownOf(file);
@@ -104,7 +115,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
     if (topics.has(topic.id)) problems.push(`${shown}: id: "${topic.id}" is used by another file`);
     checkText(topic.answer, shown, 'answer', problems);
     checkText(topic.sms, shown, 'sms', problems);
-    checkPatterns(topic.patterns, shown, problems);
+    checkPatterns(topic.patterns, shown, problems, concepts);
     topic.sources.forEach((ref, i) => {
       if (!documents.has(ref.document)) problems.push(`${shown}: sources.${i}.document: unknown document "${ref.document}"`);
     });
@@ -138,7 +149,7 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
   const controlsData = validate(controlsFileSchema, readStructured(controlsFile, dir, problems), shownOf(controlsFile), problems);
   for (const control of controlsData?.controls ?? []) {
     checkText(control.answer, shownOf(controlsFile), `controls.${control.id}.answer`, problems);
-    checkPatterns(control.patterns, `${shownOf(controlsFile)}: ${control.id}`, problems);
+    checkPatterns(control.patterns, `${shownOf(controlsFile)}: ${control.id}`, problems, concepts);
     controls.set(control.id, control);
   }
   for (const id of REQUIRED_CONTROLS) {
@@ -146,5 +157,5 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
   }
 
   if (problems.length > 0) throw new KnowledgeError(problems);
-  return { topics, tenants, documents, controls, topicOrder };
+  return { topics, tenants, documents, controls, concepts, topicOrder };
 }

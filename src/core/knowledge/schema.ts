@@ -129,6 +129,13 @@ export const controlsFileSchema = z
   })
   .strict();
 
+/** Named word lists that patterns use as `@name`, so a phrasing is added once for every topic. */
+export const conceptsFileSchema = z
+  .object({
+    concepts: z.record(topicId, z.array(nonEmpty).min(1, 'needs at least one word or phrase')),
+  })
+  .strict();
+
 export type Pattern = z.infer<typeof patternSchema>;
 export type SourceRef = z.infer<typeof sourceRefSchema>;
 export type Topic = z.infer<typeof topicSchema>;
