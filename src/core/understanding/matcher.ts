@@ -1,5 +1,4 @@
-import Fuse from 'fuse.js';
-import { normaliseWords } from './normalise';
+import { normaliseWords, vocabularyOf } from './normalise';
 import { compilePattern, indexKeys, patternMatches, type CompiledPattern, type Concepts } from './patterns';
 
 export interface IntentDefinition {
@@ -30,16 +29,14 @@ const STOPWORDS = new Set(
 const FUZZY_MIN_SIMILARITY = 0.55;
 /** A fuzzy hit is weaker evidence than a rule: the best one is worth this many rule points. */
 const FUZZY_MAX_SCORE = 2.5;
-/** fuse.js distance (0 = same) under which a misspelt word is read as a known one. */
-const SPELLING_MAX_DISTANCE = 0.25;
 
 export class IntentMatcher {
   private readonly exact = new Map<string, IndexedPattern[]>();
   private readonly prefixes = new Map<string, IndexedPattern[]>();
   private readonly exampleWords = new Map<string, number[]>();
   private readonly examples: Array<{ id: string; norm: number }> = [];
-  private readonly vocabulary = new Set<string>();
-  private readonly spellingBuckets = new Map<string, Fuse<string>>();
+  /** Every word the patterns and examples use, for spelling correction. */
+  readonly vocabulary = new Set<string>();
   readonly patternCount: number;
 
   constructor(intents: IntentDefinition[], concepts?: Concepts) {
@@ -51,15 +48,13 @@ export class IntentMatcher {
           intentId: intent.id,
         };
         for (const key of new Set(indexKeys(compiled))) this.addToIndex(key, compiled);
-        for (const clause of compiled.clauses) {
-          for (const alt of clause) for (const w of alt.words) if (!w.endsWith('*')) this.vocabulary.add(w);
-        }
+        for (const word of vocabularyOf(`${spec.match} ${spec.unless ?? ''}`)) this.vocabulary.add(word);
         count++;
       });
       for (const example of intent.examples) {
         const position = this.examples.push({ id: intent.id, norm: 0 }) - 1;
+        for (const word of vocabularyOf(example)) this.vocabulary.add(word);
         for (const word of new Set(normaliseWords(example))) {
-          this.vocabulary.add(word);
           if (STOPWORDS.has(word)) continue;
           const list = this.exampleWords.get(word) ?? [];
           list.push(position);
@@ -69,7 +64,6 @@ export class IntentMatcher {
     }
     this.patternCount = count;
     this.computeExampleNorms();
-    this.buildSpellingIndex();
   }
 
   private computeExampleNorms(): void {
@@ -78,19 +72,6 @@ export class IntentMatcher {
       for (const position of positions) this.examples[position]!.norm += idf * idf;
     }
     for (const example of this.examples) example.norm = Math.sqrt(example.norm) || 1;
-  }
-
-  private buildSpellingIndex(): void {
-    const byLetter = new Map<string, string[]>();
-    for (const word of this.vocabulary) {
-      if (word.length < 4 || /\d/.test(word)) continue;
-      const list = byLetter.get(word[0]!) ?? [];
-      list.push(word);
-      byLetter.set(word[0]!, list);
-    }
-    for (const [letter, words] of byLetter) {
-      this.spellingBuckets.set(letter, new Fuse(words, { includeScore: true, threshold: SPELLING_MAX_DISTANCE }));
-    }
   }
 
   private addToIndex(key: string, pattern: IndexedPattern): void {
@@ -163,18 +144,5 @@ export class IntentMatcher {
   private idf(word: string): number {
     const documents = this.exampleWords.get(word)?.length ?? 0;
     return Math.log(1 + this.examples.length / (1 + documents));
-  }
-
-  /**
-   * Typos: a word the knowledge base never uses is replaced by the closest word it does use,
-   * found by fuse.js among words of similar length that start with the same letter.
-   */
-  correctSpelling(words: readonly string[]): string[] {
-    return words.map((word) => {
-      if (word.length < 5 || this.vocabulary.has(word) || /\d/.test(word)) return word;
-      const bucket = this.spellingBuckets.get(word[0]!);
-      const hit = bucket?.search(word, { limit: 1 })[0];
-      return hit && (hit.score ?? 1) <= SPELLING_MAX_DISTANCE ? hit.item : word;
-    });
   }
 }

@@ -11,7 +11,8 @@ const SHORTHAND: Record<string, string> = {
   wot: 'what', wat: 'what', wht: 'what', whats: 'what is', wen: 'when', wer: 'where', hw: 'how',
   cud: 'could', cld: 'could', wud: 'would', shud: 'should', cn: 'can', dnt: 'dont', dont: 'do not',
   cant: 'can not', cannot: 'can not', wont: 'will not', didnt: 'did not', doesnt: 'does not',
-  isnt: 'is not', havent: 'have not', im: 'i am', ive: 'i have', id: 'i would', ill: 'i will',
+  isnt: 'is not', havent: 'have not', hasnt: 'has not', wasnt: 'was not', werent: 'were not', arent: 'are not',
+  couldnt: 'could not', wouldnt: 'would not', shouldnt: 'should not', aint: 'is not', im: 'i am', ive: 'i have', id: 'i would', ill: 'i will',
   theyre: 'they are', theyve: 'they have', hes: 'he is', shes: 'she is', its: 'it is', thats: 'that is',
   '2': 'to', '4': 'for', b4: 'before', abt: 'about', bout: 'about', ppl: 'people', msg: 'message',
   txt: 'text', tmrw: 'tomorrow', tmr: 'tomorrow', '2day': 'today', '2moro': 'tomorrow', yr: 'year', yrs: 'years',
@@ -19,7 +20,8 @@ const SHORTHAND: Record<string, string> = {
   info: 'information', appt: 'appointment', asap: 'as soon as possible', govt: 'government',
   mum: 'parent', mam: 'parent', mom: 'parent', dad: 'parent', mother: 'parent', father: 'parent',
   carer: 'parent', parents: 'parent', carers: 'parent', grandparent: 'parent', guardian: 'parent',
-  son: 'child', daughter: 'child', kid: 'child', kids: 'child', children: 'child', childs: 'child',
+  son: 'child', daughter: 'child', sons: 'child', daughters: 'child', grandson: 'child', granddaughter: 'child',
+  stepson: 'child', stepdaughter: 'child', nephew: 'child', niece: 'child', kid: 'child', kids: 'child', children: 'child', childs: 'child',
   ds: 'child', dd: 'child', boy: 'child', girl: 'child', lo: 'child', toddler: 'child',
   // frequent misspellings
   tribual: 'tribunal', tribunel: 'tribunal', tribunial: 'tribunal', tribunl: 'tribunal', tribunals: 'tribunal',
@@ -152,13 +154,27 @@ function foldPhrases(words: string[]): string[] {
 
 const MAX_INPUT = 4000;
 
-/** Returns the normalised words of a message. Never throws, whatever the input. */
-export function normaliseWords(input: string): string[] {
+/** Reads a word the knowledge base does not use as the known word it was probably meant to be. */
+export type SpellingCorrector = (word: string) => string;
+
+/**
+ * Returns the normalised words of a message. Never throws, whatever the input. Spelling is
+ * corrected before phrases are folded, so "disagrement resolution" still becomes one term.
+ */
+export function normaliseWords(input: string, correct?: SpellingCorrector): string[] {
   if (typeof input !== 'string' || input.length === 0) return [];
   const bounded = input.length > MAX_INPUT ? input.slice(0, MAX_INPUT) : input;
   const words = foldWords(bounded).split(' ').filter(Boolean);
   // Phrases are folded twice: once on raw words ("ehc plan") and once after shorthand expansion.
-  return foldPhrases(expandShorthand(foldPhrases(words)));
+  const expanded = expandShorthand(foldPhrases(words));
+  return foldPhrases(correct ? expandShorthand(expanded.map(correct)) : expanded);
+}
+
+/** Every word a text can contribute, before and after phrase folding: the spelling vocabulary. */
+export function vocabularyOf(text: string): string[] {
+  if (typeof text !== 'string' || text.length === 0) return [];
+  const words = foldWords(text).split(' ').filter(Boolean);
+  return [...new Set([...expandShorthand(words), ...normaliseWords(text)])];
 }
 
 export function normalise(input: string): string {

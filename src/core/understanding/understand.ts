@@ -1,6 +1,7 @@
 import type { KnowledgeBase } from '../knowledge/load';
 import { IntentMatcher, type Candidate } from './matcher';
-import { normaliseWords } from './normalise';
+import { normaliseWords, vocabularyOf } from './normalise';
+import { Spelling } from './spelling';
 import { suggestsRisk } from './safeguarding';
 
 /** What the assistant makes of one message, before any dialog acts on it. */
@@ -45,15 +46,18 @@ const SOCIAL: ControlId[] = ['greeting', 'thanks', 'goodbye'];
 export class Understander {
   private readonly topics: IntentMatcher;
   private readonly controls: IntentMatcher;
+  private readonly spelling: Spelling;
 
   constructor(knowledge: KnowledgeBase) {
     this.topics = new IntentMatcher([...knowledge.topics.values()], knowledge.concepts);
     this.controls = new IntentMatcher([...knowledge.controls.values()], knowledge.concepts);
+    const conceptWords = [...knowledge.concepts.values()].flat().flatMap((w) => vocabularyOf(w));
+    this.spelling = new Spelling([...this.topics.vocabulary, ...this.controls.vocabulary, ...conceptWords]);
   }
 
   understand(text: string): Understanding {
     const raw = normaliseWords(text);
-    const words = this.topics.correctSpelling(raw);
+    const words = normaliseWords(text, this.spelling.correct);
     if (suggestsRisk(raw) || suggestsRisk(words)) return { kind: 'safeguarding', confidence: 1 };
 
     const controlScores = new Map(this.controls.matchRules(words).map((c) => [c.id as ControlId, c.score]));

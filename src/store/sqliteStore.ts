@@ -1,0 +1,772 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Activity, Storage, StoreItems } from 'botbuilder';
+import { log } from '../log';
+import {
+  checkChanges,
+  checkKeys,
+  clampLimit,
+  cleanActivity,
+  generatedActivityId,
+  jsonClean,
+  optionalText,
+  payloadText,
+  requireAfterSeq,
+  requireChannel,
+  requireDate,
+  requireObject,
+  requireReason,
+  requireText,
+  stateKeyOwner,
+  stateValueText,
+  uniq,
+  writeMode,
+} from './common';
+import { sqliteMigrations, type Migration } from './migrations/sqlite';
+import {
+  ConversationNotFoundError,
+  ETagConflictError,
+  StoreInputError,
+  type AppendResult,
+  type AuditEntry,
+  type Callback,
+  type CallbackStatus,
+  type Conversation,
+  type ConversationMeta,
+  type Feedback,
+  type Handoff,
+  type HandoffReason,
+  type HandoffStatus,
+  type NewAuditEntry,
+  type NewCallback,
+  type NewFeedback,
+  type NewHandoff,
+  type NewUnanswered,
+  type PersonDeletionCounts,
+  type PersonExport,
+  type PurgeCounts,
+  type StateRecord,
+  type Store,
+  type StoredActivity,
+  type TranscriptEntry,
+  type Unanswered,
+  type Unsubscribe,
+} from './store';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database file, created (mode 700) when missing. */
+  dataDir: string;
+  /** Default `assistant.sqlite`. */
+  fileName?: string;
+  now?: () => Date;
+  /** Applied in order on open; for tests of upgrades. Default: the project's migrations. */
+  migrations?: readonly Migration[];
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * Publish/subscribe within this process. SQLite serves one process, but several store objects
+ * may open the same file (tests, tools), so the emitter is shared per file.
+ */
+const emitters = new Map<string, { emitter: EventEmitter; users: number }>();
+
+function acquireEmitter(file: string): EventEmitter {
+  let entry = emitters.get(file);
+  if (!entry) {
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    entry = { emitter, users: 0 };
+    emitters.set(file, entry);
+  }
+  entry.users += 1;
+  return entry.emitter;
+}
+
+function releaseEmitter(file: string): void {
+  const entry = emitters.get(file);
+  if (!entry) return;
+  entry.users -= 1;
+  if (entry.users <= 0) emitters.delete(file);
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly emitter: EventEmitter;
+  private readonly ownHandlers = new Set<{ event: string; listener: (payload: string) => void }>();
+  private closed = false;
+
+  private constructor(db: Database.Database, file: string, now: () => Date) {
+    this.db = db;
+    this.file = file;
+    this.now = now;
+    this.emitter = acquireEmitter(file);
+  }
+
+  /** Opens (creating when needed) the database file and applies pending migrations. */
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    const dir = path.resolve(options.dataDir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, options.fileName ?? 'assistant.sqlite');
+    const db = new Database(file);
+    try {
+      try {
+        chmodSync(file, 0o600);
+      } catch {
+        // Not ours to change (e.g. a mounted volume); the directory's mode still applies.
+      }
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, options.migrations ?? sqliteMigrations, options.now ?? (() => new Date()));
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteStore(db, file, options.now ?? (() => new Date()));
+  }
+
+  private ms(): number {
+    return this.now().getTime();
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('Store is closed');
+  }
+
+  // ---- Bot Framework state -------------------------------------------------------------------
+
+  botStorage(): Storage {
+    return {
+      read: (keys) => this.readState(keys),
+      write: (changes) => this.writeState(changes),
+      delete: (keys) => this.deleteState(keys),
+    };
+  }
+
+  private async readState(keys: string[]): Promise<StoreItems> {
+    this.check();
+    const wanted = checkKeys(keys);
+    const items: StoreItems = {};
+    const select = this.db.prepare('SELECT value, etag FROM bot_state WHERE key = ?');
+    for (const key of wanted) {
+      const row = select.get(key) as { value: string; etag: string } | undefined;
+      if (row) items[key] = { ...(JSON.parse(row.value) as object), eTag: row.etag };
+    }
+    return items;
+  }
+
+  private async writeState(changes: StoreItems): Promise<void> {
+    this.check();
+    const entries = Object.entries(checkChanges(changes));
+    if (entries.length === 0) return;
+    const prepared = entries.map(([key, item]) => ({ key: requireText(key, 'key'), value: stateValueText(item), mode: writeMode(item) }));
+    const at = this.ms();
+    const upsert = this.db.prepare(
+      `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO NOTHING`,
+    );
+    const update = this.db.prepare('UPDATE bot_state SET value = ?, etag = ?, updated_at = ? WHERE key = ? AND etag = ?');
+    this.db
+      .transaction(() => {
+        for (const { key, value, mode } of prepared) {
+          const owner = stateKeyOwner(key);
+          const eTag = randomUUID();
+          if (mode.kind === 'any') {
+            upsert.run(key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at);
+          } else if (mode.kind === 'create') {
+            const result = insert.run(key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at);
+            if (result.changes !== 1) throw new ETagConflictError(key);
+          } else {
+            const result = update.run(value, eTag, at, key, mode.eTag);
+            if (result.changes !== 1) throw new ETagConflictError(key);
+          }
+        }
+      })
+      .immediate();
+  }
+
+  private async deleteState(keys: string[]): Promise<void> {
+    this.check();
+    const wanted = checkKeys(keys);
+    const remove = this.db.prepare('DELETE FROM bot_state WHERE key = ?');
+    this.db.transaction(() => {
+      for (const key of wanted) remove.run(key);
+    })();
+  }
+
+  // ---- Conversations and transcript ----------------------------------------------------------
+
+  async createConversation(id: string, meta: ConversationMeta): Promise<Conversation> {
+    this.check();
+    requireText(id, 'conversation id');
+    requireObject(meta, 'meta');
+    const tenant = requireText(meta.tenant, 'tenant');
+    const channel = requireText(meta.channel, 'channel');
+    const userId = optionalText(meta.userId, 'userId') || null;
+    const at = this.ms();
+    this.db
+      .prepare(
+        `INSERT INTO conversations (id, tenant, channel, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(id, tenant, channel, userId, at, at);
+    const conversation = await this.getConversation(id);
+    if (!conversation) throw new ConversationNotFoundError(id);
+    return conversation;
+  }
+
+  async conversationExists(id: string): Promise<boolean> {
+    this.check();
+    return this.db.prepare('SELECT 1 FROM conversations WHERE id = ?').get(id) !== undefined;
+  }
+
+  async getConversation(id: string): Promise<Conversation | undefined> {
+    this.check();
+    const row = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as Row | undefined;
+    return row ? conversationFrom(row) : undefined;
+  }
+
+  async markConversationStarted(id: string): Promise<boolean> {
+    this.check();
+    return this.db.prepare('UPDATE conversations SET started = 1 WHERE id = ? AND started = 0').run(id).changes === 1;
+  }
+
+  async appendActivity(conversationId: string, activity: Partial<Activity>): Promise<AppendResult> {
+    this.check();
+    requireText(conversationId, 'conversation id');
+    const body = cleanActivity(activity);
+    const givenId = body.id === undefined || body.id === null || body.id === '' ? undefined : String(body.id);
+    const at = this.ms();
+    return this.db
+      .transaction((): AppendResult => {
+        const conversation = this.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').get(conversationId) as
+          | { last_seq: number }
+          | undefined;
+        if (!conversation) throw new ConversationNotFoundError(conversationId);
+        if (givenId !== undefined) {
+          const existing = this.db
+            .prepare('SELECT * FROM activities WHERE conversation_id = ? AND activity_id = ?')
+            .get(conversationId, givenId) as Row | undefined;
+          if (existing) return { ...entryFrom(existing), duplicate: true };
+        }
+        const seq = conversation.last_seq + 1;
+        const id = givenId ?? generatedActivityId(conversationId, seq);
+        const stored = { ...body, id } as StoredActivity;
+        this.db.prepare('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(seq, at, conversationId);
+        this.db
+          .prepare('INSERT INTO activities (conversation_id, seq, activity_id, body, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(conversationId, seq, id, JSON.stringify(stored), at);
+        return { conversationId, seq, id, activity: stored, createdAt: iso(at), duplicate: false };
+      })
+      .immediate();
+  }
+
+  async listActivities(conversationId: string, afterSeq?: number): Promise<TranscriptEntry[]> {
+    this.check();
+    const after = requireAfterSeq(afterSeq);
+    return this.db.transaction(() => {
+      if (!this.db.prepare('SELECT 1 FROM conversations WHERE id = ?').get(conversationId)) {
+        throw new ConversationNotFoundError(conversationId);
+      }
+      const rows = this.db
+        .prepare('SELECT * FROM activities WHERE conversation_id = ? AND seq > ? ORDER BY seq')
+        .all(conversationId, after) as Row[];
+      return rows.map(entryFrom);
+    })();
+  }
+
+  // ---- Hand-off queue ------------------------------------------------------------------------
+
+  async enqueueHandoff(input: NewHandoff): Promise<Handoff> {
+    this.check();
+    requireObject(input, 'hand-off');
+    const conversationId = requireText(input.conversationId, 'conversationId');
+    const tenant = requireText(input.tenant, 'tenant');
+    const channel = requireText(input.channel, 'channel');
+    const reason = requireReason(input.reason);
+    const summary = JSON.stringify(requireObject(input.summary, 'summary'));
+    const urgent = reason === 'safeguarding';
+    const at = this.ms();
+    return this.db
+      .transaction((): Handoff => {
+        const open = this.db
+          .prepare("SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')")
+          .get(conversationId) as Row | undefined;
+        if (open) {
+          if (urgent && !open.urgent) {
+            this.db
+              .prepare("UPDATE handoffs SET urgent = 1, reason = 'safeguarding', summary = ? WHERE seq = ?")
+              .run(summary, open.seq);
+            return handoffFrom(this.db.prepare('SELECT * FROM handoffs WHERE seq = ?').get(open.seq) as Row);
+          }
+          return handoffFrom(open);
+        }
+        const id = randomUUID();
+        this.db
+          .prepare(
+            `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+          )
+          .run(id, conversationId, tenant, channel, reason, urgent ? 1 : 0, summary, at);
+        return handoffFrom(this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row);
+      })
+      .immediate();
+  }
+
+  async listQueue(tenant?: string): Promise<Handoff[]> {
+    this.check();
+    const rows = (
+      tenant === undefined
+        ? this.db.prepare("SELECT * FROM handoffs WHERE status = 'queued' ORDER BY urgent DESC, seq").all()
+        : this.db.prepare("SELECT * FROM handoffs WHERE status = 'queued' AND tenant = ? ORDER BY urgent DESC, seq").all(tenant)
+    ) as Row[];
+    return rows.map(handoffFrom);
+  }
+
+  async claimHandoff(handoffId: string, adviserId: string): Promise<boolean> {
+    this.check();
+    requireText(adviserId, 'adviserId');
+    const at = this.ms();
+    return this.db
+      .transaction(
+        () =>
+          this.db
+            .prepare("UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'queued'")
+            .run(adviserId, at, handoffId).changes === 1,
+      )
+      .immediate();
+  }
+
+  async claimNext(adviserId: string, tenant?: string): Promise<Handoff | undefined> {
+    this.check();
+    requireText(adviserId, 'adviserId');
+    const at = this.ms();
+    return this.db
+      .transaction((): Handoff | undefined => {
+        const next = (
+          tenant === undefined
+            ? this.db.prepare("SELECT seq FROM handoffs WHERE status = 'queued' ORDER BY urgent DESC, seq LIMIT 1").get()
+            : this.db
+                .prepare("SELECT seq FROM handoffs WHERE status = 'queued' AND tenant = ? ORDER BY urgent DESC, seq LIMIT 1")
+                .get(tenant)
+        ) as { seq: number } | undefined;
+        if (!next) return undefined;
+        this.db
+          .prepare("UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE seq = ? AND status = 'queued'")
+          .run(adviserId, at, next.seq);
+        return handoffFrom(this.db.prepare('SELECT * FROM handoffs WHERE seq = ?').get(next.seq) as Row);
+      })
+      .immediate();
+  }
+
+  async transferHandoff(handoffId: string, fromAdviserId: string, toAdviserId: string): Promise<boolean> {
+    this.check();
+    requireText(toAdviserId, 'toAdviserId');
+    const at = this.ms();
+    return (
+      this.db
+        .prepare("UPDATE handoffs SET claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'claimed' AND claimed_by = ?")
+        .run(toAdviserId, at, handoffId, fromAdviserId).changes === 1
+    );
+  }
+
+  async closeHandoff(handoffId: string, closedBy?: string): Promise<boolean> {
+    this.check();
+    const at = this.ms();
+    return (
+      this.db
+        .prepare("UPDATE handoffs SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status IN ('queued', 'claimed')")
+        .run(optionalText(closedBy, 'closedBy') ?? null, at, handoffId).changes === 1
+    );
+  }
+
+  async getHandoff(handoffId: string): Promise<Handoff | undefined> {
+    this.check();
+    const row = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(handoffId) as Row | undefined;
+    return row ? handoffFrom(row) : undefined;
+  }
+
+  async findOpenHandoff(conversationId: string): Promise<Handoff | undefined> {
+    this.check();
+    const row = this.db
+      .prepare("SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')")
+      .get(conversationId) as Row | undefined;
+    return row ? handoffFrom(row) : undefined;
+  }
+
+  // ---- Call-backs, feedback, unanswered, audit ---------------------------------------------------
+
+  async addCallback(input: NewCallback): Promise<Callback> {
+    this.check();
+    requireObject(input, 'call-back');
+    if (input.consent !== true) throw new StoreInputError('A call-back request needs the person’s consent');
+    const id = randomUUID();
+    const at = this.ms();
+    this.db
+      .prepare(
+        `INSERT INTO callbacks (id, tenant, channel, conversation_id, user_id, name, contact, best_time, consent_at, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
+      )
+      .run(
+        id,
+        requireText(input.tenant, 'tenant'),
+        requireText(input.channel, 'channel'),
+        optionalText(input.conversationId, 'conversationId') ?? null,
+        optionalText(input.userId, 'userId') ?? null,
+        requireText(input.name, 'name'),
+        requireText(input.contact, 'contact'),
+        optionalText(input.bestTime, 'bestTime') ?? null,
+        at,
+        at,
+      );
+    return callbackFrom(this.db.prepare('SELECT * FROM callbacks WHERE id = ?').get(id) as Row);
+  }
+
+  async listCallbacks(filter: { tenant?: string; status?: CallbackStatus } = {}): Promise<Callback[]> {
+    this.check();
+    const rows = this.db
+      .prepare('SELECT * FROM callbacks WHERE (@tenant IS NULL OR tenant = @tenant) AND (@status IS NULL OR status = @status) ORDER BY seq')
+      .all({ tenant: filter.tenant ?? null, status: filter.status ?? null }) as Row[];
+    return rows.map(callbackFrom);
+  }
+
+  async markCallbackDone(callbackId: string, doneBy?: string): Promise<boolean> {
+    this.check();
+    return (
+      this.db
+        .prepare("UPDATE callbacks SET status = 'done', done_at = ?, done_by = ? WHERE id = ? AND status = 'open'")
+        .run(this.ms(), optionalText(doneBy, 'doneBy') ?? null, callbackId).changes === 1
+    );
+  }
+
+  async addFeedback(input: NewFeedback): Promise<Feedback> {
+    this.check();
+    requireObject(input, 'feedback');
+    if (typeof input.helpful !== 'boolean') throw new StoreInputError('helpful must be true or false');
+    const id = randomUUID();
+    this.db
+      .prepare('INSERT INTO feedback (id, conversation_id, topic_id, helpful, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(
+        id,
+        requireText(input.conversationId, 'conversationId'),
+        optionalText(input.topicId, 'topicId') ?? null,
+        input.helpful ? 1 : 0,
+        optionalText(input.comment, 'comment') ?? null,
+        this.ms(),
+      );
+    return feedbackFrom(this.db.prepare('SELECT * FROM feedback WHERE id = ?').get(id) as Row);
+  }
+
+  async listFeedback(filter: { conversationId?: string; topicId?: string } = {}): Promise<Feedback[]> {
+    this.check();
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM feedback WHERE (@conversationId IS NULL OR conversation_id = @conversationId)
+         AND (@topicId IS NULL OR topic_id = @topicId) ORDER BY seq`,
+      )
+      .all({ conversationId: filter.conversationId ?? null, topicId: filter.topicId ?? null }) as Row[];
+    return rows.map(feedbackFrom);
+  }
+
+  async addUnanswered(input: NewUnanswered): Promise<Unanswered> {
+    this.check();
+    requireObject(input, 'unanswered question');
+    const id = randomUUID();
+    this.db
+      .prepare('INSERT INTO unanswered (id, tenant, channel, text, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, requireText(input.tenant, 'tenant'), requireText(input.channel, 'channel'), requireText(input.text, 'text'), this.ms());
+    return unansweredFrom(this.db.prepare('SELECT * FROM unanswered WHERE id = ?').get(id) as Row);
+  }
+
+  async listUnanswered(filter: { tenant?: string; limit?: number } = {}): Promise<Unanswered[]> {
+    this.check();
+    const rows = this.db
+      .prepare('SELECT * FROM unanswered WHERE (@tenant IS NULL OR tenant = @tenant) ORDER BY seq DESC LIMIT @limit')
+      .all({ tenant: filter.tenant ?? null, limit: clampLimit(filter.limit) }) as Row[];
+    return rows.map(unansweredFrom);
+  }
+
+  async audit(entry: NewAuditEntry): Promise<AuditEntry> {
+    this.check();
+    requireObject(entry, 'audit entry');
+    const result = this.db
+      .prepare('INSERT INTO audit (at, actor, action, target) VALUES (?, ?, ?, ?)')
+      .run(this.ms(), requireText(entry.actor, 'actor'), requireText(entry.action, 'action'), requireText(entry.target, 'target'));
+    return auditFrom(this.db.prepare('SELECT * FROM audit WHERE id = ?').get(result.lastInsertRowid) as Row);
+  }
+
+  async listAudit(filter: { actor?: string; target?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    this.check();
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM audit WHERE (@actor IS NULL OR actor = @actor) AND (@target IS NULL OR target = @target)
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({ actor: filter.actor ?? null, target: filter.target ?? null, limit: clampLimit(filter.limit) }) as Row[];
+    return rows.map(auditFrom);
+  }
+
+  // ---- Retention and people's rights ---------------------------------------------------------
+
+  async purgeOlderThan(cutoff: Date): Promise<PurgeCounts> {
+    this.check();
+    const before = requireDate(cutoff, 'cutoff').getTime();
+    return this.db
+      .transaction((): PurgeCounts => {
+        const run = (sql: string) => this.db.prepare(sql).run(before).changes;
+        const activities = run('DELETE FROM activities WHERE created_at < ?');
+        // Cascades delete nothing more: a conversation idle since the cutoff has no newer activity.
+        const conversations = run('DELETE FROM conversations WHERE updated_at < ?');
+        return {
+          activities,
+          conversations,
+          state: run('DELETE FROM bot_state WHERE updated_at < ?'),
+          callbacks: run('DELETE FROM callbacks WHERE created_at < ?'),
+          feedback: run('DELETE FROM feedback WHERE created_at < ?'),
+          unanswered: run('DELETE FROM unanswered WHERE created_at < ?'),
+          handoffs: run("DELETE FROM handoffs WHERE status = 'closed' AND created_at < ?"),
+        };
+      })
+      .immediate();
+  }
+
+  /** The conversation ids and user ids that make up one person's data. */
+  private subject(id: string): { conversationIds: string[]; userIds: string[] } {
+    requireText(id, 'conversation or user id');
+    const ownerOf = this.db.prepare('SELECT user_id FROM conversations WHERE id = ?').get(id) as { user_id: string | null } | undefined;
+    const userIds = uniq([id, ownerOf?.user_id]);
+    const conversations = this.db
+      .prepare(`SELECT id FROM conversations WHERE user_id IN (${userIds.map(() => '?').join(', ')})`)
+      .all(...userIds) as { id: string }[];
+    return { conversationIds: uniq([id, ...conversations.map((row) => row.id)]), userIds };
+  }
+
+  async exportPerson(conversationIdOrUserId: string): Promise<PersonExport> {
+    this.check();
+    return this.db.transaction((): PersonExport => {
+      const { conversationIds, userIds } = this.subject(conversationIdOrUserId);
+      const c = placeholders(conversationIds);
+      const u = placeholders(userIds);
+      const all = (sql: string, ...params: string[]) => this.db.prepare(sql).all(...params) as Row[];
+      return {
+        subject: conversationIdOrUserId,
+        exportedAt: this.now().toISOString(),
+        conversations: all(`SELECT * FROM conversations WHERE id IN (${c}) ORDER BY created_at`, ...conversationIds).map(conversationFrom),
+        activities: all(`SELECT * FROM activities WHERE conversation_id IN (${c}) ORDER BY conversation_id, seq`, ...conversationIds).map(entryFrom),
+        state: all(
+          `SELECT key, value, updated_at FROM bot_state WHERE conversation_id IN (${c}) OR user_id IN (${u}) ORDER BY key`,
+          ...conversationIds,
+          ...userIds,
+        ).map(stateFrom),
+        handoffs: all(`SELECT * FROM handoffs WHERE conversation_id IN (${c}) ORDER BY seq`, ...conversationIds).map(handoffFrom),
+        callbacks: all(
+          `SELECT * FROM callbacks WHERE conversation_id IN (${c}) OR user_id IN (${u}) ORDER BY seq`,
+          ...conversationIds,
+          ...userIds,
+        ).map(callbackFrom),
+        feedback: all(`SELECT * FROM feedback WHERE conversation_id IN (${c}) ORDER BY seq`, ...conversationIds).map(feedbackFrom),
+      };
+    })();
+  }
+
+  async deletePerson(conversationIdOrUserId: string): Promise<PersonDeletionCounts> {
+    this.check();
+    return this.db
+      .transaction((): PersonDeletionCounts => {
+        const { conversationIds, userIds } = this.subject(conversationIdOrUserId);
+        const c = placeholders(conversationIds);
+        const u = placeholders(userIds);
+        const run = (sql: string, ...params: string[]) => this.db.prepare(sql).run(...params).changes;
+        const activities = run(`DELETE FROM activities WHERE conversation_id IN (${c})`, ...conversationIds);
+        return {
+          activities,
+          conversations: run(`DELETE FROM conversations WHERE id IN (${c})`, ...conversationIds),
+          state: run(`DELETE FROM bot_state WHERE conversation_id IN (${c}) OR user_id IN (${u})`, ...conversationIds, ...userIds),
+          handoffs: run(`DELETE FROM handoffs WHERE conversation_id IN (${c})`, ...conversationIds),
+          callbacks: run(`DELETE FROM callbacks WHERE conversation_id IN (${c}) OR user_id IN (${u})`, ...conversationIds, ...userIds),
+          feedback: run(`DELETE FROM feedback WHERE conversation_id IN (${c})`, ...conversationIds),
+        };
+      })
+      .immediate();
+  }
+
+  // ---- Publish / subscribe (in process) ------------------------------------------------------
+
+  async publish(channel: string, payload: unknown): Promise<void> {
+    this.check();
+    const event = requireChannel(channel);
+    const text = payloadText(payload);
+    // Asynchronous like the PostgreSQL store, and in publish order (microtasks run FIFO).
+    queueMicrotask(() => this.emitter.emit(event, text));
+  }
+
+  async subscribe(channel: string, handler: (payload: unknown) => void): Promise<Unsubscribe> {
+    this.check();
+    const event = requireChannel(channel);
+    if (typeof handler !== 'function') throw new StoreInputError('handler must be a function');
+    const listener = (text: string) => {
+      try {
+        handler(JSON.parse(text));
+      } catch (error) {
+        log.warn('store.subscriber_failed', { store: 'sqlite', error: error instanceof Error ? error.name : 'unknown' });
+      }
+    };
+    const registration = { event, listener };
+    this.emitter.on(event, listener);
+    this.ownHandlers.add(registration);
+    return async () => {
+      if (this.ownHandlers.delete(registration)) this.emitter.off(event, listener);
+    };
+  }
+
+  async schemaVersion(): Promise<number> {
+    this.check();
+    return currentVersion(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { event, listener } of this.ownHandlers) this.emitter.off(event, listener);
+    this.ownHandlers.clear();
+    releaseEmitter(this.file);
+    this.db.close();
+  }
+}
+
+// ---- Migrations ------------------------------------------------------------------------------
+
+function currentVersion(db: Database.Database): number {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get() as { version: number | null };
+  return row.version ?? 0;
+}
+
+/** Applies pending migrations in one IMMEDIATE transaction, so two processes opening together don't race. */
+function migrate(db: Database.Database, migrations: readonly Migration[], now: () => Date): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const current = currentVersion(db);
+    const pending = [...migrations].sort((a, b) => a.version - b.version).filter((m) => m.version > current);
+    for (const migration of pending) {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        now().getTime(),
+      );
+    }
+    if (pending.length > 0) log.info('store.migrated', { store: 'sqlite', from: current, to: currentVersion(db) });
+  }).immediate();
+}
+
+// ---- Row mapping -----------------------------------------------------------------------------
+
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
+function iso(ms: unknown): string {
+  return new Date(Number(ms)).toISOString();
+}
+
+function isoOrUndefined(ms: unknown): string | undefined {
+  return ms === null || ms === undefined ? undefined : iso(ms);
+}
+
+function textOrUndefined(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+function conversationFrom(row: Row): Conversation {
+  return jsonClean({
+    id: String(row.id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    userId: textOrUndefined(row.user_id),
+    lastSeq: Number(row.last_seq),
+    started: Boolean(row.started),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  });
+}
+
+function entryFrom(row: Row): TranscriptEntry {
+  return {
+    conversationId: String(row.conversation_id),
+    seq: Number(row.seq),
+    id: String(row.activity_id),
+    activity: JSON.parse(String(row.body)) as StoredActivity,
+    createdAt: iso(row.created_at),
+  };
+}
+
+function stateFrom(row: Row): StateRecord {
+  return { key: String(row.key), value: JSON.parse(String(row.value)) as Record<string, unknown>, updatedAt: iso(row.updated_at) };
+}
+
+function handoffFrom(row: Row): Handoff {
+  return jsonClean({
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    reason: String(row.reason) as HandoffReason,
+    urgent: Boolean(row.urgent),
+    summary: JSON.parse(String(row.summary)) as Record<string, unknown>,
+    status: String(row.status) as HandoffStatus,
+    createdAt: iso(row.created_at),
+    claimedBy: textOrUndefined(row.claimed_by),
+    claimedAt: isoOrUndefined(row.claimed_at),
+    closedBy: textOrUndefined(row.closed_by),
+    closedAt: isoOrUndefined(row.closed_at),
+  });
+}
+
+function callbackFrom(row: Row): Callback {
+  return jsonClean({
+    id: String(row.id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    conversationId: textOrUndefined(row.conversation_id),
+    userId: textOrUndefined(row.user_id),
+    name: String(row.name),
+    contact: String(row.contact),
+    bestTime: textOrUndefined(row.best_time),
+    status: String(row.status) as CallbackStatus,
+    consentAt: iso(row.consent_at),
+    createdAt: iso(row.created_at),
+    doneAt: isoOrUndefined(row.done_at),
+    doneBy: textOrUndefined(row.done_by),
+  });
+}
+
+function feedbackFrom(row: Row): Feedback {
+  return jsonClean({
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    topicId: textOrUndefined(row.topic_id),
+    helpful: Boolean(row.helpful),
+    comment: textOrUndefined(row.comment),
+    createdAt: iso(row.created_at),
+  });
+}
+
+function unansweredFrom(row: Row): Unanswered {
+  return { id: String(row.id), tenant: String(row.tenant), channel: String(row.channel), text: String(row.text), createdAt: iso(row.created_at) };
+}
+
+function auditFrom(row: Row): AuditEntry {
+  return { id: Number(row.id), at: iso(row.at), actor: String(row.actor), action: String(row.action), target: String(row.target) };
+}
