@@ -5,16 +5,16 @@ const MAX_DISTANCE = 0.25;
 const MIN_LENGTH = 5;
 
 /**
- * Typos: a word the knowledge base never uses is read as the closest word it does use, found by
- * fuse.js among known words that start with the same letter. Words it knows, short words and
- * numbers are left alone.
+ * Typos: a word that is neither English nor used by the knowledge base is read as the closest
+ * word the knowledge base does use, found by fuse.js among known words that start with the same
+ * letter. Real words ("stuff", "medication"), short words and numbers are left alone.
  */
 export class Spelling {
   private readonly known = new Set<string>();
   private readonly buckets = new Map<string, Fuse<string>>();
   private readonly cache = new Map<string, string>();
 
-  constructor(vocabulary: Iterable<string>) {
+  constructor(vocabulary: Iterable<string>, private readonly dictionary: ReadonlySet<string> = new Set()) {
     const byLetter = new Map<string, string[]>();
     for (const word of vocabulary) {
       if (!word || word.includes('*')) continue;
@@ -30,7 +30,7 @@ export class Spelling {
   }
 
   readonly correct = (word: string): string => {
-    if (word.length < MIN_LENGTH || this.known.has(word) || /\d/.test(word)) return word;
+    if (word.length < MIN_LENGTH || this.known.has(word) || this.dictionary.has(word) || /\d/.test(word)) return word;
     const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
     const hit = this.buckets.get(word[0]!)?.search(word, { limit: 1 })[0];

@@ -2,6 +2,8 @@ import type { KnowledgeBase } from '../knowledge/load';
 import { IntentMatcher, type Candidate } from './matcher';
 import { normaliseWords, vocabularyOf } from './normalise';
 import { Spelling } from './spelling';
+import { TopicSimilarity } from './similarity';
+import { englishWords } from './englishWords';
 import { suggestsRisk } from './safeguarding';
 
 /** What the assistant makes of one message, before any dialog acts on it. */
@@ -25,6 +27,10 @@ export const POLICY = {
   maxChoices: 3,
   /** Interruptions ("help", "cancel") are only read as such in short messages. */
   interruptionMaxWords: 6,
+  /** Rule points that a perfect word-for-word resemblance to a topic's examples is worth. */
+  similarityWeight: 3,
+  /** Resemblance at which a topic is a candidate even when no rule matched. */
+  similarityAlone: 0.35,
   /** Social messages ("thanks") give way to any topic evidence at least this strong. */
   socialGivesWayAt: 2,
 } as const;
@@ -47,12 +53,19 @@ export class Understander {
   private readonly topics: IntentMatcher;
   private readonly controls: IntentMatcher;
   private readonly spelling: Spelling;
+  private readonly similarity: TopicSimilarity;
 
   constructor(knowledge: KnowledgeBase) {
     this.topics = new IntentMatcher([...knowledge.topics.values()], knowledge.concepts);
     this.controls = new IntentMatcher([...knowledge.controls.values()], knowledge.concepts);
+    this.similarity = new TopicSimilarity(
+      [...knowledge.topics.values()].map((t) => ({
+        id: t.id,
+        texts: [t.question, t.title, ...t.examples].map((text) => normaliseWords(text)),
+      })),
+    );
     const conceptWords = [...knowledge.concepts.values()].flat().flatMap((w) => vocabularyOf(w));
-    this.spelling = new Spelling([...this.topics.vocabulary, ...this.controls.vocabulary, ...conceptWords]);
+    this.spelling = new Spelling([...this.topics.vocabulary, ...this.controls.vocabulary, ...conceptWords], englishWords());
   }
 
   understand(text: string): Understanding {
@@ -94,6 +107,12 @@ export class Understander {
       const existing = merged.get(c.id);
       if (existing) existing.score += c.score / 2;
       else merged.set(c.id, { ...c });
+    }
+    for (const { id, similarity } of this.similarity.rank(words).slice(0, 5)) {
+      const evidence = POLICY.similarityWeight * similarity;
+      const existing = merged.get(id);
+      if (existing) existing.score += evidence;
+      else if (similarity >= POLICY.similarityAlone) merged.set(id, { id, score: evidence, via: 'fuzzy' });
     }
     return [...merged.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
   }
