@@ -45,7 +45,7 @@ export class ClarifyDialog extends CancelAndHelpDialog {
   private async pickStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const choices = (step.values as { choices?: Choice[] }).choices ?? [];
     const text = String(step.result ?? '');
-    const index = pickChoice(text, choices.map((c) => c.label));
+    const index = pickChoice(text, choices.map((c) => [c.label, c.short]));
     if (index !== undefined) return step.endDialog({ chosen: choices[index]! } satisfies ClarifyResult);
     const understanding = this.services.understander.understand(text);
     if (understanding.kind === 'answer' || understanding.kind === 'control') {

@@ -5,6 +5,8 @@ import { contactPhrase, fillPlaceholders } from './knowledge/render';
 /** An option offered to the person; `action` says what choosing it does. */
 export interface Choice {
   label: string;
+  /** A few words for SMS, where every character counts. */
+  short?: string;
   action: { kind: 'topic'; topicId: string } | { kind: 'person' } | { kind: 'something-else' };
 }
 
@@ -47,35 +49,28 @@ export class ReplyComposer {
     return topic;
   }
 
+  /**
+   * The council's own documents and national ones first; a topic that only another council's
+   * document covers still cites it, saying whose it is, rather than citing nothing.
+   */
   sourcesOf(topic: Topic, tenant: Tenant): string[] {
-    const lines = topic.sources
-      .map((ref) => ({ ref, doc: this.knowledge.documents.get(ref.document) }))
-      // A council's own document is cited only to that council's families; national ones to all.
-      .filter(({ doc }) => doc && (!doc.tenant || doc.tenant === tenant.id))
-      .map(({ ref, doc }) => `${doc!.title} (${doc!.publisher}), "${ref.section}"`);
-    if (lines.length === 0) {
-      // Facts that only local documents give are still sourced: name the kind of document.
-      lines.push(...this.genericSourceLines(topic));
-    }
+    const refs = topic.sources
+      .map((ref) => ({ ref, doc: this.knowledge.documents.get(ref.document)! }))
+      .filter(({ doc }) => doc !== undefined);
+    const local = refs.filter(({ doc }) => !doc.tenant || doc.tenant === tenant.id);
+    const lines = local.length > 0
+      ? local.map(({ ref, doc }) => `${doc.title} (${doc.publisher}), "${ref.section}"`)
+      : refs.slice(0, 1).map(({ ref, doc }) => `General guidance published by ${doc.publisher}: ${doc.title}, "${ref.section}"`);
     if (topic.codeOfPractice.length > 0) {
       lines.push(`SEND Code of Practice, paragraph${topic.codeOfPractice.length > 1 ? 's' : ''} ${topic.codeOfPractice.join(', ')}`);
     }
     return [...new Set(lines)];
   }
 
-  private genericSourceLines(topic: Topic): string[] {
-    const firstRef = topic.sources[0]!;
-    const doc = this.knowledge.documents.get(firstRef.document);
-    return doc ? [`Council guidance on SEND disagreements (for example ${doc.publisher}), "${firstRef.section}"`] : [];
-  }
-
   answer(topicId: string, tenantId: string | undefined): Reply {
     const tenant = this.tenant(tenantId);
     const topic = this.topic(topicId);
-    const choices: Choice[] = topic.followUps.map((id) => ({
-      label: this.topic(id).question,
-      action: { kind: 'topic', topicId: id },
-    }));
+    const choices: Choice[] = topic.followUps.map((id) => this.topicChoice(id));
     return {
       text: fillPlaceholders(topic.answer, tenant).trim(),
       sms: fillPlaceholders(topic.sms, tenant).trim(),
@@ -113,10 +108,15 @@ export class ReplyComposer {
     };
   }
 
+  topicChoice(id: string): Choice {
+    const topic = this.topic(id);
+    return { label: topic.question, short: topic.title, action: { kind: 'topic', topicId: id } };
+  }
+
   starterChoices(): Choice[] {
     return ['first-steps', 'appeal-deadline', 'mediation-advice-certificate']
       .filter((id) => this.knowledge.topics.has(id))
-      .map((id) => ({ label: this.topic(id).question, action: { kind: 'topic', topicId: id } }));
+      .map((id) => this.topicChoice(id));
   }
 
   clarify(candidateIds: string[]): Reply {

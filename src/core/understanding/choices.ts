@@ -7,9 +7,9 @@ const NUMBER_WORDS: Record<string, number> = {
 
 /**
  * Which offered choice a reply picks: "2", "two", "option 2", "the second one", or the choice's
- * own words. Returns the zero-based index, or undefined when the reply is something else.
+ * own words (any of its names). Returns the zero-based index, or undefined for anything else.
  */
-export function pickChoice(reply: string, labels: readonly string[]): number | undefined {
+export function pickChoice(reply: string, labels: ReadonlyArray<string | readonly (string | undefined)[]>): number | undefined {
   if (labels.length === 0) return undefined;
   const digits = reply.trim().match(/^(?:option\s*|no\.?\s*|number\s*)?(\d{1,2})[.)!]?$/i);
   let index: number | undefined;
@@ -22,6 +22,7 @@ export function pickChoice(reply: string, labels: readonly string[]): number | u
   if (index !== undefined) return index >= 0 && index < labels.length ? index : undefined;
   const said = normalise(reply);
   if (said.length === 0) return undefined;
-  const exact = labels.findIndex((label) => normalise(label) === said);
+  const exact = labels.findIndex((names) =>
+    (typeof names === 'string' ? [names] : names).some((name) => name !== undefined && normalise(name) === said));
   return exact >= 0 ? exact : undefined;
 }

@@ -1,0 +1,112 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KnowledgeError, loadKnowledge } from '../src/core/knowledge/load';
+import { ReplyComposer } from '../src/core/replies';
+import { smsText } from '../src/bot/renderReply';
+
+const knowledge = loadKnowledge();
+const replies = new ReplyComposer(knowledge);
+const taxonomy = JSON.parse(readFileSync('knowledge/taxonomy.json', 'utf8')) as { topics: Array<{ id: string }> };
+const TENANTS = ['derby', 'milton-keynes', 'worcestershire', 'generic'];
+
+describe('the knowledge base', () => {
+  it('has an entry for every topic in the label set, and nothing else', () => {
+    expect([...knowledge.topics.keys()].sort()).toEqual(taxonomy.topics.map((t) => t.id).sort());
+  });
+
+  it('has the four councils', () => {
+    expect([...knowledge.tenants.keys()].sort()).toEqual([...TENANTS].sort());
+  });
+
+  it('keeps a copy of the shared label set that matches it, when the shared folder is there', () => {
+    const shared = path.resolve('..', 'shared', 'eval', 'topics.json');
+    let sharedIds: string[] | undefined;
+    try {
+      sharedIds = (JSON.parse(readFileSync(shared, 'utf8')) as typeof taxonomy).topics.map((t) => t.id);
+    } catch {
+      console.warn(`shared label set not found at ${shared}; comparing with the repository copy only`);
+    }
+    if (sharedIds) expect(taxonomy.topics.map((t) => t.id)).toEqual(sharedIds);
+  });
+
+  describe.each(TENANTS)('rendered for %s', (tenant) => {
+    it.each([...knowledge.topics.keys()])('%s: filled, sourced and short enough for SMS', (topicId) => {
+      const reply = replies.answer(topicId, tenant);
+      expect(reply.text).not.toMatch(/\{\{|\}\}|\[Insert/i);
+      expect(reply.sms).not.toMatch(/\{\{|\}\}|\[Insert/i);
+      expect(reply.sources.length).toBeGreaterThan(0);
+      // three 160-character segments at most, with the numbered follow-ups
+      expect(smsText(reply).length).toBeLessThanOrEqual(480);
+    });
+
+    it("cites its own council's documents, not another council's, wherever it has them", () => {
+      for (const topic of knowledge.topics.values()) {
+        const docs = topic.sources.map((ref) => knowledge.documents.get(ref.document)!);
+        const hasLocal = docs.some((doc) => !doc.tenant || doc.tenant === tenant);
+        const cited = replies.answer(topic.id, tenant).sources.join('\n');
+        for (const doc of docs.filter((d) => d.tenant && d.tenant !== tenant)) {
+          if (hasLocal) expect(cited, topic.id).not.toContain(`(${doc.publisher})`);
+          else expect(cited, topic.id).toMatch(/General guidance published by/);
+        }
+      }
+    });
+
+    it('fills every control reply', () => {
+      for (const id of knowledge.controls.keys()) {
+        expect(replies.control(id, tenant).text).not.toMatch(/\{\{|\}\}/);
+      }
+    });
+  });
+
+  it('gives each council its own SENDIASS contact', () => {
+    expect(replies.answer('sendiass', 'derby').text).toContain('01332 641414');
+    expect(replies.answer('sendiass', 'milton-keynes').text).toContain('01908 254518');
+    expect(replies.answer('sendiass', 'worcestershire').text).toContain('01905 768153');
+    expect(replies.answer('sendiass', 'generic').text).not.toMatch(/01332|01908|01905/);
+  });
+});
+
+describe('a broken knowledge file stops start-up, naming the file and the field', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function brokenCopy(change: (root: string) => void): string {
+    dir = mkdtempSync(path.join(tmpdir(), 'knowledge-'));
+    const root = path.join(dir, 'knowledge');
+    cpSync('knowledge', root, { recursive: true });
+    change(root);
+    return root;
+  }
+
+  function problemsOf(root: string): string {
+    try {
+      loadKnowledge(root);
+    } catch (error) {
+      expect(error).toBeInstanceOf(KnowledgeError);
+      return (error as KnowledgeError).message;
+    }
+    throw new Error('expected the knowledge base to be refused');
+  }
+
+  const edit = (file: string, from: RegExp | string, to: string) => (root: string) => {
+    const target = path.join(root, file);
+    writeFileSync(target, readFileSync(target, 'utf8').replace(from, to));
+  };
+
+  it.each([
+    ['a missing answer', edit('topics/mediation.yaml', /^answer:/m, 'answr:'), /topics\/mediation\.yaml: (answer|\(whole file\)).*/],
+    ['an unknown placeholder', edit('topics/sendiass.yaml', /^answer: \|-?\n/m, 'answer: |\n  Ring {{sendiass.fax}} now.\n'), /topics\/sendiass\.yaml: answer: unknown placeholder \{\{sendiass\.fax\}\}/],
+    ['a bad phone number', edit('tenants/derby.yaml', '01332 641414', 'call us'), /tenants\/derby\.yaml: sendiass\.phone: must be a phone number/],
+    ['an unknown follow-up', edit('topics/complaint.yaml', 'followUps: [complaint-unhappy-outcome', 'followUps: [no-such-topic'), /topics\/complaint\.yaml: followUps\.\d: unknown topic "no-such-topic"/],
+    ['an unknown source document', edit('topics/exclusion.yaml', /document: [a-z-]+/, 'document: made-up-leaflet'), /topics\/exclusion\.yaml: sources\.0\.document: unknown document "made-up-leaflet"/],
+    ['a broken pattern', edit('topics/appeal-how.yaml', /- match: "/, '- match: "(appeal & '), /topics\/appeal-how\.yaml: .*not closed/],
+    ['invalid YAML', edit('tenants/generic.yaml', /^id:/m, 'id: [unclosed\nid2:'), /tenants\/generic\.yaml: cannot be read/],
+    ['a missing topic', (root: string) => rmSync(path.join(root, 'topics', 'local-offer.yaml')), /no entry for topic "local-offer"/],
+  ])('%s', (_name, change, expected) => {
+    expect(problemsOf(brokenCopy(change))).toMatch(expected);
+  });
+});
