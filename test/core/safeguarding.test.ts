@@ -20,6 +20,14 @@ describe('safeguarding detector', () => {
     'He told me a staff member touched him inappropriately',
     'my ex has threatened to kill us',
     'we are not safe at home',
+    'someone she met on an app keeps asking her for pictures and told her not to tell me',
+    'a man he plays games with online wants to meet him in town',
+    'he has a second phone and keeps getting into cars with older lads',
+    'she has been scratching her arms with a compass',
+    "he says there's no point in anything anymore and he has been saving up his pills",
+    'my son left a note for the family saying this is goodbye',
+    'they held him face down and he said he could not breathe',
+    'my ex threatened me and the kids again and he is not allowed near us',
     // buried inside a long SEND question
     'The council refused the EHC needs assessment and I need to know about appeals, but honestly he keeps saying he wants to die and I am scared',
   ])('flags %j', (text) => {
@@ -34,6 +42,9 @@ describe('safeguarding detector', () => {
     'Can I bring my partner to the meeting?',
     'the school keeps missing his speech therapy sessions',
     "he is missing school because of anxiety",
+    "I've hit a brick wall with the school about his support",
+    'the school threatened to exclude him if it happens again',
+    'can I send photos of his work to the tribunal as evidence?',
     'she has been missing lessons for weeks',
   ])('does not flag %j', (text) => {
     expect(risky(text)).toBe(false);
