@@ -25,6 +25,7 @@ const STOPWORDS = new Set(
     'where who which why that this there have has had get got want need please hi hello just any some one').split(' '),
 );
 
+const SECOND_PATTERN_SHARE = 0.4;
 /** Fuzzy similarity only counts as evidence above this (1 = identical). */
 const FUZZY_MIN_SIMILARITY = 0.55;
 /** A fuzzy hit is weaker evidence than a rule: the best one is worth this many rule points. */
@@ -93,7 +94,10 @@ export class IntentMatcher {
     return found;
   }
 
-  /** Ranked intents by rule evidence: the strongest pattern plus half of the others. */
+  /**
+   * Ranked intents by rule evidence: the strongest pattern, plus a share of the second. Counting
+   * only two keeps a topic with many loose patterns from piling up points on a passing mention.
+   */
   matchRules(words: readonly string[]): Candidate[] {
     const byIntent = new Map<string, number[]>();
     for (const pattern of this.patternsFor(words)) {
@@ -105,7 +109,7 @@ export class IntentMatcher {
     const ranked: Candidate[] = [];
     for (const [id, weights] of byIntent) {
       weights.sort((a, b) => b - a);
-      const score = weights[0]! + 0.5 * weights.slice(1).reduce((sum, w) => sum + w, 0);
+      const score = weights[0]! + SECOND_PATTERN_SHARE * (weights[1] ?? 0);
       ranked.push({ id, score, via: 'rules' });
     }
     return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
