@@ -8,6 +8,8 @@ import { pickChoice } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
 import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult } from './clarifyDialog';
 import { dataOf, type DialogServices } from './services';
+// Deadline hook: see dialogs/deadlineDialog.ts.
+import { DEADLINE_DIALOG, DeadlineDialog, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
 const STEPS = 'mainSteps';
@@ -19,7 +21,9 @@ export class MainDialog extends ComponentDialog {
   constructor(private readonly services: DialogServices) {
     super(MAIN_DIALOG);
     this.addDialog(new ClarifyDialog(services));
-    this.addDialog(new WaterfallDialog(STEPS, [this.routeStep.bind(this), this.afterClarifyStep.bind(this)]));
+    this.addDialog(new DeadlineDialog(services)); // Deadline hook
+    // The third step takes the deadline dialog's result when a clarify choice started it (Deadline hook).
+    this.addDialog(new WaterfallDialog(STEPS, [this.routeStep.bind(this), this.afterClarifyStep.bind(this), this.afterClarifyStep.bind(this)]));
     this.initialDialogId = STEPS;
   }
 
@@ -46,13 +50,20 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
 
-    const offeredIndex = pickChoice(text, data.offered.map((c) => c.label));
+    const offeredIndex = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
     if (offeredIndex !== undefined) return this.act(step, data.offered[offeredIndex]!);
+
+    // Deadline hook: a date, or a request to work out a deadline, starts the deadline dialog.
+    if (wantsDeadline(understanding, text, todayOf(context))) {
+      data.unclearTurns = 0;
+      const topicId = understanding.kind === 'answer' ? understanding.topicId : undefined;
+      return step.beginDialog(DEADLINE_DIALOG, { text, topicId } satisfies DeadlineOptions);
+    }
 
     switch (understanding.kind) {
       case 'answer':
         data.unclearTurns = 0;
-        await say(context, replies.answer(understanding.topicId, data.tenant), data);
+        await say(context, withDeadlineChoice(replies.answer(understanding.topicId, data.tenant), understanding.topicId), data);
         return step.endDialog();
       case 'control':
         data.unclearTurns = 0;
@@ -81,8 +92,10 @@ export class MainDialog extends ComponentDialog {
     data.unclearTurns = 0;
     switch (choice.action.kind) {
       case 'topic':
-        await say(step.context, replies.answer(choice.action.topicId, data.tenant), data);
+        await say(step.context, withDeadlineChoice(replies.answer(choice.action.topicId, data.tenant), choice.action.topicId), data);
         break;
+      case 'deadline': // Deadline hook: "Work out my deadline"
+        return step.beginDialog(DEADLINE_DIALOG, {} satisfies DeadlineOptions);
       case 'person':
         await say(step.context, replies.person(data.tenant, 'asked'), data);
         break;

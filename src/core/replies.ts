@@ -7,7 +7,12 @@ export interface Choice {
   label: string;
   /** A few words for SMS, where every character counts. */
   short?: string;
-  action: { kind: 'topic'; topicId: string } | { kind: 'person' } | { kind: 'something-else' };
+  action:
+    | { kind: 'topic'; topicId: string }
+    | { kind: 'person' }
+    | { kind: 'something-else' }
+    // Deadline conversation (dialogs/deadlineDialog.ts): starts it, or answers one of its questions.
+    | { kind: 'deadline' };
 }
 
 /** One message, described once; channels decide how to show it. */

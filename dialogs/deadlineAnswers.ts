@@ -1,0 +1,119 @@
+/**
+ * Reading the person's replies in the deadline conversation: yes or no, "I don't know", "no
+ * certificate", which deadline, which decision, and whether a message asks for a deadline to be
+ * worked out. Plain functions of the text, so they are easy to test. Anything these cannot read is
+ * left undefined and the dialog asks again: nothing here guesses a date.
+ */
+import type { DeadlineKind } from '../src/core/dates';
+import type { AppealDecision } from '../src/core/dates/explain';
+
+/** Lower case, straight apostrophes removed ("don't" → "dont"), other punctuation to spaces. */
+export function clean(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[‘’'`]/g, '')
+    .replace(/[^a-z0-9/ ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const YES_WORDS = new Set([
+  'yes', 'yess', 'yeah', 'yea', 'yeh', 'yep', 'yup', 'ya', 'yh', 'y', 'aye', 'ok', 'okay', 'correct', 'right',
+  'true', 'confirm', 'confirmed', 'exactly', 'indeed', 'sure', 'fine', 'good',
+]);
+const NO_WORDS = new Set(['no', 'nope', 'nah', 'n', 'wrong', 'incorrect', 'change', 'not', 'false', 'mistake', 'nop']);
+const FILLER = new Set([
+  'that', 'thats', 'is', 'it', 'its', 'the', 'date', 'please', 'thanks', 'thank', 'you', 'ta', 'i', 'think', 'so',
+  'a', 'was', 'this', 'one', 'yes', // "yes" is also a yes-word; listed so "yes yes" stays yes
+]);
+
+/** "yes", "that's right", "1" are read by the caller; here only the words. Undefined when unclear. */
+export function yesOrNo(text: string): 'yes' | 'no' | undefined {
+  const words = clean(text).split(' ').filter(Boolean);
+  if (words.length === 0 || words.length > 6) return undefined;
+  const saysNo = words.some((w) => NO_WORDS.has(w));
+  const saysYes = words.some((w) => YES_WORDS.has(w));
+  if (!words.every((w) => YES_WORDS.has(w) || NO_WORDS.has(w) || FILLER.has(w))) return undefined;
+  if (saysNo && words.some((w) => w === 'yes' || w === 'yeah' || w === 'yep' || w === 'correct')) return undefined;
+  if (saysNo) return 'no';
+  return saysYes ? 'yes' : undefined;
+}
+
+/** "I don't know", "not sure", "can't find the letter", "no idea". */
+export function saysDontKnow(text: string): boolean {
+  const t = clean(text);
+  return (
+    /\b(dont|do not|didnt) (know|remember|have (it|the (date|letter|certificate|email)))\b/.test(t) ||
+    /\b(not sure|unsure|no idea|no clue|dunno|idk|not certain)\b/.test(t) ||
+    /\b(cant|can not|cannot|couldnt) (remember|find|see|read|recall)\b/.test(t) ||
+    /\b(lost|misplaced|forgot|forgotten|thrown away|threw away)\b/.test(t) ||
+    /\bnot (to hand|with me)\b/.test(t) ||
+    /\b(havent|have not|dont have|do not have|not got)( got)? the date\b/.test(t)
+  );
+}
+
+/** "I don't know the date" of something they have, as against not having it at all. */
+export function saysDontKnowTheDate(text: string): boolean {
+  const t = clean(text);
+  return saysDontKnow(text) && (/\b(date|when|day|it)\b/.test(t) || !/\b(have|got|had)\b/.test(t));
+}
+
+/** A reply to "Do you have a mediation certificate?" meaning no (not yet, on its way, booked). */
+export function saysNoCertificate(text: string): boolean {
+  const t = clean(text);
+  if (mentionsNoCertificate(text)) return true;
+  return (
+    /^(no|nope|nah|not yet|none|no not yet|no i dont|no we dont|no i havent|no we havent|not got one|i havent|we havent)\b/.test(t) ||
+    /\b(dont|do not) have (one|a certificate|it yet|one yet)\b/.test(t) ||
+    /\b(havent|have not|not) (got|had) (one|a certificate|it)\b/.test(t) ||
+    /\b(on (its|the) way|waiting for it|not (arrived|come) yet|not yet)\b/.test(t)
+  );
+}
+
+/** A message that says there is no certificate yet (DEADLINES.md: booked or "on its way" means none). */
+export function mentionsNoCertificate(text: string): boolean {
+  const t = clean(text);
+  return (
+    /\b(no|not got|havent got|have not got|dont have|do not have|havent had|have not had|without|not had|not received|havent received|didnt get|not yet got)( a| the| my| our| any)?( mediation)? (certificate|cert)\b/.test(t) ||
+    /\b(certificate|cert)\b.{0,30}\b(on (its|the) way|coming|not (arrived|come)|yet to|will be|is being|not yet)\b/.test(t) ||
+    /\bwaiting (for|on)( a| the| my| our)?( mediation)? (certificate|cert)\b/.test(t)
+  );
+}
+
+/** Which deadline a message is about, when it says so clearly; otherwise undefined (the dialog asks). */
+export function detectKind(text: string): DeadlineKind | undefined {
+  const t = clean(text);
+  const declined = /\b(said no|say no|saying no|declined?|declining|dont want|do not want|didnt want|did not want|turned down|refused)\b.{0,30}\bmediation\b/.test(t);
+  if (declined && /\bcertificate|cert\b/.test(t) && !/\b(appeal|tribunal)\b/.test(t)) return 'certificate-if-declined';
+  if (/\bdraft\b/.test(t) && /\b(comment|comments|commenting|respond|response|reply|views|feedback)\b/.test(t)) return 'draft-plan-comments';
+  if (/\b(appeal|appeals|appealing|tribunal)\b/.test(t)) return 'appeal';
+  if (/\b(final (ehc |education health and care )?plan|final ehcp|20 weeks|twenty weeks)\b/.test(t)) return 'final-plan';
+  if (/\b(6|six) weeks\b/.test(t) && /\b(assess|assessment|request)\b/.test(t)) return 'assessment-decision';
+  if (/\b(decide|decision|decided|hear|answer|respond|reply)\b.{0,40}\b(whether|if)\b.{0,30}\bassess/.test(t)) return 'assessment-decision';
+  return undefined;
+}
+
+const DECISION_CUES: Array<[AppealDecision, RegExp]> = [
+  ['school-only', /\b(only|just)\b.{0,40}\b(school|college|placement|setting|section i)\b|\bschool named\b.{0,20}\bonly\b/],
+  ['not-to-assess', /\b(refus\w*|wont|will not|not to|declined?|turned down|said no|rejected?)\b.{0,25}\b(assess\w*|ehc ?na)\b|\bnot assess/],
+  ['not-to-issue', /\b(refus\w*|wont|will not|not to|declined?|turned down|said no|rejected?)\b.{0,25}\b(issue|give|make|write)\b.{0,20}\b(plan|ehcp)\b|\bno (ehc )?plan\b/],
+  ['contents', /\b(contents?|wording|what the plan says|whats in (the|his|her|my|their) plan|sections? [a-k]|provision)\b/],
+  ['not-to-amend', /\b(refus\w*|wont|will not|not to|declined?)\b.{0,25}\b(amend|change|update)\b/],
+  ['cease', /\b(stop|stopping|cease|ceasing|end|ending|finish)\w*\b.{0,25}\b(plan|ehcp|maintaining)\b/],
+];
+
+/** What an appeal is about, when one reading is clear; two or more readings, or none, is undefined. */
+export function detectDecision(text: string): AppealDecision | undefined {
+  const t = clean(text);
+  const found = DECISION_CUES.filter(([, cue]) => cue.test(t)).map(([d]) => d);
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** "Work out my deadline", "calculate the date", "when is my deadline": a request for this person's own date. */
+export function asksToWorkOut(text: string): boolean {
+  const t = clean(text);
+  return /\b(work|working|figure|figuring|sort|sorting)( it)? out\b.{0,30}\b(deadline|date|dates|last day|time limit)\b/.test(t) ||
+    /\b(calculate|calculating|calc|compute|count|counting)\b.{0,30}\b(deadline|date|dates|last day|time limit)\b/.test(t) ||
+    /\b(when|what)\b.{0,15}\b(my|our)\b.{0,12}\b(deadline|last day|time limit|cut off|date to appeal)\b/.test(t) ||
+    /\b(deadline|last day)\b.{0,12}\b(for me|for us|in my case|in our case)\b/.test(t);
+}

@@ -1,0 +1,501 @@
+import { type TurnContext } from 'botbuilder';
+import { TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+  DEADLINE_KINDS, FACT_NAMES, assignRoles, computeDeadline, extractDates, formatLong, isBefore, todayInLondon,
+  type DeadlineKind, type FactName, type Facts, type FoundDate, type IsoDate, type Question,
+} from '../src/core/dates';
+import {
+  APPEAL_DECISIONS, CHANGE_LABEL, DECISION_LABELS, KIND_LABELS, NONE_OF_THESE_LABEL, NO_CERTIFICATE_LABEL, YES_LABEL,
+  calendarFile, deadlineMessages, explainDeadline, type AppealDecision, type DeadlineReply,
+} from '../src/core/dates/explain';
+import type { Tenant } from '../src/core/knowledge/schema';
+import type { Choice, Reply } from '../src/core/replies';
+import { pickChoice } from '../src/core/understanding/choices';
+import type { Understanding } from '../src/core/understanding/understand';
+import type { ConversationData } from '../src/bot/conversationData';
+import { SMS_CHANNELS, renderReply } from '../src/bot/renderReply';
+import { errorFields, log } from '../src/log';
+import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import type { ClarifyResult } from './clarifyDialog';
+import {
+  asksToWorkOut, detectDecision, detectKind, mentionsNoCertificate, saysDontKnow,
+  saysDontKnowTheDate, saysNoCertificate, yesOrNo,
+} from './deadlineAnswers';
+import { dataOf, type DialogServices } from './services';
+
+export const DEADLINE_DIALOG = 'deadlineDialog';
+const PROMPT = 'deadlinePrompt';
+const STEPS = 'deadlineSteps';
+/** After this many replies in a row it cannot read, the dialog offers a person instead of asking again. */
+export const UNCLEAR_REPLIES_BEFORE_PERSON = 2;
+
+/** How the main dialog starts this one. */
+export interface DeadlineOptions {
+  /** The message that started the conversation: its dates are used, but only after the person confirms them. */
+  text?: string;
+  /** The topic the message was understood as, if any ('appeal-deadline' means an appeal). */
+  topicId?: string;
+}
+
+/** The question waiting for an answer. */
+type Ask =
+  | { type: 'kind'; retry?: boolean }
+  | { type: 'decision'; retry?: boolean }
+  | {
+    type: 'date';
+    fact: FactName;
+    how?: 'first' | 'retry' | 'change' | 'unknown' | 'future';
+    /** A question from reading the message ("The letter came on … What date is printed on it?"). */
+    question?: string;
+    /** The future date being questioned. */
+    date?: IsoDate;
+    /** "You posted the request on …. Has the council told you the date they received it?" */
+    posted?: boolean;
+  }
+  | { type: 'certificate'; retry?: boolean }
+  | { type: 'pick'; fact: FactName; dates: IsoDate[]; question: string; retry?: boolean }
+  | { type: 'confirm'; fact: FactName; date: IsoDate; question?: string; retry?: boolean };
+
+/** Everything the conversation knows; kept in the waterfall's options so it survives a restart. */
+interface DeadlineState {
+  started: true;
+  kind?: DeadlineKind;
+  decision?: AppealDecision;
+  /** Dates given so far; `certificate_date: null` means no certificate. None is used until confirmed. */
+  facts: Facts;
+  /** Facts whose date the person has said is right. */
+  confirmed: FactName[];
+  /** Questions raised by reading the person's messages, asked in turn. */
+  queue: Ask[];
+  /** The first message, kept only until the deadline kind is known (it may hold dates and the decision). */
+  heldText?: string;
+  /** Asked next, before anything else (a re-ask, a correction, a question from the queue). */
+  forced?: Ask;
+  /** What the last prompt asked. */
+  asking?: Ask;
+  /** Replies in a row it could not read. */
+  misses: number;
+  /** The fact the person last said they did not know. */
+  unknownFor?: FactName;
+}
+
+type Outcome = 'next' | 'unclear' | { unknown: FactName };
+
+// ---------------------------------------------------------------------------------------------
+// Helpers the main dialog uses.
+
+/** The moment of this message: the channel's timestamp, so tests and replays have a fixed "today". */
+export function instantOf(context: TurnContext): Date {
+  const stamp = context.activity.timestamp as Date | string | undefined;
+  const instant = stamp === undefined ? new Date() : new Date(stamp);
+  return Number.isNaN(instant.getTime()) ? new Date() : instant;
+}
+
+/** The conversation's "today" in England. */
+export function todayOf(context: TurnContext): IsoDate {
+  return todayInLondon(instantOf(context));
+}
+
+export const WORK_OUT_DEADLINE: Choice = { label: 'Work out my deadline', action: { kind: 'deadline' } };
+
+/** The appeal-deadline answer also offers to work out the person's own date. */
+export function withDeadlineChoice(reply: Reply, topicId: string): Reply {
+  return topicId === 'appeal-deadline' ? { ...reply, choices: [...reply.choices, WORK_OUT_DEADLINE] } : reply;
+}
+
+const NOT_FOR_DEADLINE = new Set(['human', 'restart', 'cancel', 'out-of-scope']);
+
+/**
+ * Whether a message starts the deadline conversation: any message that asks for this person's own
+ * deadline ("work out my deadline", "when is my deadline"), or an appeal-deadline question that
+ * gives a date ("my letter is dated …").
+ */
+export function wantsDeadline(understanding: Understanding, text: string, today: IsoDate): boolean {
+  if (understanding.kind === 'safeguarding') return false;
+  if (understanding.kind === 'control' && NOT_FOR_DEADLINE.has(understanding.control)) return false;
+  if (asksToWorkOut(text)) return true;
+  return understanding.kind === 'answer' && understanding.topicId === 'appeal-deadline' && extractDates(text, today).length > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Works out one deadline with the person: which deadline (and, for an appeal, which decision), the
+ * dates (from their messages, or asked for), a read-back of every date, and only then the deadline,
+ * its rule, what must happen by then, and a calendar file. One waterfall that asks and reads in a
+ * loop; help, start again, cancel, a person and safeguarding are handled at every step by the base.
+ */
+export class DeadlineDialog extends CancelAndHelpDialog {
+  constructor(services: DialogServices) {
+    super(DEADLINE_DIALOG, services);
+    this.addDialog(new TextPrompt(PROMPT));
+    this.addDialog(new WaterfallDialog(STEPS, [this.askStep.bind(this), this.answerStep.bind(this)]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async askStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as DeadlineState | DeadlineOptions;
+    if (!('started' in options)) return step.replaceDialog(STEPS, this.start(options, todayOf(step.context)));
+    const state = options;
+    const data = await dataOf(this.services, step.context);
+    const tenant = this.services.replies.tenant(data.tenant);
+    const ask = nextAsk(state);
+    if (!ask) return this.giveDeadline(step, state, data, tenant);
+    state.asking = ask;
+    // The dialog reads its own answers; nothing it offers is left for the main dialog to pick.
+    data.offered = [];
+    return step.prompt(PROMPT, { prompt: renderReply(promptFor(ask, tenant), step.context.activity.channelId) });
+  }
+
+  private async answerStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const state = step.options as DeadlineState;
+    const ask = state.asking;
+    const text = String(step.result ?? '');
+    state.forced = undefined;
+    const outcome = ask ? this.read(ask, text, state, todayOf(step.context)) : 'unclear';
+    const data = await dataOf(this.services, step.context);
+    const tenant = this.services.replies.tenant(data.tenant);
+
+    if (outcome === 'unclear') {
+      // Not an answer: perhaps a new question, which the main dialog should answer instead.
+      const understanding = this.services.understander.understand(text);
+      if (understanding.kind === 'answer' || (understanding.kind === 'control' && understanding.control !== 'help')) {
+        return step.endDialog({ reroute: true } satisfies ClarifyResult);
+      }
+      state.misses += 1;
+      if (state.misses >= UNCLEAR_REPLIES_BEFORE_PERSON || !ask) {
+        await send(step.context, deadlineMessages.offerPerson(tenant), data);
+        return step.endDialog();
+      }
+      state.forced = retryOf(ask);
+      return step.replaceDialog(STEPS, state);
+    }
+
+    state.misses = 0;
+    if (typeof outcome === 'object') {
+      if (state.unknownFor === outcome.unknown) {
+        await send(step.context, deadlineMessages.comeBackLater(tenant), data);
+        return step.endDialog();
+      }
+      state.unknownFor = outcome.unknown;
+      if (state.facts[outcome.unknown] !== null) delete state.facts[outcome.unknown];
+      state.confirmed = state.confirmed.filter((f) => f !== outcome.unknown);
+      state.forced = { type: 'date', fact: outcome.unknown, how: 'unknown' };
+    }
+    return step.replaceDialog(STEPS, state);
+  }
+
+  /** The state at the start: the kind and decision if the message makes them clear, and its dates. */
+  private start(options: DeadlineOptions, today: IsoDate): DeadlineState {
+    const text = options.text?.trim() ?? '';
+    const state: DeadlineState = { started: true, facts: {}, confirmed: [], queue: [], misses: 0 };
+    state.kind = detectKind(text) ?? (options.topicId === 'appeal-deadline' ? 'appeal' : undefined);
+    if (text) state.heldText = text;
+    if (state.kind) useHeldText(state, today);
+    return state;
+  }
+
+  /** Reads one reply to `ask`, updating the state. Never takes a date it is unsure of. */
+  private read(ask: Ask, text: string, state: DeadlineState, today: IsoDate): Outcome {
+    switch (ask.type) {
+      case 'kind': {
+        const index = pickChoice(text, DEADLINE_KINDS.map((k) => KIND_LABELS[k]));
+        const kind = index !== undefined ? DEADLINE_KINDS[index] : detectKind(text);
+        if (!kind) return 'unclear';
+        state.kind = kind;
+        state.heldText = [state.heldText, text].filter(Boolean).join('\n');
+        useHeldText(state, today);
+        return 'next';
+      }
+      case 'decision': {
+        const index = pickChoice(text, APPEAL_DECISIONS.map((d) => DECISION_LABELS[d]));
+        const decision = index !== undefined ? APPEAL_DECISIONS[index] : detectDecision(text) ?? (saysDontKnow(text) ? 'not-sure' : undefined);
+        if (!decision) return 'unclear';
+        state.decision = decision;
+        if (index === undefined) readDates(state, text, today);
+        return 'next';
+      }
+      case 'date': {
+        const dates = extractDates(text, today);
+        if (dates.length > 0) return takeDate(state, ask.fact, text, dates);
+        const answer = yesOrNo(text);
+        if (ask.posted && answer === 'yes') {
+          state.forced = { type: 'date', fact: ask.fact, question: deadlineMessages.ackDateQuestion };
+          return 'next';
+        }
+        if (ask.fact === 'certificate_date' && !saysDontKnowTheDate(text) && saysNoCertificate(text)) {
+          state.facts.certificate_date = null;
+          return 'next';
+        }
+        if (saysDontKnow(text) || answer === 'no') return { unknown: ask.fact };
+        return 'unclear';
+      }
+      case 'certificate': {
+        if (pickChoice(text, [NO_CERTIFICATE_LABEL]) === 0) {
+          state.facts.certificate_date = null;
+          return 'next';
+        }
+        const dates = extractDates(text, today);
+        if (dates.length > 0) return takeDate(state, 'certificate_date', text, dates);
+        if (saysDontKnowTheDate(text)) return { unknown: 'certificate_date' };
+        const answer = yesOrNo(text);
+        if (saysNoCertificate(text) || answer === 'no') {
+          state.facts.certificate_date = null;
+          return 'next';
+        }
+        if (answer === 'yes') {
+          state.forced = { type: 'date', fact: 'certificate_date' };
+          return 'next';
+        }
+        return saysDontKnow(text) ? { unknown: 'certificate_date' } : 'unclear';
+      }
+      case 'pick': {
+        const index = pickChoice(text, [...ask.dates.map(formatLong), NONE_OF_THESE_LABEL]);
+        if (index === ask.dates.length) {
+          delete state.facts[ask.fact];
+          state.forced = { type: 'date', fact: ask.fact, how: 'change' };
+          return 'next';
+        }
+        const picked = index === undefined ? undefined : ask.dates[index];
+        if (picked) {
+          setFact(state, ask.fact, picked);
+          return 'next';
+        }
+        const dates = extractDates(text, today);
+        if (dates.length > 0) return takeDate(state, ask.fact, text, dates);
+        return saysDontKnow(text) ? { unknown: ask.fact } : 'unclear';
+      }
+      case 'confirm': {
+        const index = pickChoice(text, [YES_LABEL, CHANGE_LABEL]);
+        let answer: 'yes' | 'no' | undefined = index === 0 ? 'yes' : index === 1 ? 'no' : undefined;
+        if (answer === undefined) {
+          const dates = extractDates(text, today);
+          // "yes, 31/12/2025" confirms; "no, it was 2 Jan" corrects, and the new date is read back in turn.
+          if (dates.length === 1 && dates[0]!.date === ask.date && yesOrNo(text.replace(dates[0]!.text, '')) !== 'no') answer = 'yes';
+          else if (dates.length > 0) return takeDate(state, ask.fact, text, dates);
+        }
+        if (answer === undefined && saysDontKnow(text)) return { unknown: ask.fact };
+        answer ??= yesOrNo(text);
+        if (answer === 'yes') {
+          state.facts[ask.fact] = ask.date;
+          if (!state.confirmed.includes(ask.fact)) state.confirmed.push(ask.fact);
+          return 'next';
+        }
+        if (answer === 'no') {
+          delete state.facts[ask.fact];
+          state.confirmed = state.confirmed.filter((f) => f !== ask.fact);
+          state.forced = { type: 'date', fact: ask.fact, how: 'change' };
+          return 'next';
+        }
+        return 'unclear';
+      }
+    }
+  }
+
+  /** Every date confirmed: the deadline, how it was worked out, what to do, and a calendar file. */
+  private async giveDeadline(step: WaterfallStepContext, state: DeadlineState, data: ConversationData, tenant: Tenant): Promise<DialogTurnResult> {
+    const kind = state.kind!;
+    const unconfirmed = FACT_NAMES[kind].filter((f) => state.facts[f] && !state.confirmed.includes(f));
+    if (unconfirmed.length > 0) throw new Error(`deadline dialog: unconfirmed ${unconfirmed.join(', ')}`);
+    const { context } = step;
+    const today = todayOf(context);
+    const result = computeDeadline(kind, state.facts);
+    const [headline, nextSteps] = explainDeadline(result, { today, tenant, decision: state.decision });
+    await send(context, headline!, data);
+    if (!SMS_CHANNELS.has(context.activity.channelId) && !isBefore(result.due, today)) {
+      try {
+        await context.sendActivity(renderReply(deadlineMessages.calendarNote(calendarFile(result, instantOf(context), tenant)), context.activity.channelId));
+      } catch (error) {
+        // A channel that refuses the file (Teams accepts only uploaded files) must not lose the deadline.
+        log.warn('deadline.calendar_not_sent', { channel: context.activity.channelId, ...errorFields(error) });
+      }
+    }
+    await send(context, nextSteps!, data);
+    return step.endDialog();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conversation's logic, apart from Bot Framework.
+
+/** What to ask next, or undefined when every needed date is known and confirmed. */
+function nextAsk(state: DeadlineState): Ask | undefined {
+  if (state.forced) return state.forced;
+  if (!state.kind) return { type: 'kind' };
+  if (state.kind === 'appeal' && !state.decision) return { type: 'decision' };
+  for (const fact of FACT_NAMES[state.kind]) {
+    // A question raised by the person's own words about this date comes before the usual one.
+    const queued = takeQueued(state, fact);
+    if (queued) {
+      state.forced = queued;
+      return queued;
+    }
+    const value = state.facts[fact];
+    if (fact === 'certificate_date') {
+      // A school-only appeal needs no certificate; any other appeal asks whether there is one.
+      if (value === undefined && state.decision !== 'school-only') return { type: 'certificate' };
+      if (value === undefined || value === null) continue;
+    }
+    if (value === undefined || value === null) return { type: 'date', fact };
+    if (!state.confirmed.includes(fact)) return { type: 'confirm', fact, date: value };
+  }
+  return undefined;
+}
+
+/** The first open queued question about `fact`, removed from the queue (stale ones are dropped). */
+function takeQueued(state: DeadlineState, fact: FactName): Ask | undefined {
+  const mine = state.queue.filter((q) => 'fact' in q && q.fact === fact);
+  state.queue = state.queue.filter((q) => !mine.includes(q));
+  const open = mine.filter((q) => stillOpen(q, state));
+  state.queue.push(...open.slice(1));
+  return open[0];
+}
+
+function stillOpen(ask: Ask, state: DeadlineState): boolean {
+  switch (ask.type) {
+    case 'date':
+      return state.facts[ask.fact] === undefined;
+    case 'confirm':
+      return state.facts[ask.fact] === ask.date && !state.confirmed.includes(ask.fact);
+    case 'pick':
+      return !state.confirmed.includes(ask.fact);
+    default:
+      return true;
+  }
+}
+
+function retryOf(ask: Ask): Ask {
+  if (ask.type === 'date') return { ...ask, how: 'retry' };
+  return { ...ask, retry: true };
+}
+
+function promptFor(ask: Ask, tenant: Tenant): DeadlineReply {
+  switch (ask.type) {
+    case 'kind':
+      return deadlineMessages.whichDeadline(ask.retry);
+    case 'decision':
+      return deadlineMessages.whichDecision(ask.retry);
+    case 'certificate':
+      return deadlineMessages.askCertificate(ask.retry);
+    case 'pick':
+      return deadlineMessages.pickDate(ask.question, ask.dates, ask.retry);
+    case 'confirm':
+      return deadlineMessages.confirm(ask.fact, ask.date, ask.question, ask.retry);
+    case 'date':
+      if (ask.how === 'unknown') return deadlineMessages.dontKnow(ask.fact, tenant);
+      if (ask.how === 'future' && ask.date) return deadlineMessages.futureDate(ask.fact, ask.date);
+      if (ask.question) return deadlineMessages.askAgain(ask.question, ask.how === 'retry');
+      return deadlineMessages.askDate(ask.fact, ask.how === 'retry' || ask.how === 'change' ? ask.how : 'first');
+  }
+}
+
+/** Once the kind is known: the decision and the dates in the first message. */
+function useHeldText(state: DeadlineState, today: IsoDate): void {
+  const text = state.heldText;
+  state.heldText = undefined;
+  if (!text) return;
+  if (state.kind === 'appeal' && !state.decision) state.decision = detectDecision(text);
+  readDates(state, text, today);
+}
+
+/** Dates in a message that was not an answer to a date question: each becomes a fact to read back, or a question. */
+function readDates(state: DeadlineState, text: string, today: IsoDate): void {
+  const kind = state.kind;
+  if (!kind) return;
+  if (kind === 'appeal' && state.facts.certificate_date === undefined && mentionsNoCertificate(text)) state.facts.certificate_date = null;
+  const dates = extractDates(text, today);
+  if (dates.length === 0) return;
+  const roles = assignRoles(text, dates, kind);
+  for (const fact of FACT_NAMES[kind]) {
+    const value = roles.facts[fact];
+    if (value && state.facts[fact] === undefined) state.facts[fact] = value;
+  }
+  const asked = new Set<FactName>();
+  for (const question of roles.questions) {
+    if (!question.fact || question.reason === 'missing' || asked.has(question.fact)) continue;
+    const ask = askFor(question);
+    if (!ask) continue;
+    asked.add(question.fact);
+    state.queue.push(ask);
+    // A posted request's date is not the day the council received it: ask, don't use it.
+    if (question.reason === 'posted-request') delete state.facts[question.fact];
+  }
+}
+
+function askFor(question: Question): Ask | undefined {
+  const fact = question.fact;
+  if (!fact) return undefined;
+  const first = question.dates?.[0];
+  switch (question.reason) {
+    case 'future-date':
+    case 'arrival-only':
+      return { type: 'date', fact, question: question.text };
+    case 'posted-request':
+      return { type: 'date', fact, question: question.text, posted: true };
+    case 'conflict':
+      return question.dates && question.dates.length > 1 ? { type: 'pick', fact, dates: question.dates, question: question.text } : undefined;
+    case 'assumed':
+    case 'check':
+      return first ? { type: 'confirm', fact, date: first, question: question.text } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A reply to a date question. The words around the dates are read as in a first message: "it came
+ * on 5 January" is the day it arrived, not its date, and "I posted it on…" is not the day the council
+ * received it; those become questions. One plain date is the answer (it is read back before use);
+ * several are sorted out by their words, or the person picks.
+ */
+function takeDate(state: DeadlineState, fact: FactName, text: string, dates: FoundDate[]): Outcome {
+  const kind = state.kind;
+  if (!kind) return 'unclear';
+  const roles = assignRoles(text, dates, kind);
+  const doubt = roles.questions.find((q) => q.fact === fact && q.reason !== 'missing' && q.reason !== 'assumed');
+  const asked = doubt && askFor(doubt);
+  if (doubt && asked && asked.type !== 'confirm') {
+    if (doubt.reason === 'posted-request' || doubt.reason === 'arrival-only' || doubt.reason === 'future-date') delete state.facts[fact];
+    state.confirmed = state.confirmed.filter((f) => f !== fact);
+    state.forced = asked;
+    return 'next';
+  }
+  for (const other of FACT_NAMES[kind]) {
+    const value = roles.facts[other];
+    if (other !== fact && value && state.facts[other] === undefined) state.facts[other] = value;
+  }
+  let chosen = dates.find((d) => d.date === roles.facts[fact]);
+  if (!chosen && dates.length === 1) chosen = dates[0];
+  if (!chosen) {
+    const options = [...new Set(dates.filter((d) => !d.isFuture).map((d) => d.date))];
+    if (options.length === 0) chosen = dates[0];
+    else {
+      state.forced = { type: 'pick', fact, dates: options, question: deadlineMessages.whichDateQuestion(fact) };
+      return 'next';
+    }
+  }
+  if (!chosen) return 'unclear';
+  if (chosen.isFuture) {
+    // Letters, certificates and requests are never dated in the future: question it, don't take it.
+    delete state.facts[fact];
+    state.confirmed = state.confirmed.filter((f) => f !== fact);
+    state.forced = { type: 'date', fact, how: 'future', date: chosen.date };
+    return 'next';
+  }
+  setFact(state, fact, chosen.date);
+  // "I got the certificate on 3 Feb": the read-back asks whether that is the date it was issued.
+  if (asked?.type === 'confirm' && asked.date === chosen.date) state.forced = asked;
+  return 'next';
+}
+
+/** A new or changed date: it must be read back again before it is used. */
+function setFact(state: DeadlineState, fact: FactName, date: IsoDate): void {
+  state.facts[fact] = date;
+  state.confirmed = state.confirmed.filter((f) => f !== fact);
+  state.unknownFor = undefined;
+}
+
+async function send(context: TurnContext, reply: DeadlineReply, data: ConversationData): Promise<void> {
+  data.offered = reply.choices;
+  await context.sendActivity(renderReply(reply, context.activity.channelId));
+}

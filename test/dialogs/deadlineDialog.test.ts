@@ -1,0 +1,651 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ActivityTypes, type Activity } from 'botbuilder';
+import { extractDates, type IsoDate } from '../../src/core/dates';
+import {
+  APPEAL_DECISIONS, calendarFile, deadlineMessages, explainDeadline, foldLine, type DeadlineReply,
+} from '../../src/core/dates/explain';
+import { FACT_NAMES, computeDeadline, type DeadlineKind, type Facts } from '../../src/core/dates';
+import { smsText } from '../../src/bot/renderReply';
+import { asksToWorkOut, detectDecision, detectKind, saysDontKnow, saysNoCertificate, yesOrNo } from '../../dialogs/deadlineAnswers';
+import { buttonsOf, core, testAdapter, textOf } from '../helpers/testBot';
+
+/**
+ * The deadline conversation through the real bot (TestAdapter), on Web Chat and SMS, and Teams for
+ * the happy path. "Today" is fixed by the activity timestamp. After every test, each transcript is
+ * checked: no bot message names a date the person has not typed until they have confirmed their
+ * dates, and every SMS fits in 3 segments of plain GSM-7 text.
+ */
+
+const DEFAULT_TODAY = '2026-02-10'; // a Tuesday
+
+interface Entry {
+  from: 'user' | 'bot';
+  text: string;
+  activity?: Partial<Activity>;
+}
+
+interface Conversation {
+  channel: string;
+  today: IsoDate;
+  transcript: Entry[];
+  /** Sends one message; returns the bot's activities in that turn. */
+  send(text: string): Promise<Partial<Activity>[]>;
+}
+
+let conversations: Conversation[] = [];
+
+function conversation(channel: string, options: { tenant?: string; today?: IsoDate } = {}): Conversation {
+  const adapter = testAdapter(channel, options.tenant ?? 'derby');
+  const today = options.today ?? DEFAULT_TODAY;
+  const timestamp = new Date(`${today}T12:00:00Z`);
+  const transcript: Entry[] = [];
+  const convo: Conversation = {
+    channel,
+    today,
+    transcript,
+    async send(text) {
+      adapter.activeQueue.splice(0);
+      await adapter.receiveActivity({ type: ActivityTypes.Message, text, timestamp });
+      const out = adapter.activeQueue.splice(0);
+      transcript.push({ from: 'user', text });
+      for (const activity of out) transcript.push({ from: 'bot', text: textOf(activity), activity });
+      return out;
+    },
+  };
+  conversations.push(convo);
+  return convo;
+}
+
+const allText = (activities: Partial<Activity>[]) => activities.map(textOf).join('\n');
+const last = (activities: Partial<Activity>[]) => activities[activities.length - 1]!;
+
+const DEADLINE_STATED = /deadline is|must tell you by|must send you (the final|your mediation)|last day to comment on the draft plan is/i;
+const READ_BACK = /Is that right\?|Reply 1 if that's right|Is that the date|the date printed on the decision letter\?$/;
+const CONFIRMING = /^(1|yes|yep|one|that's right|correct)$/i;
+const SMS_SAFE = /^[A-Za-z0-9 \n@£$!"#%&'()*+,\-./:;<=>?_]*$/;
+/** The date the dialog uses as an example of how to type one ("like 2 January 2026"). */
+const EXAMPLE = /(like|For example:) \d{1,2} \w+ \d{4}/g;
+
+afterEach(() => {
+  const finished = conversations;
+  conversations = [];
+  for (const c of finished) checkTranscript(c);
+});
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const WRITTEN_DATE = new RegExp(String.raw`\b(\d{1,2}) (${MONTHS.join('|')}) (\d{4})\b`, 'g');
+
+/** Every date the bot wrote (it always writes them as "2 March 2026"), as ISO dates. */
+function datesWritten(text: string): IsoDate[] {
+  return [...text.replace(EXAMPLE, '').matchAll(WRITTEN_DATE)].map((m) =>
+    `${m[3]}-${String(MONTHS.indexOf(m[2]!) + 1).padStart(2, '0')}-${m[1]!.padStart(2, '0')}`);
+}
+
+/** No deadline before the dates are confirmed; SMS short and plain; no files by SMS. */
+function checkTranscript({ channel, today, transcript }: Conversation): void {
+  const stated = transcript.findIndex((e) => e.from === 'bot' && DEADLINE_STATED.test(e.text));
+  const before = stated === -1 ? transcript : transcript.slice(0, stated);
+  const typed = new Set<IsoDate>();
+  for (const entry of before) {
+    if (entry.from === 'user') extractDates(entry.text, today).forEach((d) => typed.add(d.date));
+    // Until the person confirms, the bot only repeats dates the person gave: never a deadline.
+    else for (const date of datesWritten(entry.text)) expect(typed, `bot named ${date} before any confirmation: ${entry.text}`).toContain(date);
+  }
+  if (stated !== -1) {
+    // A read-back was confirmed, and no date was typed after the last confirmation.
+    const confirmations = transcript.slice(0, stated).flatMap((e, i) => {
+      const prompt = [...transcript.slice(0, i)].reverse().find((p) => p.from === 'bot');
+      return e.from === 'user' && CONFIRMING.test(e.text) && prompt && READ_BACK.test(prompt.text) ? [i] : [];
+    });
+    expect(confirmations.length, 'a deadline without a confirmed date').toBeGreaterThan(0);
+    const after = transcript.slice(confirmations[confirmations.length - 1]! + 1, stated).filter((e) => e.from === 'user');
+    for (const entry of after) expect(extractDates(entry.text, today), `unconfirmed date in "${entry.text}"`).toHaveLength(0);
+  }
+  if (channel === 'sms') {
+    for (const entry of transcript.filter((e) => e.from === 'bot')) {
+      expect(entry.text.length, entry.text).toBeLessThanOrEqual(480);
+      expect(entry.text, 'SMS text must be plain GSM-7').toMatch(SMS_SAFE);
+      expect(entry.activity?.attachments ?? []).toHaveLength(0);
+    }
+  }
+}
+
+/** The text of the .ics file attached in these activities. */
+function calendarIn(activities: Partial<Activity>[]): string | undefined {
+  const file = activities.flatMap((a) => a.attachments ?? []).find((a) => a.contentType === 'text/calendar');
+  if (!file?.contentUrl) return undefined;
+  const match = /^data:text\/calendar;charset=utf-8;base64,(.+)$/.exec(file.contentUrl);
+  return match ? Buffer.from(match[1]!, 'base64').toString('utf8') : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface ConfirmCase {
+  name: string;
+  today: IsoDate;
+  first: string;
+  /** Replies to the read-backs (and any other question) in order. */
+  replies: string[];
+  due: string;
+  says: RegExp[];
+  saysNot?: RegExp[];
+}
+
+const MEDIATION_STEP = /contact the mediation adviser/i;
+const FIVE_PM = /The Tribunal must receive your appeal by 5pm on that day/;
+
+const CONFIRM_CASES: ConfirmCase[] = [
+  {
+    name: 'letter 31 Dec 2025, no certificate: Saturday 28 Feb moves to Monday 2 March',
+    today: DEFAULT_TODAY,
+    first: 'The council refused to assess. My decision letter is dated 31/12/2025 and we have no mediation certificate. When is my appeal deadline?',
+    replies: ['1'],
+    due: 'Monday 2 March 2026',
+    says: [FIVE_PM, MEDIATION_STEP, /Saturday 28 February 2026/, /20 days from today/, /01332 641414/],
+  },
+  {
+    name: 'the certificate route is later than the letter route',
+    today: DEFAULT_TODAY,
+    first: "The council won't issue a plan. The letter was dated 2 January 2026 and the mediation certificate was issued on 10 February 2026. When is my appeal deadline?",
+    replies: ['yes', "that's right"],
+    due: 'Tuesday 10 March 2026',
+    says: [FIVE_PM, /You have your mediation certificate/],
+    saysNot: [/Before you can appeal, you must contact the mediation adviser/],
+  },
+  {
+    name: 'a period ending in the Christmas window runs to the first working day after 1 January',
+    today: '2025-12-01',
+    first: 'Appeal deadline please: the council is stopping the plan. Letter dated 1 October 2025, mediation certificate issued 29 November 2025.',
+    replies: ['1', '1'],
+    due: 'Friday 2 January 2026',
+    says: [FIVE_PM, /12\(3\)\(a\)/],
+  },
+  {
+    name: 'a period ending in August runs to the first working day in September',
+    today: '2026-06-20',
+    first: 'The council refused to assess. My decision letter is dated 15/06/2026 and there is no certificate. When is my deadline?',
+    replies: ['Yes'],
+    due: 'Tuesday 1 September 2026',
+    says: [FIVE_PM, /in August/],
+  },
+  {
+    name: 'a leap year',
+    today: '2028-01-05',
+    first: 'The council refused to assess. My decision letter is dated 31/12/2027 and there is no certificate. When is my deadline?',
+    replies: ['1'],
+    due: 'Tuesday 29 February 2028',
+    says: [FIVE_PM],
+  },
+];
+
+describe.each(['webchat', 'sms'] as const)('deadline dialog on %s', (channel) => {
+  describe('confirm path: dates from the first message, read back, then the deadline', () => {
+    it.each(CONFIRM_CASES)('$name', async (c) => {
+      const chat = conversation(channel, { today: c.today });
+      const first = await chat.send(c.first);
+      expect(allText(first)).toMatch(READ_BACK);
+      let out = first;
+      for (const reply of c.replies) out = await chat.send(reply);
+      const text = allText(out);
+      expect(text).toContain(c.due);
+      for (const pattern of c.says) expect(text).toMatch(pattern);
+      for (const pattern of c.saysNot ?? []) expect(text).not.toMatch(pattern);
+      if (channel === 'sms') expect(calendarIn(out)).toBeUndefined();
+      else expect(calendarIn(out)).toMatch(/BEGIN:VCALENDAR/);
+    });
+
+    it('reads the letter date back in words, with a numbered answer on SMS', async () => {
+      const chat = conversation(channel);
+      const out = await chat.send('The council refused to assess. My letter is dated 02/01/2026. When is my appeal deadline?');
+      const readBack = textOf(last(out));
+      expect(readBack).toContain('You said the letter was dated Friday 2 January 2026.');
+      if (channel === 'sms') {
+        expect(readBack).toContain("Reply 1 if that's right, 2 to change it.");
+        // SMS providers act on YES, STOP, HELP… themselves: the read-back must not rely on them.
+        expect(readBack).not.toMatch(/\b(yes|no|stop|start|help|cancel|end|quit|info|unstop|subscribe)\b/i);
+      } else {
+        expect(readBack).toContain('Is that right?');
+        expect(buttonsOf(last(out))).toEqual(['Yes', 'No, change it']);
+      }
+    });
+  });
+
+  describe('correct path: a date can be changed before it is used', () => {
+    it.each([
+      { how: '"2", then a new date', steps: ['2', '31 December 2025'] },
+      { how: 'the button words, then a new date', steps: ['No, change it', '31/12/25'] },
+      { how: 'a correction with the date in it', steps: ['no, it was 31 December 2025'] },
+    ])('$how', async ({ steps }) => {
+      const chat = conversation(channel);
+      await chat.send('The council refused to assess. My decision letter is dated 2 December 2025 and I have no certificate. When is my appeal deadline?');
+      let out: Partial<Activity>[] = [];
+      for (const step of steps) out = await chat.send(step);
+      expect(allText(out)).toContain('You said the letter was dated Wednesday 31 December 2025.');
+      expect(allText(out)).not.toMatch(DEADLINE_STATED);
+      out = await chat.send('1');
+      expect(allText(out)).toContain('Monday 2 March 2026');
+      expect(allText(out)).not.toContain('Monday 2 February 2026'); // the first date's deadline
+    });
+
+    it('asks the date again after "2", in words', async () => {
+      const chat = conversation(channel);
+      await chat.send('The council refused to assess. Letter dated 31/12/2025. When is my appeal deadline?');
+      const out = await chat.send('2');
+      expect(allText(out)).toMatch(/What date is printed on the decision letter\?/);
+    });
+  });
+
+  describe('"I don\'t know the date"', () => {
+    it('says where to find it, offers SENDIASS, gives no deadline, and carries on when the date comes', async () => {
+      const chat = conversation(channel);
+      const asked = await chat.send('The council refused to assess. When is my appeal deadline?');
+      expect(allText(asked)).toMatch(/What date is printed on the decision letter\?/);
+      const unknown = await chat.send("I don't know the date");
+      const text = allText(unknown);
+      expect(text).toMatch(/printed near the top of the decision letter/);
+      expect(text).toMatch(/won't guess/);
+      expect(text).toMatch(/01332 641414/);
+      expect(text).not.toMatch(DEADLINE_STATED);
+      const later = await chat.send('It is dated 31 December 2025');
+      expect(allText(later)).toContain('You said the letter was dated Wednesday 31 December 2025.');
+    });
+
+    it('stops kindly after a second "I don\'t know", with how to come back', async () => {
+      const chat = conversation(channel, { tenant: 'milton-keynes' });
+      await chat.send('The council refused to assess. When is my appeal deadline?');
+      await chat.send('not sure');
+      const out = await chat.send("I can't find the letter");
+      expect(allText(out)).toMatch(/ask me to work out your deadline/);
+      expect(allText(out)).toMatch(/01908 254518/);
+      const after = await chat.send('31/12/2025');
+      expect(allText(after)).not.toMatch(READ_BACK);
+    });
+
+    it('works for a certificate date too', async () => {
+      const chat = conversation(channel);
+      await chat.send('The council refused to assess. My letter is dated 31/12/2025. When is my appeal deadline?');
+      await chat.send('1');
+      const out = await chat.send("I have one but I don't know the date");
+      expect(allText(out)).toMatch(/printed on the mediation certificate/);
+      expect(allText(out)).not.toMatch(DEADLINE_STATED);
+    });
+  });
+
+  describe('a future date is questioned, not accepted', () => {
+    it('in the first message', async () => {
+      const chat = conversation(channel);
+      const out = await chat.send('The council refused to assess. My letter is dated 2 March 2026. When is my deadline?');
+      expect(allText(out)).toMatch(/Monday 2 March 2026 .*in the future/);
+      expect(allText(out)).not.toMatch(READ_BACK);
+      const fixed = await chat.send('Sorry, 2 January 2026');
+      expect(allText(fixed)).toContain('You said the letter was dated Friday 2 January 2026.');
+    });
+
+    it('as an answer to the date question', async () => {
+      const chat = conversation(channel);
+      await chat.send('The council refused to assess. When is my appeal deadline?');
+      const out = await chat.send('20/12/2026');
+      expect(allText(out)).toMatch(/Sunday 20 December 2026 is in the future, so it cannot be the date on the decision letter/);
+      expect(allText(out)).not.toMatch(READ_BACK);
+    });
+  });
+
+  describe('doubts from reading the words become questions', () => {
+    const REFUSED = 'The council refused to assess.';
+    it.each([
+      {
+        name: 'two letter dates: the person picks one',
+        steps: [
+          [`${REFUSED} I got two letters, one dated 2 January 2026 and another dated 5 January 2026. When is my appeal deadline?`, /more than one date .* Which one is it\?/],
+          ['1', /You said the letter was dated Friday 2 January 2026\./],
+        ],
+      },
+      {
+        name: 'the day the letter came is not its date',
+        steps: [
+          [`${REFUSED} The letter came on 5 January. When is my appeal deadline?`, /The letter came on Monday 5 January 2026\. What date is printed on it\?/],
+          ['2 January 2026', /You said the letter was dated Friday 2 January 2026\./],
+        ],
+      },
+      {
+        name: 'an answer giving the day it came is asked about too',
+        steps: [
+          [`${REFUSED} When is my appeal deadline?`, /What date is printed on the decision letter\?/],
+          ['it came on 5 January', /The letter came on Monday 5 January 2026\. What date is printed on it\?/],
+        ],
+      },
+      {
+        name: 'a date with no words around it is asked about',
+        steps: [
+          [`${REFUSED} My letter says 2 January 2026, when is my appeal deadline?`, /Is Friday 2 January 2026 the date printed on the decision letter\?/],
+          ['1', /Do you have a mediation certificate\?/],
+        ],
+      },
+      {
+        name: 'the day a certificate arrived is checked as its issue date',
+        steps: [
+          [`${REFUSED} Letter dated 2 January 2026. We received the mediation certificate on 3 February 2026. When is my deadline?`, /You said the letter was dated Friday 2 January 2026/],
+          ['yes', /You got the certificate on Tuesday 3 February 2026\. Is that the date it was issued\?/],
+          ['1', /Your appeal deadline is Tuesday 3 March 2026\./],
+        ],
+      },
+      {
+        name: 'a posted request: the day the council received it is asked for',
+        steps: [
+          ['work out my deadline', /Which deadline shall I work out\?/],
+          ['2', /What day did the council receive your request/],
+          ['I posted it on 6 January 2025', /You posted the request on Monday 6 January 2025\. Has the council told you the date they received it\?/],
+          ['yes', /What date did the council say it received your request\?/],
+          ['8 January 2025', /You said the council received the request on Wednesday 8 January 2025\./],
+          ['1', /must tell you by Wednesday 19 February 2025/],
+        ],
+      },
+      {
+        name: 'a posted request with no date from the council: no guess',
+        steps: [
+          ['work out my deadline', /Which deadline shall I work out\?/],
+          ['The council deciding whether to assess', /What day did the council receive your request/],
+          ['I posted it on 6 January 2025', /Has the council told you the date they received it\?/],
+          ['no', /ask the council's SEN team what day they received it/],
+        ],
+      },
+    ] satisfies Array<{ name: string; steps: Array<[string, RegExp]> }>)('$name', async ({ steps }) => {
+      const chat = conversation(channel);
+      for (const [message, expected] of steps) expect(allText(await chat.send(message))).toMatch(expected);
+    });
+  });
+
+  it('a school-only appeal says mediation advice is not needed, and does not ask for a certificate', async () => {
+    const chat = conversation(channel, { today: '2026-10-05' });
+    await chat.send('When is my deadline? My appeal is only about the school named in the plan.');
+    const date = await chat.send('30/09/2026');
+    expect(allText(date)).toContain('You said the letter was dated Wednesday 30 September 2026.');
+    const out = await chat.send('1');
+    const text = allText(out);
+    expect(text).toContain('Monday 30 November 2026');
+    expect(text).toMatch(/only about the school or college named in the plan, so you do not need to contact a mediation adviser/);
+    expect(text).not.toMatch(/certificate\?/);
+  });
+
+  it('an appeal decision chosen from the list, by number', async () => {
+    const chat = conversation(channel);
+    const asked = await chat.send('when is my deadline');
+    expect(allText(asked)).toMatch(/Which decision are you appealing against\?/);
+    const out = await chat.send('6');
+    expect(allText(out)).toMatch(/What date is printed on the decision letter\?/);
+  });
+
+  describe('the other four deadlines, chosen from the list', () => {
+    it.each([
+      { choice: '2', date: '6 January 2025', readBack: 'the council received the request on Monday 6 January 2025', due: 'Monday 17 February 2025', says: /must tell you by Monday 17 February 2025 whether it will carry out an EHC needs assessment/ },
+      { choice: 'The final EHC plan', date: '06/01/2025', readBack: 'the council received the request on Monday 6 January 2025', due: 'Monday 26 May 2025', says: /does not move/ },
+      { choice: 'four', date: '2 February 2026', readBack: 'the draft plan was sent to you on Monday 2 February 2026', due: 'Monday 16 February 2026', says: /comment on the draft plan/ },
+      { choice: '5', date: '24/12/2025', readBack: 'you told the mediation adviser on Wednesday 24 December 2025', due: 'Wednesday 31 December 2025', says: /mediation adviser must send you your mediation certificate/ },
+    ])('$choice → $due', async ({ choice, date, readBack, due, says }) => {
+      const chat = conversation(channel);
+      const asked = await chat.send('Can you work out my deadline?');
+      expect(allText(asked)).toMatch(/Which deadline shall I work out\?/);
+      await chat.send(choice);
+      const back = await chat.send(date);
+      expect(allText(back)).toContain(readBack);
+      const out = await chat.send('1');
+      expect(allText(out)).toContain(due);
+      expect(allText(out)).toMatch(says);
+      expect(allText(out)).toMatch(/01332 641414/);
+    });
+  });
+
+  describe('interruptions at every step', () => {
+    const STEPS: Array<{ step: string; reach: string[]; prompt: RegExp }> = [
+      { step: 'which deadline', reach: ['work out my deadline'], prompt: /Which deadline shall I work out\?/ },
+      { step: 'which decision', reach: ['When is my appeal deadline?'], prompt: /Which decision are you appealing against\?/ },
+      { step: 'the date', reach: ['The council refused to assess. When is my appeal deadline?'], prompt: /What date is printed on the decision letter\?/ },
+      { step: 'the certificate', reach: ['The council refused to assess. Letter dated 31/12/2025. When is my appeal deadline?', '1'], prompt: /Do you have a mediation certificate\?/ },
+      { step: 'the read-back', reach: ['The council refused to assess. Letter dated 31/12/2025. When is my appeal deadline?'], prompt: /You said the letter was dated Wednesday 31 December 2025/ },
+    ];
+
+    describe.each(STEPS)('at $step', ({ reach, prompt }) => {
+      async function reached() {
+        const chat = conversation(channel);
+        let out: Partial<Activity>[] = [];
+        for (const message of reach) out = await chat.send(message);
+        expect(textOf(last(out))).toMatch(prompt);
+        return chat;
+      }
+
+      it('"help" explains, then asks the same question again', async () => {
+        const chat = await reached();
+        const out = await chat.send('help');
+        expect(allText(out)).toMatch(/I answer questions about|Ask me about SEND/);
+        expect(textOf(last(out))).toMatch(prompt);
+      });
+
+      it('"cancel" stops the deadline conversation', async () => {
+        const chat = await reached();
+        const out = await chat.send('cancel');
+        expect(allText(out)).toMatch(/I've stopped that/);
+        const after = await chat.send('1');
+        expect(allText(after)).not.toMatch(prompt);
+        expect(allText(after)).not.toMatch(READ_BACK);
+      });
+
+      it('"talk to a person" gives the contact and ends it', async () => {
+        const chat = await reached();
+        const out = await chat.send('talk to a person');
+        expect(allText(out)).toMatch(/01332 641414/);
+        expect(allText(out)).not.toMatch(prompt);
+      });
+
+      it('a safeguarding message gets urgent help at once', async () => {
+        const chat = await reached();
+        const out = await chat.send('my son says he wants to kill himself');
+        const text = allText(out);
+        expect(text).toMatch(/999/);
+        expect(text).toMatch(/0800 1111/);
+        expect(text).toMatch(/116 123/);
+        expect(text).not.toMatch(prompt);
+      });
+    });
+  });
+
+  describe('a reply it cannot read', () => {
+    it.each([
+      { at: 'the read-back', first: 'The council refused to assess. Letter dated 31/12/2025. When is my appeal deadline?', again: /Sorry, I did not understand\. You said the letter was dated Wednesday 31 December 2025/ },
+      { at: 'the date question', first: 'The council refused to assess. When is my appeal deadline?', again: /Sorry, I could not find a date in that/ },
+    ])('at $at: asks again, then offers a person', async ({ first, again }) => {
+      const chat = conversation(channel);
+      await chat.send(first);
+      const once = await chat.send('blorp fizzle');
+      expect(allText(once)).toMatch(again);
+      const twice = await chat.send('zzzz qqqq');
+      expect(allText(twice)).toMatch(/A person can help you work out your deadline/);
+      expect(allText(twice)).toMatch(/01332 641414/);
+      const picked = await chat.send('1');
+      expect(allText(picked)).toMatch(/talk to a person/i);
+    });
+
+    it('a new question leaves the deadline and is answered', async () => {
+      const chat = conversation(channel);
+      await chat.send('The council refused to assess. When is my appeal deadline?');
+      const out = await chat.send('what is mediation?');
+      expect(allText(out)).toMatch(/mediat/i);
+      expect(allText(out)).not.toMatch(/Sorry, I could not find a date/);
+    });
+  });
+
+  describe('starting from the main dialog', () => {
+    it('offers "Work out my deadline" after the appeal-deadline answer, and it starts the dialog', async () => {
+      const chat = conversation(channel);
+      const answer = await chat.send('How long do I have to appeal to the tribunal?');
+      if (channel === 'sms') expect(textOf(last(answer))).toMatch(/4 Work out my deadline/);
+      else expect(buttonsOf(last(answer))).toContain('Work out my deadline');
+      const picked = await chat.send(channel === 'sms' ? '4' : 'Work out my deadline');
+      expect(allText(picked)).toMatch(/Which deadline shall I work out\?/);
+      await chat.send('1');
+      await chat.send('not to assess');
+      const date = await chat.send('31.12.25');
+      expect(allText(date)).toContain('You said the letter was dated Wednesday 31 December 2025.');
+    });
+
+    it.each([
+      'when is my deadline',
+      'work out my deadline',
+      'my letter is dated 31/12/2025',
+    ])('"%s" starts it', async (message) => {
+      const chat = conversation(channel);
+      const out = await chat.send(message);
+      expect(allText(out)).toMatch(/Which deadline shall I work out\?|Which decision are you appealing against\?/);
+    });
+
+    it('a general question gets the general answer', async () => {
+      const chat = conversation(channel);
+      const out = await chat.send('Does the tribunal have to receive it by a certain time on the last day?');
+      expect(allText(out)).toMatch(/5pm/);
+      expect(allText(out)).not.toMatch(/Which deadline shall I work out\?|Which decision are you appealing/);
+    });
+  });
+});
+
+describe('deadline dialog on msteams (happy path)', () => {
+  it('confirms, then gives the deadline with a calendar file', async () => {
+    const chat = conversation('msteams');
+    const first = await chat.send('The council refused to assess. My decision letter is dated 31/12/2025. When is my appeal deadline?');
+    expect(buttonsOf(last(first))).toEqual(['Yes', 'No, change it']);
+    await chat.send('Yes');
+    const out = await chat.send("I don't have one yet");
+    const text = allText(out);
+    expect(text).toContain('Your appeal deadline is Monday 2 March 2026.');
+    expect(text).toMatch(FIVE_PM);
+    expect(text).toMatch(MEDIATION_STEP);
+    expect(text).toMatch(/Where this comes from/);
+    expect(calendarIn(out)).toContain('DTSTART;VALUE=DATE:20260302');
+    expect(buttonsOf(last(out))).toEqual(['How to appeal', 'Talk to a person']);
+  });
+});
+
+describe('the calendar file (RFC 5545)', () => {
+  it('is one all-day event with a UID and DTSTAMP, CRLF lines of at most 75 octets', async () => {
+    const chat = conversation('webchat');
+    await chat.send('The council refused to assess. My decision letter is dated 31/12/2025 and we have no mediation certificate. When is my appeal deadline?');
+    const out = await chat.send('1');
+    const ics = calendarIn(out)!;
+    const file = out.flatMap((a) => a.attachments ?? [])[0]!;
+    expect(file.name).toBe('appeal-deadline-2026-03-02.ics');
+    expect(ics.endsWith('\r\n')).toBe(true);
+    expect(ics.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    const lines = ics.split('\r\n').slice(0, -1);
+    for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(75);
+    const unfolded = ics.replace(/\r\n /g, '').split('\r\n').slice(0, -1);
+    expect(unfolded[0]).toBe('BEGIN:VCALENDAR');
+    expect(unfolded).toContain('VERSION:2.0');
+    expect(unfolded.some((l) => l.startsWith('PRODID:'))).toBe(true);
+    expect(unfolded.filter((l) => l === 'BEGIN:VEVENT')).toHaveLength(1);
+    expect(unfolded.some((l) => /^UID:\S+@\S+$/.test(l))).toBe(true);
+    expect(unfolded).toContain('DTSTAMP:20260210T120000Z');
+    expect(unfolded).toContain('DTSTART;VALUE=DATE:20260302');
+    expect(unfolded).toContain('DTEND;VALUE=DATE:20260303');
+    expect(unfolded.find((l) => l.startsWith('DESCRIPTION:'))).toMatch(/5pm.*01332 641414/);
+    expect(unfolded[unfolded.length - 1]).toBe('END:VCALENDAR');
+  });
+
+  it('folds long lines without splitting a character, and escapes commas and semicolons', () => {
+    const long = `DESCRIPTION:${'é'.repeat(100)}`;
+    const folded = foldLine(long);
+    for (const line of folded) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(75);
+    expect(folded.map((l, i) => (i === 0 ? l : l.slice(1))).join('')).toBe(long);
+    const result = computeDeadline('final-plan', { request_date: '2025-01-06' });
+    const ics = calendarFile(result, new Date('2025-01-10T09:30:00Z'), core().replies.tenant('worcestershire')).content;
+    expect(ics.replace(/\r\n /g, '')).toMatch(/Herefordshire and Worcestershire SENDIASS on 01905 768153 or by email at sendiass@worcestershire\.gov\.uk/);
+    expect(ics.replace(/\r\n /g, '')).toMatch(/2025\\, which|2025\)/);
+    expect(ics).not.toMatch(/BEGIN:VALARM/); // a council deadline: no reminder to act
+  });
+});
+
+describe('every deadline message fits an SMS for every council', () => {
+  const SAMPLES: Array<[DeadlineKind, Facts]> = [
+    ['appeal', { decision_letter_date: '2025-12-31', certificate_date: null }],
+    ['appeal', { decision_letter_date: '2025-10-01', certificate_date: '2025-11-29' }],
+    ['assessment-decision', { request_date: '2025-01-06' }],
+    ['final-plan', { request_date: '2025-01-06' }],
+    ['draft-plan-comments', { draft_served_date: '2026-02-02' }],
+    ['certificate-if-declined', { declined_date: '2027-05-28' }],
+  ];
+  const tenants = [...core().knowledge.tenants.keys()];
+
+  it.each(tenants)('%s', (tenantId) => {
+    const tenant = core().replies.tenant(tenantId);
+    const messages: DeadlineReply[] = [
+      deadlineMessages.whichDeadline(), deadlineMessages.whichDeadline(true), deadlineMessages.whichDecision(true),
+      deadlineMessages.askCertificate(true), deadlineMessages.offerPerson(tenant), deadlineMessages.comeBackLater(tenant),
+    ];
+    for (const fact of Object.values(FACT_NAMES).flat()) {
+      messages.push(deadlineMessages.askDate(fact, 'retry'), deadlineMessages.dontKnow(fact, tenant),
+        deadlineMessages.confirm(fact, '2026-09-30', undefined, true), deadlineMessages.futureDate(fact, '2026-09-30'));
+    }
+    for (const [kind, facts] of SAMPLES) {
+      const result = computeDeadline(kind, facts);
+      for (const today of ['2025-01-01', '2029-01-01']) {
+        for (const decision of kind === 'appeal' ? APPEAL_DECISIONS : [undefined]) {
+          messages.push(...explainDeadline(result, { today, tenant, decision }));
+        }
+      }
+    }
+    for (const message of messages) {
+      const sms = smsText(message);
+      expect(sms.length, sms).toBeLessThanOrEqual(480);
+      expect(sms, sms).toMatch(SMS_SAFE);
+      expect(message.text).not.toMatch(/\{\{/);
+    }
+  });
+});
+
+describe('reading replies', () => {
+  it.each([
+    ['yes', 'yes'], ["Yes that's right", 'yes'], ['correct', 'yes'], ['yep', 'yes'], ['right', 'yes'],
+    ['no', 'no'], ['No, change it', 'no'], ['wrong', 'no'], ['not right', 'no'], ['nope', 'no'],
+    ['blorp', undefined], ['yes no', undefined], ['I think my letter came in the post', undefined],
+  ])('yesOrNo(%j) is %s', (text, expected) => {
+    expect(yesOrNo(text)).toBe(expected);
+  });
+
+  it.each([
+    ["I don't know the date", true], ['not sure', true], ["can't find the letter", true], ['no idea', true], ['31/12/2025', false], ['yes', false],
+  ])('saysDontKnow(%j) is %s', (text, expected) => {
+    expect(saysDontKnow(text)).toBe(expected);
+  });
+
+  it.each([
+    ['no', true], ['not yet', true], ["I don't have one", true], ["it's on its way", true], ["I don't know the date", false], ['yes', false],
+  ])('saysNoCertificate(%j) is %s', (text, expected) => {
+    expect(saysNoCertificate(text)).toBe(expected);
+  });
+
+  it.each([
+    ['when is my appeal deadline', 'appeal'],
+    ['the council has 6 weeks to decide on my request for an assessment', 'assessment-decision'],
+    ['when will I get the final EHC plan', 'final-plan'],
+    ['how long do I have to comment on the draft plan', 'draft-plan-comments'],
+    ['I said no to mediation, when do I get my certificate', 'certificate-if-declined'],
+    ['work out my deadline', undefined],
+  ])('detectKind(%j) is %s', (text, expected) => {
+    expect(detectKind(text)).toBe(expected);
+  });
+
+  it.each([
+    ['the council refused to assess my son', 'not-to-assess'],
+    ["they won't issue a plan", 'not-to-issue'],
+    ['the appeal is only about the school named', 'school-only'],
+    ['they are stopping the plan', 'cease'],
+    ['I am unhappy with section F', 'contents'],
+    ['the council said no', undefined],
+  ])('detectDecision(%j) is %s', (text, expected) => {
+    expect(detectDecision(text)).toBe(expected);
+  });
+
+  it.each([
+    ['when is my deadline', true], ['work out my deadline', true], ['please calculate the date for me', true],
+    ['How long do I have to appeal?', false], ["what's the deadline for a tribunal appeal?", false],
+  ])('asksToWorkOut(%j) is %s', (text, expected) => {
+    expect(asksToWorkOut(text)).toBe(expected);
+  });
+});
