@@ -221,7 +221,7 @@ interface RecognizerValue {
 }
 
 /** Words the recognizer reads as dates that are not dates in these messages. */
-const RECOGNIZER_FALSE_POSITIVES = /^(?:the\s+)?(?:last|first|final|next|same)\s+day$|^(?:now|right now)$/i;
+const RECOGNIZER_FALSE_POSITIVES = /^(?:the\s+)?(?:(?:last|first|final|next|same)\s+)?day$|^(?:now|right now)$/i;
 const AMBIGUOUS_ABBREVIATIONS = /^(?:sat|sun|wed|mar|may|jan|june?|july?|aug|sept?|oct|nov|dec)$/i;
 const YEAR_WRITTEN = new RegExp(String.raw`\b\d{4}\b|${MONTH_WORD}\.?,?\s+'?\d{2}$`, 'i');
 const WEEKDAY_ONLY = /^(?:(last|on|this\s+past|past|this)\s+)?(sun|mon|tue|wed|thu|fri|sat)[a-z]*$/i;

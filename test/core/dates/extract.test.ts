@@ -34,7 +34,7 @@ describe('numeric dates are day first', () => {
     expect(only('on 14/05').date).toBe('2025-05-14');
   });
 
-  it.each(['it took 1.5 hours', 'aged 3-4', 'costs £10.50', 'call 0800 1111', '31/04/2026'])('finds no date in "%s"', (text) => {
+  it.each(['it took 1.5 hours', 'aged 3-4', 'costs £10.50', 'call 0800 1111', '31/04/2026', 'not the day the letter arrived', 'on the day'])('finds no date in "%s"', (text) => {
     expect(extractDates(text, TODAY)).toEqual([]);
   });
 });
