@@ -1,5 +1,5 @@
 import { normaliseWords, vocabularyOf } from './normalise';
-import { compilePattern, indexKeys, patternMatches, type CompiledPattern, type Concepts } from './patterns';
+import { clauseKeys, compilePattern, patternMatches, viewOf, type CompiledPattern, type Concepts } from './patterns';
 
 export interface IntentDefinition {
   id: string;
@@ -26,14 +26,21 @@ const STOPWORDS = new Set(
 );
 
 const SECOND_PATTERN_SHARE = 0.4;
+/** Words in more than this share of examples (and more than the minimum) are not looked up. */
+const COMMON_WORD_SHARE = 0.05;
+const COMMON_WORD_MIN_POSTINGS = 200;
 /** Fuzzy similarity only counts as evidence above this (1 = identical). */
 const FUZZY_MIN_SIMILARITY = 0.55;
 /** A fuzzy hit is weaker evidence than a rule: the best one is worth this many rule points. */
 const FUZZY_MAX_SCORE = 2.5;
 
 export class IntentMatcher {
-  private readonly exact = new Map<string, IndexedPattern[]>();
-  private readonly prefixes = new Map<string, IndexedPattern[]>();
+  private readonly patterns: IndexedPattern[] = [];
+  /** Scratch space for `candidates`: which patterns were already offered; reset after each use. */
+  private seen = new Uint8Array(0);
+  /** required word → the patterns filed under it */
+  private readonly exact = new Map<string, number[]>();
+  private readonly prefixes = new Map<string, number[]>();
   private readonly exampleWords = new Map<string, number[]>();
   private readonly examples: Array<{ id: string; norm: number }> = [];
   /** Every word the patterns and examples use, for spelling correction. */
@@ -48,7 +55,7 @@ export class IntentMatcher {
           ...compilePattern(spec, `${intent.id}: patterns[${i}]`, concepts),
           intentId: intent.id,
         };
-        for (const key of new Set(indexKeys(compiled))) this.addToIndex(key, compiled);
+        this.patterns.push(compiled);
         for (const word of vocabularyOf(`${spec.match} ${spec.unless ?? ''}`)) this.vocabulary.add(word);
         count++;
       });
@@ -64,6 +71,7 @@ export class IntentMatcher {
       }
     }
     this.patternCount = count;
+    this.buildIndex();
     this.computeExampleNorms();
   }
 
@@ -75,23 +83,47 @@ export class IntentMatcher {
     for (const example of this.examples) example.norm = Math.sqrt(example.norm) || 1;
   }
 
-  private addToIndex(key: string, pattern: IndexedPattern): void {
-    const map = key.endsWith('*') ? this.prefixes : this.exact;
-    const name = key.endsWith('*') ? key.slice(0, -1) : key;
-    const list = map.get(name) ?? [];
-    list.push(pattern);
-    map.set(name, list);
+  /**
+   * Each pattern is filed under the required words of its most selective clause (the one whose
+   * words are rarest across the knowledge base), so a message only meets patterns it could match.
+   */
+  private buildIndex(): void {
+    const frequency = new Map<string, number>();
+    for (const pattern of this.patterns) {
+      for (const clause of pattern.clauses) for (const alt of clause) for (const w of alt.words) frequency.set(w, (frequency.get(w) ?? 0) + 1);
+    }
+    const often = (word: string) => frequency.get(word) ?? 0;
+    this.patterns.forEach((pattern, index) => {
+      const byClause = clauseKeys(pattern, often);
+      const cost = (keys: string[]) => keys.reduce((sum, k) => sum + often(k) + (k.endsWith('*') ? 50 : 0), 0);
+      const selective = byClause.reduce((best, keys) => (cost(keys) < cost(best) ? keys : best));
+      for (const key of selective) {
+        const map = key.endsWith('*') ? this.prefixes : this.exact;
+        const name = key.endsWith('*') ? key.slice(0, -1) : key;
+        const list = map.get(name) ?? [];
+        list.push(index);
+        map.set(name, list);
+      }
+    });
+    this.seen = new Uint8Array(this.patterns.length);
   }
 
-  private patternsFor(words: readonly string[]): Set<IndexedPattern> {
-    const found = new Set<IndexedPattern>();
-    for (const word of new Set(words)) {
-      for (const p of this.exact.get(word) ?? []) found.add(p);
-      for (let end = 1; end <= word.length; end++) {
-        for (const p of this.prefixes.get(word.slice(0, end)) ?? []) found.add(p);
+  private candidates(words: readonly string[]): IndexedPattern[] {
+    const found: number[] = [];
+    const mark = (entries: number[] | undefined) => {
+      if (!entries) return;
+      for (const index of entries) {
+        if (this.seen[index]) continue;
+        this.seen[index] = 1;
+        found.push(index);
       }
+    };
+    for (const word of new Set(words)) {
+      mark(this.exact.get(word));
+      for (let end = 1; end <= word.length; end++) mark(this.prefixes.get(word.slice(0, end)));
     }
-    return found;
+    for (const index of found) this.seen[index] = 0;
+    return found.map((index) => this.patterns[index]!);
   }
 
   /**
@@ -100,8 +132,9 @@ export class IntentMatcher {
    */
   matchRules(words: readonly string[]): Candidate[] {
     const byIntent = new Map<string, number[]>();
-    for (const pattern of this.patternsFor(words)) {
-      if (!patternMatches(pattern, words)) continue;
+    const view = viewOf(words);
+    for (const pattern of this.candidates(words)) {
+      if (!patternMatches(pattern, view)) continue;
       const weights = byIntent.get(pattern.intentId) ?? [];
       weights.push(pattern.weight);
       byIntent.set(pattern.intentId, weights);
@@ -124,10 +157,14 @@ export class IntentMatcher {
     if (content.length === 0) return [];
     const dot = new Map<number, number>();
     let queryNorm = 0;
+    const tooCommon = Math.max(COMMON_WORD_MIN_POSTINGS, this.examples.length * COMMON_WORD_SHARE);
     for (const word of content) {
       const idf = this.idf(word);
       queryNorm += idf * idf;
-      for (const position of this.exampleWords.get(word) ?? []) dot.set(position, (dot.get(position) ?? 0) + idf * idf);
+      const postings = this.exampleWords.get(word) ?? [];
+      // A word in a large share of the examples says little and would make the cost linear.
+      if (postings.length > tooCommon) continue;
+      for (const position of postings) dot.set(position, (dot.get(position) ?? 0) + idf * idf);
     }
     const best = new Map<string, number>();
     for (const [position, product] of dot) {

@@ -151,12 +151,29 @@ function expandShorthand(words: string[]): string[] {
   return out;
 }
 
+/** Phrases by their first word, longest first, so a message only tries phrases it could hold. */
+const PHRASES_BY_FIRST_WORD = new Map<string, Array<{ words: string[]; token: string }>>();
+for (const [phrase, token] of PHRASE_LIST) {
+  const words = phrase.split(' ');
+  const list = PHRASES_BY_FIRST_WORD.get(words[0]!) ?? [];
+  list.push({ words, token });
+  PHRASES_BY_FIRST_WORD.set(words[0]!, list);
+}
+
 function foldPhrases(words: string[]): string[] {
-  let text = ` ${words.join(' ')} `;
-  for (const [phrase, token] of PHRASE_LIST) {
-    if (text.includes(` ${phrase} `)) text = text.split(` ${phrase} `).join(` ${token} `);
+  const out: string[] = [];
+  let i = 0;
+  while (i < words.length) {
+    const phrase = PHRASES_BY_FIRST_WORD.get(words[i]!)?.find((p) => p.words.every((w, j) => words[i + j] === w));
+    if (phrase) {
+      out.push(...phrase.token.split(' '));
+      i += phrase.words.length;
+    } else {
+      out.push(words[i]!);
+      i++;
+    }
   }
-  return text.trim().split(' ').filter(Boolean);
+  return out;
 }
 
 const MAX_INPUT = 4000;

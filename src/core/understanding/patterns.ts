@@ -21,7 +21,7 @@ export interface CompiledPattern {
 export class PatternSyntaxError extends Error {}
 
 /** Splits on a separator that is not inside brackets. */
-function splitTopLevel(text: string, separator: string, where: string): string[] {
+export function splitTopLevel(text: string, separator: string, where = 'pattern'): string[] {
   const parts: string[] = [];
   let depth = 0;
   let current = '';
@@ -60,9 +60,29 @@ function expand(text: string, where: string): string[] {
   return result;
 }
 
+const phraseCache = new Map<string, string[]>();
+
+/** Knowledge bases repeat the same phrases thousands of times: normalise each once. */
+function normalisedPhrase(phrase: string): string[] {
+  const key = phrase.trim();
+  let words = phraseCache.get(key);
+  if (!words) {
+    words = normaliseWords(key);
+    if (phraseCache.size > 100_000) phraseCache.clear();
+    phraseCache.set(key, words);
+  }
+  return words;
+}
+
+/** A pattern's clauses as the plain phrases each stands for, before normalisation. */
+export function phrasesOf(match: string, concepts?: Concepts, where = 'pattern'): string[][] {
+  return splitTopLevel(expandConcepts(match, concepts, where), '&', where).map((clause) =>
+    splitTopLevel(clause, '|', where).flatMap((alt) => expand(alt, where)).map((p) => p.trim().replace(/\s+/g, ' ')));
+}
+
 function compileAlternatives(text: string, where: string): Alternative[] {
   const phrases = splitTopLevel(text, '|', where).flatMap((alt) => expand(alt, where));
-  const alternatives = phrases.map((phrase) => ({ words: normaliseWords(phrase) }));
+  const alternatives = phrases.map((phrase) => ({ words: normalisedPhrase(phrase) }));
   for (const alt of alternatives) {
     if (alt.words.length === 0) throw new PatternSyntaxError(`${where}: empty alternative in "${text}"`);
     if (alt.words.some((w) => w === '*' || (w.includes('*') && w.indexOf('*') !== w.length - 1))) {
@@ -104,8 +124,22 @@ function wordMatches(patternWord: string, word: string): boolean {
   return patternWord.endsWith('*') ? word.startsWith(patternWord.slice(0, -1)) : word === patternWord;
 }
 
-export function alternativeOccurs(alt: Alternative, words: readonly string[]): boolean {
+/** A message prepared once for matching many patterns against it. */
+export interface MessageView {
+  words: readonly string[];
+  set: ReadonlySet<string>;
+}
+
+export function viewOf(words: readonly string[]): MessageView {
+  return { words, set: new Set(words) };
+}
+
+export function alternativeOccurs(alt: Alternative, message: readonly string[] | MessageView): boolean {
+  const view = Array.isArray(message) ? viewOf(message as readonly string[]) : (message as MessageView);
   const first = alt.words[0]!;
+  // One plain word: a set lookup instead of a scan.
+  if (alt.words.length === 1 && !first.endsWith('*')) return view.set.has(first);
+  const { words } = view;
   for (let i = 0; i + alt.words.length <= words.length; i++) {
     if (!wordMatches(first, words[i]!)) continue;
     let all = true;
@@ -117,19 +151,20 @@ export function alternativeOccurs(alt: Alternative, words: readonly string[]): b
   return false;
 }
 
-export function patternMatches(pattern: CompiledPattern, words: readonly string[]): boolean {
-  if (pattern.unless.some((alt) => alternativeOccurs(alt, words))) return false;
-  return pattern.clauses.every((clause) => clause.some((alt) => alternativeOccurs(alt, words)));
+export function patternMatches(pattern: CompiledPattern, message: readonly string[] | MessageView): boolean {
+  const view = Array.isArray(message) ? viewOf(message as readonly string[]) : (message as MessageView);
+  if (!pattern.clauses.every((clause) => clause.some((alt) => alternativeOccurs(alt, view)))) return false;
+  return !pattern.unless.some((alt) => alternativeOccurs(alt, view));
 }
 
 /**
- * The words a pattern cannot match without: one alternative's first word from its most
- * selective clause. Used to index patterns so a message only checks patterns it could match.
+ * For each clause, one required word of each alternative (the rarest, by `frequency`): a clause
+ * cannot hold unless the message has one of them, so the index only offers patterns that can match.
  */
-export function indexKeys(pattern: CompiledPattern): string[] {
-  let best: Alternative[] | undefined;
-  for (const clause of pattern.clauses) {
-    if (!best || clause.length < best.length) best = clause;
-  }
-  return (best ?? []).map((alt) => alt.words[0]!);
+export function clauseKeys(pattern: CompiledPattern, frequency: (word: string) => number = () => 0): string[][] {
+  return pattern.clauses.map((clause) => [...new Set(clause.map((alt) => {
+    const plain = alt.words.filter((w) => !w.endsWith('*'));
+    const pool = plain.length > 0 ? plain : alt.words;
+    return pool.reduce((rarest, w) => (frequency(w) < frequency(rarest) ? w : rarest));
+  }))]);
 }

@@ -1,4 +1,4 @@
-import { compilePattern, patternMatches, type CompiledPattern } from './patterns';
+import { IntentMatcher } from './matcher';
 
 /**
  * Signs that someone may be at risk of harm now. Checked before anything else, on the whole
@@ -77,29 +77,22 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   '(cannot | can not) find (him | her | them | my child)',
 ];
 
-/** Words that show the risk is not now (a question about policy, the past long ago, a hypothetical). */
-const NOT_A_RISK_NOW: string[] = [
-  'safeguarding policy | safeguarding procedure | safeguarding training',
-];
+/** Words that show a message is about safeguarding as a subject, not a risk now. */
+const NOT_A_RISK_NOW = 'safeguarding policy | safeguarding procedure | safeguarding training';
 
-interface Detector {
-  risks: CompiledPattern[];
-  exemptions: CompiledPattern[];
-}
-
-let compiled: Detector | undefined;
-
-function detector(): Detector {
-  compiled ??= {
-    risks: RISK_PATTERNS.map((spec, i) => compilePattern(typeof spec === 'string' ? { match: spec } : spec, `safeguarding[${i}]`)),
-    exemptions: NOT_A_RISK_NOW.map((match, i) => compilePattern({ match }, `safeguarding exemption[${i}]`)),
-  };
-  return compiled;
-}
+let detector: IntentMatcher | undefined;
 
 /** True when the normalised words suggest that someone may be at risk of harm now. */
 export function suggestsRisk(words: readonly string[]): boolean {
-  const { risks, exemptions } = detector();
-  if (exemptions.some((p) => patternMatches(p, words))) return false;
-  return risks.some((p) => patternMatches(p, words));
+  detector ??= new IntentMatcher([
+    {
+      id: 'safeguarding',
+      patterns: RISK_PATTERNS.map((spec) =>
+        typeof spec === 'string'
+          ? { match: spec, unless: NOT_A_RISK_NOW }
+          : { match: spec.match, unless: `${spec.unless} | ${NOT_A_RISK_NOW}` }),
+      examples: [],
+    },
+  ]);
+  return detector.matchRules(words).length > 0;
 }

@@ -26,11 +26,16 @@ export function featuresOf(words: readonly string[]): string[] {
   return words.filter((w) => !STOPWORDS.has(w) && w.length > 1).map(stem);
 }
 
+const COMMON_FEATURE_SHARE = 0.1;
+const COMMON_FEATURE_MIN_TOPICS = 30;
+
 export class TopicSimilarity {
   private readonly postings = new Map<string, Array<{ id: string; weight: number }>>();
   private readonly idf = new Map<string, number>();
+  private readonly topicCount: number;
 
   constructor(topics: Array<{ id: string; texts: string[][] }>) {
+    this.topicCount = topics.length;
     const counts = new Map<string, Map<string, number>>();
     const documentFrequency = new Map<string, number>();
     for (const topic of topics) {
@@ -58,8 +63,12 @@ export class TopicSimilarity {
     const norm = Math.sqrt([...query.values()].reduce((sum, w) => sum + w * w, 0));
     if (norm === 0) return [];
     const scores = new Map<string, number>();
+    const tooCommon = Math.max(COMMON_FEATURE_MIN_TOPICS, this.topicCount * COMMON_FEATURE_SHARE);
     for (const [f, w] of query) {
-      for (const posting of this.postings.get(f) ?? []) {
+      const postings = this.postings.get(f) ?? [];
+      // Shared by a large share of topics: little evidence, and looking it up would cost the most.
+      if (postings.length > tooCommon) continue;
+      for (const posting of postings) {
         scores.set(posting.id, (scores.get(posting.id) ?? 0) + (w / norm) * posting.weight);
       }
     }

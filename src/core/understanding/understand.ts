@@ -71,7 +71,8 @@ export class Understander {
   understand(text: string): Understanding {
     const raw = normaliseWords(text);
     const words = normaliseWords(text, this.spelling.correct);
-    if (suggestsRisk(raw) || suggestsRisk(words)) return { kind: 'safeguarding', confidence: 1 };
+    const corrected = words.length !== raw.length || words.some((w, i) => w !== raw[i]);
+    if (suggestsRisk(raw) || (corrected && suggestsRisk(words))) return { kind: 'safeguarding', confidence: 1 };
 
     const controlScores = new Map(this.controls.matchRules(words).map((c) => [c.id as ControlId, c.score]));
     const topicCandidates = this.rankTopics(words);
