@@ -1,0 +1,381 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  ActivityTypes,
+  BotAdapter,
+  TurnContext,
+  type Activity,
+  type ChannelAccount,
+  type ConversationAccount,
+  type ConversationReference,
+  type ResourceResponse,
+} from 'botbuilder';
+import { gsmFriendly } from '../../bot/renderReply';
+import { log as projectLog } from '../../log';
+import type { Store } from '../../store/store';
+import { SmsIds, fallbackIdSecret } from './ids';
+import type { SmsState } from './limits';
+import { fitToSegments, joinMessages } from './segments';
+import { TwilioRestClient, type SmsSender } from './twilioRestClient';
+
+export const SMS_CHANNEL_ID = 'sms';
+
+export type TurnLogic = (context: TurnContext) => Promise<void>;
+
+/** Runs work while holding the conversation's turn lock (same shape as the web chat's TurnLock). */
+export type SmsTurnLock = <T>(conversationId: string, work: () => Promise<T>) => Promise<T>;
+
+/** The project's structured log: ids, counts and hashes only, never text or numbers. */
+export interface SmsLog {
+  info(event: string, fields?: Record<string, string | number | boolean | undefined>): void;
+  warn(event: string, fields?: Record<string, string | number | boolean | undefined>): void;
+  error(event: string, fields?: Record<string, string | number | boolean | undefined>): void;
+}
+
+/** Where SMS conversations are recorded (the project's store). */
+export type SmsTranscript = Pick<Store, 'createConversation' | 'appendActivity'>;
+
+/** A message that passed the webhook's checks. */
+export interface InboundSms {
+  tenant: string;
+  /** The person's number, E.164. */
+  from: string;
+  /** Our number, E.164. */
+  to: string;
+  body: string;
+  messageSid: string;
+}
+
+export interface InboundResult {
+  conversationId: string;
+  /** The text to answer with (already cut to the segment limit), or undefined for no answer. */
+  reply?: string;
+  /** True when the turn failed and the reply is the apology. */
+  failed: boolean;
+}
+
+export interface SmsAdapterOptions {
+  sender: SmsSender;
+  ids: SmsIds;
+  /** Needed for later (proactive) messages; the router attaches its state when this is left out. */
+  state?: SmsState;
+  /** Records each message in and out (the project's store). */
+  transcript?: SmsTranscript;
+  /** Our number to send later messages from, when the conversation's own is not known. */
+  fromNumberForTenant?: (tenant: string) => string | undefined;
+  botId?: string;
+  botName?: string;
+  /** Serialises a conversation's turns across instances sharing a database. */
+  turnLock?: SmsTurnLock;
+  log?: SmsLog;
+  /** Most segments one SMS may take (default 3). */
+  maxSegments?: number;
+  apologyText?: string;
+  now?: () => Date;
+}
+
+export const DEFAULT_SMS_APOLOGY = 'Sorry, something went wrong on our side. Please try again later.';
+
+/** A later message could not go because the person has replied STOP (and not START since). */
+export class SmsOptedOutError extends Error {
+  constructor() {
+    super('The person has opted out of SMS; nothing was sent');
+    this.name = 'SmsOptedOutError';
+  }
+}
+
+/** A later message could not go because no number is known for the conversation. */
+export class SmsAddressUnknownError extends Error {
+  constructor() {
+    super('No SMS number is known for this conversation; nothing was sent');
+    this.name = 'SmsAddressUnknownError';
+  }
+}
+
+const COLLECTED = Symbol('sms.collectedReplies');
+
+/**
+ * A Bot Framework adapter for SMS. A turn runs for each webhook request: the bot's messages are
+ * collected and come back joined (plain, GSM-friendly, within `maxSegments` segments) for the
+ * webhook to answer in TwiML. Outside such a turn (`continueConversation`, e.g. an adviser's
+ * reply) each message is sent through the REST API to the number the conversation came from.
+ *
+ * Ids never contain a phone number: the conversation id and `from.id` are both a keyed hash of
+ * the tenant and the number (see {@link SmsIds}). Turns of one conversation run one at a time.
+ */
+export class SmsAdapter extends BotAdapter {
+  readonly ids: SmsIds;
+  readonly bot: ChannelAccount;
+  private readonly sender: SmsSender;
+  private stateStore: SmsState | undefined;
+  private readonly transcript: SmsTranscript | undefined;
+  private readonly fromNumberForTenant: (tenant: string) => string | undefined;
+  private readonly turnLock: SmsTurnLock | undefined;
+  private readonly log: SmsLog;
+  private readonly maxSegments: number;
+  private readonly apologyText: string;
+  private readonly now: () => Date;
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly turnInProgress = new AsyncLocalStorage<string>();
+
+  constructor(options: SmsAdapterOptions) {
+    super();
+    this.sender = options.sender;
+    this.ids = options.ids;
+    this.stateStore = options.state;
+    this.transcript = options.transcript;
+    this.fromNumberForTenant = options.fromNumberForTenant ?? (() => undefined);
+    this.turnLock = options.turnLock;
+    this.log = options.log ?? projectLog;
+    this.maxSegments = options.maxSegments ?? 3;
+    this.apologyText = options.apologyText ?? DEFAULT_SMS_APOLOGY;
+    this.now = options.now ?? (() => new Date());
+    this.bot = { id: options.botId ?? 'sms-bot', name: options.botName ?? 'SEND assistant', role: 'bot' } as ChannelAccount;
+  }
+
+  /** The state for later messages (opt-outs, addresses); the router calls this with its own. */
+  attachState(state: SmsState): void {
+    this.stateStore = state;
+  }
+
+  get state(): SmsState | undefined {
+    return this.stateStore;
+  }
+
+  private requireState(): SmsState {
+    if (!this.stateStore) throw new Error('The SMS adapter has no state: create the SMS router first, or pass state');
+    return this.stateStore;
+  }
+
+  /** Turns queued or running, over all conversations. */
+  get pendingConversations(): number {
+    return this.queues.size;
+  }
+
+  /** Resolves true once no turn is queued or running, false after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + Math.max(0, timeoutMs);
+    while (this.queues.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(this.queues.values()),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, left);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  /** The conversation (and user) id for a number writing to a council. */
+  conversationIdFor(tenant: string, number: string): string {
+    return this.ids.conversationId(tenant, number);
+  }
+
+  /**
+   * Runs one turn for a message that passed the webhook's checks and returns what to answer. A
+   * failing turn never rejects: the error is logged (its kind only) and the answer is an apology.
+   */
+  processInbound(message: InboundSms, logic: TurnLogic): Promise<InboundResult> {
+    const conversationId = this.ids.conversationId(message.tenant, message.from);
+    const user = { id: conversationId, role: 'user' } as ChannelAccount;
+    const activity: Partial<Activity> = {
+      type: ActivityTypes.Message,
+      id: message.messageSid,
+      channelId: SMS_CHANNEL_ID,
+      serviceUrl: '',
+      timestamp: this.now(),
+      locale: 'en-GB',
+      conversation: conversationAccount(conversationId),
+      from: user,
+      recipient: this.bot,
+      text: message.body,
+      textFormat: 'plain',
+      channelData: { tenant: message.tenant },
+    };
+    return this.enqueue(conversationId, async () => {
+      let collected: string[] = [];
+      let failed = false;
+      try {
+        await this.requireState().rememberAddress(conversationId, { number: message.from, ourNumber: message.to, tenant: message.tenant });
+        await this.record(conversationId, message.tenant, activity);
+        const context = new TurnContext(this, activity);
+        context.turnState.set(COLLECTED, collected);
+        await this.turnInProgress.run(conversationId, () => this.runMiddleware(context, logic));
+      } catch (error) {
+        failed = true;
+        collected = [this.apologyText];
+        this.log.error('sms.turn_failed', { conversationId, ...errorKind(error) });
+      }
+      const reply = this.fit(collected);
+      if (reply) {
+        await this.record(conversationId, message.tenant, this.outgoing(conversationId, user, reply, activity.id)).catch((error: unknown) =>
+          this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) }),
+        );
+      }
+      return { conversationId, failed, ...(reply ? { reply } : {}) };
+    });
+  }
+
+  /**
+   * For later messages (an adviser's reply): each message the logic sends goes out through the
+   * REST API at once. Throws {@link SmsOptedOutError} or {@link SmsAddressUnknownError} from the
+   * send when it cannot go; other errors reach the caller too.
+   */
+  async continueConversation(reference: Partial<ConversationReference>, logic: TurnLogic): Promise<void> {
+    const conversationId = reference.conversation?.id;
+    if (!conversationId) throw new Error('The conversation reference has no conversation id.');
+    const address = await this.requireState().address(conversationId);
+    const activity = TurnContext.applyConversationReference(
+      { type: ActivityTypes.Event, name: 'continueConversation', ...(address && { channelData: { tenant: address.tenant } }) },
+      { ...reference, bot: reference.bot ?? this.bot, channelId: SMS_CHANNEL_ID },
+      true,
+    );
+    await this.enqueue(conversationId, () =>
+      this.turnInProgress.run(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic)),
+    );
+  }
+
+  async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const collected = context.turnState.get(COLLECTED) as string[] | undefined;
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      // SMS is text only: typing, delays, traces, events and attachments have nothing to send.
+      const text = activity.type === ActivityTypes.Message ? (activity.text ?? '').trim() : '';
+      if (!text) {
+        responses.push({ id: '' });
+        continue;
+      }
+      if (collected) {
+        collected.push(text);
+        responses.push({ id: '' });
+        continue;
+      }
+      const conversationId = activity.conversation?.id ?? context.activity.conversation?.id;
+      if (!conversationId) throw new Error('The outgoing activity has no conversation id.');
+      responses.push({ id: await this.sendLater(conversationId, text, context.activity) });
+    }
+    return responses;
+  }
+
+  async updateActivity(): Promise<void> {
+    throw new Error('Updating activities is not supported by the SMS channel.');
+  }
+
+  async deleteActivity(): Promise<void> {
+    throw new Error('Deleting activities is not supported by the SMS channel.');
+  }
+
+  /** Sends one later message by REST; returns the provider's message id. */
+  private async sendLater(conversationId: string, text: string, trigger: Partial<Activity>): Promise<string> {
+    const state = this.requireState();
+    const address = await state.address(conversationId);
+    if (!address) throw new SmsAddressUnknownError();
+    if (await state.isOptedOut(this.ids.numberKey(address.number))) throw new SmsOptedOutError();
+    const from = address.ourNumber || this.fromNumberForTenant(address.tenant);
+    if (!from) throw new Error('No number to send SMS from for this council');
+    const body = this.fit([text]);
+    if (!body) return '';
+    const sent = await this.sender.sendMessage({ from, to: address.number, body });
+    this.log.info('sms.sent', { conversationId, numberKey: this.ids.numberKey(address.number), tenant: address.tenant, messageSid: sent.sid });
+    const user = { id: conversationId, role: 'user' } as ChannelAccount;
+    await this.record(conversationId, address.tenant, { ...this.outgoing(conversationId, user, body, trigger.id), id: sent.sid }).catch(
+      (error: unknown) => this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) }),
+    );
+    return sent.sid;
+  }
+
+  private fit(texts: string[]): string | undefined {
+    const joined = gsmFriendly(joinMessages(texts));
+    if (!joined) return undefined;
+    return fitToSegments(joined, this.maxSegments).text || undefined;
+  }
+
+  private outgoing(conversationId: string, user: ChannelAccount, text: string, replyToId?: string): Partial<Activity> {
+    return {
+      type: ActivityTypes.Message,
+      channelId: SMS_CHANNEL_ID,
+      timestamp: this.now(),
+      conversation: conversationAccount(conversationId),
+      from: this.bot,
+      recipient: user,
+      text,
+      textFormat: 'plain',
+      ...(replyToId && { replyToId }),
+    };
+  }
+
+  private async record(conversationId: string, tenant: string, activity: Partial<Activity>): Promise<void> {
+    if (!this.transcript) return;
+    await this.transcript.createConversation(conversationId, { tenant, channel: SMS_CHANNEL_ID, userId: conversationId });
+    // JSON-clean (Dates become ISO strings), as the store keeps it.
+    await this.transcript.appendActivity(conversationId, JSON.parse(JSON.stringify(activity)) as Partial<Activity>);
+  }
+
+  private enqueue<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
+    // A turn that messages its own conversation (continueConversation inside the turn) must not wait for itself.
+    if (this.turnInProgress.getStore() === conversationId) return task();
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const lock = this.turnLock;
+    const current = previous.then(lock ? () => lock(conversationId, task) : task);
+    const settled = current.catch(() => undefined);
+    this.queues.set(conversationId, settled);
+    void settled.then(() => {
+      if (this.queues.get(conversationId) === settled) this.queues.delete(conversationId);
+    });
+    return current;
+  }
+}
+
+function conversationAccount(id: string): ConversationAccount {
+  return { id, isGroup: false, conversationType: 'personal' } as ConversationAccount;
+}
+
+/** The error's kind, never its message (messages can quote what the person typed). */
+export function errorKind(error: unknown): Record<string, string | number> {
+  if (!(error instanceof Error)) return { error: typeof error };
+  const status = (error as { status?: unknown }).status;
+  const code = (error as { code?: unknown }).code;
+  return {
+    error: error.name,
+    ...(typeof status === 'number' && { status }),
+    ...(typeof code === 'number' && { code }),
+  };
+}
+
+export interface CreateSmsAdapterOptions {
+  accountSid: string;
+  authToken: string;
+  /** Default https://api.twilio.com (tests use a local fake). */
+  apiBaseUrl?: string;
+  /** Our number to send later messages from, when the conversation's own is not known. */
+  fromNumberForTenant?: (tenant: string) => string | undefined;
+  /**
+   * The secret key for the hashed ids (at least 16 characters; set it in production and never
+   * change it). Without it a key derived from the account SID is used: stable, but not secret.
+   */
+  idSecret?: string;
+  transcript?: SmsTranscript;
+  botId?: string;
+  botName?: string;
+  turnLock?: SmsTurnLock;
+  log?: SmsLog;
+  maxSegments?: number;
+}
+
+export function createSmsAdapter(options: CreateSmsAdapterOptions): SmsAdapter {
+  const sender = new TwilioRestClient({ accountSid: options.accountSid, authToken: options.authToken, apiBaseUrl: options.apiBaseUrl });
+  return new SmsAdapter({
+    sender,
+    ids: new SmsIds(options.idSecret ?? fallbackIdSecret(options.accountSid)),
+    transcript: options.transcript,
+    fromNumberForTenant: options.fromNumberForTenant,
+    botId: options.botId,
+    botName: options.botName,
+    turnLock: options.turnLock,
+    log: options.log,
+    maxSegments: options.maxSegments,
+  });
+}
