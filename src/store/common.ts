@@ -132,3 +132,9 @@ export function uniq(values: Iterable<string | null | undefined>): string[] {
   for (const value of values) if (value) out.add(value);
   return [...out];
 }
+
+/**
+ * State kept past the retention period: an SMS opt-out is the person's instruction not to be
+ * messaged, and forgetting it after 30 days would start messaging them again.
+ */
+export const KEPT_STATE_PREFIX = 'sms-channel/opt-out/';

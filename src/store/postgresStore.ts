@@ -22,6 +22,7 @@ import {
   uniq,
   writeMode,
 } from './common';
+import { KEPT_STATE_PREFIX } from './common';
 import { postgresMigrations } from './migrations/postgres';
 import type { Migration } from './migrations/sqlite';
 import {
@@ -562,7 +563,7 @@ export class PostgresStore implements Store {
       return {
         activities,
         conversations,
-        state: await run('DELETE FROM bot_state WHERE updated_at < $1'),
+        state: await run(`DELETE FROM bot_state WHERE updated_at < $1 AND key NOT LIKE '${KEPT_STATE_PREFIX}%'`),
         callbacks: await run('DELETE FROM callbacks WHERE created_at < $1'),
         feedback: await run('DELETE FROM feedback WHERE created_at < $1'),
         unanswered: await run('DELETE FROM unanswered WHERE created_at < $1'),

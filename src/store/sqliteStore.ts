@@ -25,6 +25,7 @@ import {
   uniq,
   writeMode,
 } from './common';
+import { KEPT_STATE_PREFIX } from './common';
 import { sqliteMigrations, type Migration } from './migrations/sqlite';
 import {
   ConversationNotFoundError,
@@ -532,7 +533,7 @@ export class SqliteStore implements Store {
         return {
           activities,
           conversations,
-          state: run('DELETE FROM bot_state WHERE updated_at < ?'),
+          state: run(`DELETE FROM bot_state WHERE updated_at < ? AND key NOT LIKE '${KEPT_STATE_PREFIX}%'`),
           callbacks: run('DELETE FROM callbacks WHERE created_at < ?'),
           feedback: run('DELETE FROM feedback WHERE created_at < ?'),
           unanswered: run('DELETE FROM unanswered WHERE created_at < ?'),

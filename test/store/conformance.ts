@@ -464,6 +464,8 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
         await old.createConversation(spanning, { tenant: 'derby', channel: 'webchat' });
         await old.appendActivity(spanning, { type: 'message', id: 's1' });
         await old.botStorage().write({ [`webchat/conversations/${oldConv}/`]: { step: 1 } });
+        const optOutKey = `sms-channel/opt-out/${uid('number')}`;
+        await old.botStorage().write({ [optOutKey]: { optedOut: true } });
         await old.addCallback({ tenant: 'derby', channel: 'sms', name: 'Old', contact: '07700 900000', consent: true });
         await old.addFeedback({ conversationId: oldConv, helpful: true });
         await old.addUnanswered({ tenant: 'derby', channel: 'sms', text: 'old question' });
@@ -486,6 +488,8 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
         expect(await store.conversationExists(oldConv)).toBe(false);
         expect(await store.botStorage().read([`webchat/conversations/${oldConv}/`])).toEqual({});
         expect(Object.keys(await store.botStorage().read([`webchat/conversations/${newConv}/`]))).toHaveLength(1);
+        // An SMS opt-out is an instruction to honour for good, not conversation data to forget.
+        expect(Object.keys(await store.botStorage().read([optOutKey]))).toHaveLength(1);
         expect((await store.listActivities(newConv)).map((e) => e.id)).toEqual(['n1']);
         // A conversation still in use keeps its recent activity; sequence numbers are never reused.
         expect((await store.listActivities(spanning)).map((e) => [e.id, e.seq])).toEqual([['s2', 2]]);
