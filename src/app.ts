@@ -1,33 +1,96 @@
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import { ConversationState, MemoryStorage, UserState, type Storage } from 'botbuilder';
+import { ConversationState, UserState } from 'botbuilder';
 import { MainDialog } from '../dialogs/mainDialog';
 import { AssistantBot } from './bot/assistantBot';
 import type { ConversationData } from './bot/conversationData';
-import { InMemoryActivityLog } from './channels/directline/activityLog';
+import type { ActivityLog } from './channels/directline/activityLog';
 import { DirectLineAdapter } from './channels/directline/adapter';
 import { createDirectLineRouter } from './channels/directline/router';
+import { StoreActivityLog } from './channels/directline/storeActivityLog';
+import { postgresTurnLock, type ClosableTurnLock } from './channels/directline/turnLock';
 import { createWebRouter } from './channels/web';
 import type { Config } from './config';
 import { createAssistantCore, type AssistantCore } from './core/assistant';
 import { errorFields, log } from './log';
+import { startRetention, type RetentionJob } from './store/retention';
+import { createStore, isPostgresUrl, type Store } from './store/store';
 import { tokenSecretFor } from './tokenSecret';
 
 export interface Assistant {
   app: Express;
   core: AssistantCore;
   bot: AssistantBot;
+  store: Store;
+  adapter: DirectLineAdapter;
+  activityLog: ActivityLog;
+  /**
+   * Lets queued and running turns finish (up to `drainMs`, default 5 s), stops the retention job,
+   * and closes the turn lock and the store (unless the caller passed the store in). Call it after
+   * the HTTP server has stopped accepting. Safe to call more than once.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+export interface AssistantOptions {
+  /**
+   * A store to use instead of opening the configured one; the caller keeps it (close() leaves it
+   * open). A PostgreSQL store still needs DATABASE_URL in the config, for the turn lock.
+   */
+  store?: Store;
+  /** Run the retention job (default true). */
+  retention?: boolean;
 }
 
 export const BOT_ID = 'send-assistant';
 export const BOT_NAME = 'SEND assistant';
 
-/** Builds the whole assistant from validated settings; nothing listens until the caller says. */
-export function createAssistant(config: Config, storage: Storage = new MemoryStorage()): Assistant {
+export const DEFAULT_DRAIN_MS = 5000;
+
+/**
+ * Builds the whole assistant from validated settings and opens its store: the SQLite file in
+ * DATA_DIR (created on first start), or PostgreSQL when DATABASE_URL is set. Conversation and
+ * user state and the web chat transcript live in the store, so conversations survive a restart
+ * and several instances can share one PostgreSQL. Nothing listens until the caller says.
+ */
+export async function createAssistant(config: Config, options: AssistantOptions = {}): Promise<Assistant> {
   const core = createAssistantCore(path.resolve(config.KNOWLEDGE_DIR));
   if (!core.knowledge.tenants.has(config.DEFAULT_TENANT)) {
     throw new Error(`DEFAULT_TENANT: there is no knowledge/tenants/${config.DEFAULT_TENANT}.yaml`);
   }
+  const ownsStore = options.store === undefined;
+  if (options.store?.kind === 'postgres' && !isPostgresUrl(config.DATABASE_URL)) {
+    throw new Error('A PostgreSQL store needs DATABASE_URL in the config (for the per-conversation turn lock)');
+  }
+  const store =
+    options.store ??
+    (await createStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, schema: config.DATABASE_SCHEMA }));
+  let turnLock: ClosableTurnLock | undefined;
+  try {
+    if (store.kind === 'postgres' && isPostgresUrl(config.DATABASE_URL)) {
+      turnLock = postgresTurnLock({ connectionString: config.DATABASE_URL.trim(), schema: config.DATABASE_SCHEMA });
+      if (!config.DIRECTLINE_TOKEN_SECRET) {
+        // A secret made in DATA_DIR is this instance's own: other instances would refuse its tokens.
+        log.warn('token_secret_per_instance', { setting: 'DIRECTLINE_TOKEN_SECRET' });
+      }
+    }
+    return build(config, core, store, ownsStore, turnLock, options.retention ?? true);
+  } catch (error) {
+    await turnLock?.close().catch(() => undefined);
+    if (ownsStore) await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function build(
+  config: Config,
+  core: AssistantCore,
+  store: Store,
+  ownsStore: boolean,
+  turnLock: ClosableTurnLock | undefined,
+  retention: boolean,
+): Assistant {
+  const storage = store.botStorage();
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   const conversationData = conversationState.createProperty<ConversationData>('conversationData');
@@ -47,9 +110,16 @@ export function createAssistant(config: Config, storage: Storage = new MemorySto
     knownTenant: (id) => core.knowledge.tenants.has(id),
   });
 
-  const activityLog = new InMemoryActivityLog();
-  const logger = { error: (message: string) => log.error('turn_failed', { detail: message.slice(0, 200) }) };
-  const adapter = new DirectLineAdapter({ log: activityLog, botId: BOT_ID, botName: BOT_NAME, logger });
+  const activityLog = new StoreActivityLog(store);
+  // The adapter's details name ids and the error's kind; its stack frames are left out of the log.
+  const logger = {
+    error: (message: string, details: Record<string, unknown> = {}) =>
+      log.error('turn_failed', {
+        detail: message.slice(0, 200),
+        errorName: typeof details.errorName === 'string' ? details.errorName.slice(0, 100) : undefined,
+      }),
+  };
+  const adapter = new DirectLineAdapter({ log: activityLog, botId: BOT_ID, botName: BOT_NAME, logger, turnLock: turnLock?.run });
 
   const app = express();
   app.disable('x-powered-by');
@@ -82,5 +152,18 @@ export function createAssistant(config: Config, storage: Storage = new MemorySto
     });
   };
   app.use(onError);
-  return { app, core, bot };
+
+  const retentionJob: RetentionJob | undefined = retention ? startRetention(store, { days: config.RETENTION_DAYS }) : undefined;
+  let closing: Promise<void> | undefined;
+  const close = (closeOptions: { drainMs?: number } = {}): Promise<void> => {
+    closing ??= (async () => {
+      const drained = await adapter.drain(closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
+      if (!drained) log.warn('shutdown_turns_unfinished', { conversations: adapter.pendingConversations });
+      retentionJob?.stop();
+      await turnLock?.close().catch((error: unknown) => log.warn('turn_lock_close_failed', errorFields(error)));
+      if (ownsStore) await store.close();
+    })();
+    return closing;
+  };
+  return { app, core, bot, store, adapter, activityLog, close };
 }

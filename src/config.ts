@@ -12,6 +12,16 @@ const schema = z.object({
   DIRECTLINE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DIRECTLINE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1800),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // Never echoed in errors or logs: it may hold a password.
+  DATABASE_URL: z
+    .string()
+    .refine(isDatabaseUrl, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database')
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,39}$/, 'must be lower-case letters, digits and underscores (at most 40), starting with a letter or _')
+    .optional(),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -29,5 +39,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (result.data.NODE_ENV === 'production' && !result.data.DIRECTLINE_TOKEN_SECRET) {
     throw new ConfigError('Invalid configuration:\n  DIRECTLINE_TOKEN_SECRET: required in production (at least 32 random characters)');
   }
+  if (result.data.DATABASE_SCHEMA !== undefined && result.data.DATABASE_URL === undefined) {
+    throw new ConfigError('Invalid configuration:\n  DATABASE_SCHEMA: only used with a PostgreSQL DATABASE_URL');
+  }
   return result.data;
+}
+
+/**
+ * `postgres://` or `postgresql://` and a well-formed URL (a password with reserved characters must
+ * be percent-encoded). `postgres:///db?host=/run/postgresql` (a Unix socket) is allowed.
+ */
+function isDatabaseUrl(value: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(value.trim())) return false;
+  try {
+    new URL(value.trim());
+    return true;
+  } catch {
+    return false;
+  }
 }

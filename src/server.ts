@@ -1,32 +1,107 @@
-import { createAssistant } from './app';
-import { ConfigError, loadConfig } from './config';
+import type { Server } from 'node:http';
+import { createAssistant, type Assistant } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
 import { KnowledgeError } from './core/knowledge/load';
 import { configureLog, errorFields, log } from './log';
 
-function start(): void {
-  let config;
+/** How long running and queued turns (and open requests) get to finish on SIGTERM/SIGINT. */
+const SHUTDOWN_GRACE_MS = 5000;
+/** After this the process exits whatever is still going on. */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+function fail(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof KnowledgeError) {
+    process.stderr.write(`Cannot start: ${error.message}\n`);
+  } else {
+    log.error('startup_failed', errorFields(error));
+    process.stderr.write(`Cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+}
+
+function listen(assistant: Assistant, config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = assistant.app.listen(config.PORT, config.HOST);
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Stops accepting connections and waits (up to `ms`) for open requests to finish. */
+function stopAccepting(server: Server, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, ms);
+    // Closes idle keep-alive connections too (Node 19+); open requests finish first.
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function start(): Promise<void> {
+  let config: Config;
+  let assistant: Assistant;
   try {
     config = loadConfig();
     configureLog(config.LOG_LEVEL);
-    const { app, core } = createAssistant(config);
-    const server = app.listen(config.PORT, config.HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : config!.PORT;
-      log.info('listening', { port, topics: core.knowledge.topics.size, tenants: core.knowledge.tenants.size });
-      process.stdout.write(`SEND assistant ready: web chat at http://localhost:${port}/\n`);
-    });
-    const stop = () => server.close(() => process.exit(0));
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    assistant = await createAssistant(config);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof KnowledgeError) {
-      process.stderr.write(`Cannot start: ${error.message}\n`);
+    fail(error);
+  }
+
+  let server: Server;
+  try {
+    server = await listen(assistant, config);
+  } catch (error) {
+    await assistant.close({ drainMs: 0 }).catch(() => undefined);
+    fail(error);
+  }
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info('listening', {
+    port,
+    store: assistant.store.kind,
+    topics: assistant.core.knowledge.topics.size,
+    tenants: assistant.core.knowledge.tenants.size,
+  });
+  process.stdout.write(`SEND assistant ready: web chat at http://localhost:${port}/\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn('shutdown_forced', { signal });
       process.exit(1);
     }
-    log.error('startup_failed', errorFields(error));
-    process.stderr.write(`Cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
+    stopping = true;
+    log.info('shutting_down', { signal });
+    const limit = setTimeout(() => {
+      log.error('shutdown_timed_out', { afterMs: SHUTDOWN_LIMIT_MS });
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    limit.unref();
+    const started = Date.now();
+    void (async () => {
+      // Requests already in flight queue their turns before they answer, so once the server has
+      // stopped, every turn there will be is queued; then the turns get what is left of the grace.
+      await stopAccepting(server, SHUTDOWN_GRACE_MS);
+      await assistant.close({ drainMs: Math.max(0, SHUTDOWN_GRACE_MS - (Date.now() - started)) });
+      log.info('stopped', { afterMs: Date.now() - started });
+      process.exit(0);
+    })().catch((error: unknown) => {
+      log.error('shutdown_failed', errorFields(error));
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
-start();
+void start();

@@ -7,6 +7,34 @@ describe('configuration', () => {
     expect(config.PORT).toBe(3978);
     expect(config.DEFAULT_TENANT).toBe('generic');
     expect(config.NODE_ENV).toBe('development');
+    expect(config.DATA_DIR).toBe('./data');
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.DATABASE_SCHEMA).toBeUndefined();
+    expect(config.RETENTION_DAYS).toBe(30);
+  });
+
+  it('accepts PostgreSQL URLs, a schema and a retention period', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://assistant:s3cret@db.internal:5432/send',
+      DATABASE_SCHEMA: 'send_assistant',
+      RETENTION_DAYS: '90',
+    });
+    expect(config.DATABASE_URL).toBe('postgresql://assistant:s3cret@db.internal:5432/send');
+    expect(config.DATABASE_SCHEMA).toBe('send_assistant');
+    expect(config.RETENTION_DAYS).toBe(90);
+    expect(loadConfig({ DATABASE_URL: 'postgres:///send?host=/run/postgresql' }).DATABASE_URL).toMatch(/^postgres:/);
+    expect(loadConfig({ RETENTION_DAYS: '1' }).RETENTION_DAYS).toBe(1);
+    expect(loadConfig({ RETENTION_DAYS: '3650' }).RETENTION_DAYS).toBe(3650);
+  });
+
+  it('never repeats the database URL (it may hold a password) in an error', () => {
+    const url = 'mysql://admin:hunter2-secret@db.internal/send';
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL/);
+    try {
+      loadConfig({ DATABASE_URL: url });
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('hunter2');
+    }
   });
 
   it('treats empty values as unset', () => {
@@ -21,6 +49,16 @@ describe('configuration', () => {
     [{ DIRECTLINE_TOKEN_SECRET: 'short' }, 'DIRECTLINE_TOKEN_SECRET'],
     [{ DIRECTLINE_TOKEN_TTL_SECONDS: '5' }, 'DIRECTLINE_TOKEN_TTL_SECONDS'],
     [{ NODE_ENV: 'production' }, 'DIRECTLINE_TOKEN_SECRET'],
+    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/send' }, 'DIRECTLINE_TOKEN_SECRET'],
+    [{ DATABASE_URL: 'mysql://db/send' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'sqlite:./data/assistant.sqlite' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://' + 'x'.repeat(3) + ':99999999/db' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://db/send', DATABASE_SCHEMA: 'Send-Assistant' }, 'DATABASE_SCHEMA'],
+    [{ DATABASE_SCHEMA: 'send_assistant' }, 'DATABASE_SCHEMA'],
+    [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
+    [{ RETENTION_DAYS: '3651' }, 'RETENTION_DAYS'],
+    [{ RETENTION_DAYS: '7.5' }, 'RETENTION_DAYS'],
+    [{ RETENTION_DAYS: 'a month' }, 'RETENTION_DAYS'],
   ])('%j stops start-up naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -10,6 +10,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import type { ActivityLog } from './activityLog';
+import type { TurnLock } from './turnLock';
 
 export const WEBCHAT_CHANNEL_ID = 'webchat';
 
@@ -27,6 +28,11 @@ export interface DirectLineAdapterOptions {
   maxDelayMs?: number;
   logger?: ErrorLogger;
   apologyText?: string;
+  /**
+   * Held around each turn, after the in-process queue: serialises a conversation's turns across
+   * instances sharing a database (see turnLock.ts). Without one, turns are serialised per process.
+   */
+  turnLock?: TurnLock;
 }
 
 const DEFAULT_APOLOGY =
@@ -35,7 +41,7 @@ const DEFAULT_APOLOGY =
 /**
  * A Bot Framework adapter whose "channel" is the {@link ActivityLog}: the bot's replies are
  * appended to the log, and Direct Line clients poll it. Turns for one conversation run one at a
- * time, in the order they were queued.
+ * time, in the order they were queued (and, with a `turnLock`, one at a time across instances).
  */
 export class DirectLineAdapter extends BotAdapter {
   readonly bot: ChannelAccount;
@@ -43,6 +49,7 @@ export class DirectLineAdapter extends BotAdapter {
   private readonly maxDelayMs: number;
   private readonly logger: ErrorLogger;
   private readonly apologyText: string;
+  private readonly turnLock: TurnLock | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly turnInProgress = new AsyncLocalStorage<string>();
 
@@ -53,6 +60,33 @@ export class DirectLineAdapter extends BotAdapter {
     this.maxDelayMs = options.maxDelayMs ?? 3000;
     this.logger = options.logger ?? console;
     this.apologyText = options.apologyText ?? DEFAULT_APOLOGY;
+    this.turnLock = options.turnLock;
+  }
+
+  /** Turns queued or running, over all conversations. */
+  get pendingConversations(): number {
+    return this.queues.size;
+  }
+
+  /**
+   * Resolves once no turn is queued or running (true), or after `timeoutMs` (false). Turns queued
+   * while it waits are waited for too. For graceful shutdown, after the server stops accepting.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + Math.max(0, timeoutMs);
+    while (this.queues.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(this.queues.values()),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, left);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
   }
 
   /**
@@ -69,6 +103,10 @@ export class DirectLineAdapter extends BotAdapter {
         this.logTurnError(conversationId, activity, error);
         await this.apologise(conversationId, activity);
       }
+    }).catch(async (error: unknown) => {
+      // The turn lock could not be had (database unreachable, waited too long): the turn never ran.
+      this.logTurnError(conversationId, activity, error);
+      await this.apologise(conversationId, activity);
     });
   }
 
@@ -132,7 +170,8 @@ export class DirectLineAdapter extends BotAdapter {
     if (this.turnInProgress.getStore() === conversationId) return task();
 
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const current = previous.then(task);
+    const lock = this.turnLock;
+    const current = previous.then(lock ? () => lock(conversationId, task) : task);
     const settled = current.catch(() => undefined);
     this.queues.set(conversationId, settled);
     void settled.then(() => {
