@@ -10,6 +10,8 @@ import { createDirectLineRouter } from './channels/directline/router';
 import { StoreActivityLog } from './channels/directline/storeActivityLog';
 import { postgresTurnLock, type ClosableTurnLock } from './channels/directline/turnLock';
 import { createWebRouter } from './channels/web';
+import { createSmsRouter } from './channels/sms/router';
+import { createSmsAdapter, type SmsAdapter } from './channels/sms/smsAdapter';
 import type { Config } from './config';
 import { createAssistantCore, type AssistantCore } from './core/assistant';
 import { errorFields, log } from './log';
@@ -24,6 +26,8 @@ export interface Assistant {
   store: Store;
   adapter: DirectLineAdapter;
   activityLog: ActivityLog;
+  /** Present when SMS is configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL). */
+  smsAdapter?: SmsAdapter;
   /**
    * Lets queued and running turns finish (up to `drainMs`, default 5 s), stops the retention job,
    * and closes the turn lock and the store (unless the caller passed the store in). Call it after
@@ -137,6 +141,7 @@ function build(
     botName: BOT_NAME,
     logger,
   }));
+  const smsAdapter = mountSms(app, config, core, store, storage, bot, turnLock);
   app.use(createWebRouter());
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NotFound', message: 'There is nothing at this address.' } });
@@ -157,13 +162,63 @@ function build(
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { drainMs?: number } = {}): Promise<void> => {
     closing ??= (async () => {
-      const drained = await adapter.drain(closeOptions.drainMs ?? DEFAULT_DRAIN_MS);
+      const drainMs = closeOptions.drainMs ?? DEFAULT_DRAIN_MS;
+      const [drained, smsDrained] = await Promise.all([adapter.drain(drainMs), smsAdapter?.drain(drainMs) ?? true]);
       if (!drained) log.warn('shutdown_turns_unfinished', { conversations: adapter.pendingConversations });
+      if (!smsDrained) log.warn('shutdown_sms_turns_unfinished', { conversations: smsAdapter?.pendingConversations ?? 0 });
       retentionJob?.stop();
       await turnLock?.close().catch((error: unknown) => log.warn('turn_lock_close_failed', errorFields(error)));
       if (ownsStore) await store.close();
     })();
     return closing;
   };
-  return { app, core, bot, store, adapter, activityLog, close };
+  return { app, core, bot, store, adapter, activityLog, smsAdapter, close };
+}
+
+/** The SMS webhook at /api/sms, when the provider's settings are all there. */
+function mountSms(
+  app: Express,
+  config: Config,
+  core: AssistantCore,
+  store: Store,
+  storage: ReturnType<Store['botStorage']>,
+  bot: AssistantBot,
+  turnLock: ClosableTurnLock | undefined,
+): SmsAdapter | undefined {
+  if (!config.TWILIO_ACCOUNT_SID || !config.TWILIO_AUTH_TOKEN || !config.PUBLIC_BASE_URL) return undefined;
+  const tenantByNumber = new Map<string, string>();
+  for (const tenant of core.knowledge.tenants.values()) {
+    for (const number of tenant.smsNumbers) tenantByNumber.set(number, tenant.id);
+  }
+  const smsAdapter = createSmsAdapter({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    apiBaseUrl: config.TWILIO_API_BASE_URL,
+    idSecret: config.SMS_ID_SECRET,
+    fromNumberForTenant: (tenant) => core.knowledge.tenants.get(tenant)?.smsNumbers[0],
+    transcript: store,
+    botId: BOT_ID,
+    botName: BOT_NAME,
+    turnLock: turnLock?.run,
+    log,
+  });
+  app.use(createSmsRouter({
+    adapter: smsAdapter,
+    logic: (context) => bot.run(context),
+    authToken: config.TWILIO_AUTH_TOKEN,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    tenantForNumber: (to) => tenantByNumber.get(to) ?? config.DEFAULT_TENANT,
+    storage,
+    limits: {
+      perNumberPerMinute: config.SMS_LIMIT_PER_MINUTE,
+      perNumberPerDay: config.SMS_LIMIT_PER_DAY,
+      globalPerDay: config.SMS_LIMIT_GLOBAL_PER_DAY,
+    },
+    serviceName: (id) => {
+      const tenant = core.knowledge.tenants.get(id);
+      return tenant && !tenant.generic ? `${tenant.councilName} SEND advice` : 'SEND advice service';
+    },
+    log,
+  }));
+  return smsAdapter;
 }
