@@ -64,3 +64,39 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 });
+
+describe('SMS settings', () => {
+  const sms = {
+    TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'auth-token-0123456789abcdef',
+    PUBLIC_BASE_URL: 'https://assistant.council.example',
+  };
+
+  it('turns SMS on with all three provider settings', () => {
+    const config = loadConfig(sms);
+    expect(config.TWILIO_ACCOUNT_SID).toBe(sms.TWILIO_ACCOUNT_SID);
+    expect(config.SMS_LIMIT_PER_MINUTE).toBe(10);
+  });
+
+  it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_BASE_URL'] as const)('refuses to start with %s missing', (missing) => {
+    const env: Record<string, string> = { ...sms };
+    delete env[missing];
+    expect(() => loadConfig(env)).toThrow(/set all three/);
+  });
+
+  it('never repeats the auth token in an error', () => {
+    try {
+      loadConfig({ ...sms, TWILIO_AUTH_TOKEN: 'short' });
+      throw new Error('expected an error');
+    } catch (error) {
+      expect((error as Error).message).toMatch(/TWILIO_AUTH_TOKEN/);
+      expect((error as Error).message).not.toContain('short');
+    }
+  });
+
+  it('needs SMS_ID_SECRET and an https address in production', () => {
+    const production = { ...sms, NODE_ENV: 'production', DIRECTLINE_TOKEN_SECRET: 'x'.repeat(40) };
+    expect(() => loadConfig(production)).toThrow(/SMS_ID_SECRET/);
+    expect(() => loadConfig({ ...production, SMS_ID_SECRET: 'y'.repeat(40), PUBLIC_BASE_URL: 'http://assistant.council.example' })).toThrow(/https/);
+  });
+});
