@@ -1,6 +1,8 @@
 import { ActivityTypes } from 'botbuilder';
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { say } from '../src/bot/say';
+import { fitFor } from '../src/bot/renderReply';
+import { noMoreFeedback } from './feedback';
 import { dataOf, type DialogServices } from './services';
 
 /**
@@ -18,6 +20,14 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     return interrupted ?? super.onContinueDialog(inner);
   }
 
+  /**
+   * Whether the message is plainly an answer to the question being asked (an offered choice's
+   * number or exact words): then it is not read as an interruption. Safeguarding still comes first.
+   */
+  protected answersPrompt(_inner: DialogContext, _text: string, _control: string): boolean {
+    return false;
+  }
+
   private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const { activity } = inner.context;
     if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
@@ -25,10 +35,13 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     const data = await dataOf(this.services, inner.context);
     const { replies } = this.services;
     if (understanding.kind === 'safeguarding') {
+      noMoreFeedback(data);
       await say(inner.context, replies.safeguarding(data.tenant), data);
       return inner.cancelAllDialogs();
     }
     if (understanding.kind !== 'control') return undefined;
+    // Pressing a button whose words sound like a control ("Yes, they need more help") answers the question.
+    if (this.answersPrompt(inner, activity.text, understanding.control)) return undefined;
     switch (understanding.control) {
       case 'human':
         await say(inner.context, replies.person(data.tenant, 'asked'), data);
@@ -38,7 +51,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         await inner.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       case 'restart':
-        await say(inner.context, replies.control('restart', data.tenant, replies.starterChoices()), data);
+        await say(inner.context, fitFor(replies.control('restart', data.tenant, replies.starterChoices()), activity.channelId), data);
         return inner.cancelAllDialogs();
       case 'cancel':
         await say(inner.context, replies.control('cancel', data.tenant), data);

@@ -35,6 +35,8 @@ export interface DeadlineOptions {
   text?: string;
   /** The topic the message was understood as, if any ('appeal-deadline' means an appeal). */
   topicId?: string;
+  /** The council decision, when a guided flow already knows it: an appeal deadline, without asking which decision. */
+  decision?: AppealDecision;
 }
 
 /** The question waiting for an answer. */
@@ -189,7 +191,8 @@ export class DeadlineDialog extends CancelAndHelpDialog {
   private start(options: DeadlineOptions, today: IsoDate): DeadlineState {
     const text = options.text?.trim() ?? '';
     const state: DeadlineState = { started: true, facts: {}, confirmed: [], queue: [], misses: 0 };
-    state.kind = detectKind(text) ?? (options.topicId === 'appeal-deadline' ? 'appeal' : undefined);
+    state.kind = detectKind(text) ?? (options.topicId === 'appeal-deadline' || options.decision ? 'appeal' : undefined);
+    if (state.kind === 'appeal' && options.decision) state.decision = options.decision;
     if (text) state.heldText = text;
     if (state.kind) useHeldText(state, today);
     return state;

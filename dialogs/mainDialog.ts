@@ -3,27 +3,53 @@ import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
   type DialogState, type DialogTurnResult, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import type { Choice } from '../src/core/replies';
+import type { Choice, Reply } from '../src/core/replies';
+import { readFeedback } from '../src/core/flows/feedback';
+import type { FlowEngine } from '../src/core/flows/engine';
+import type { Understanding } from '../src/core/understanding/understand';
 import { pickChoice } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
+import { fitFor } from '../src/bot/renderReply';
 import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult } from './clarifyDialog';
-import { dataOf, type DialogServices } from './services';
+import { feedbackMemory, noMoreFeedback, saveFeedback, saveUnanswered, withFeedback } from './feedback';
+import { flowDialogId, type FlowOptions, type FlowResult } from './flowDialog';
+import { flowDialogs } from './flowDialogs';
+import { dataOf, flowsOf, type DialogServices } from './services';
 // Deadline hook: see dialogs/deadlineDialog.ts.
 import { DEADLINE_DIALOG, DeadlineDialog, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
 const STEPS = 'mainSteps';
+/** Starts a child dialog chosen after another one ended (a flow after a flow, the deadline after a flow). */
+const CHILD = 'mainChild';
 /** After this many messages in a row it cannot place, the assistant offers a person. */
 export const UNCLEAR_TURNS_BEFORE_PERSON = 2;
 
-/** Routes each message: risk first, then controls, then an answer, a question back, or a person. */
+/** What the CHILD waterfall starts. */
+interface ChildOptions {
+  dialogId: string;
+  options?: object;
+}
+
+/** What a child dialog may end with: a clarify, deadline or flow result. */
+type ChildResult = ClarifyResult | FlowResult | undefined;
+
+/**
+ * Routes each message: risk first, then an answer to "Did this help?", a choice from the last
+ * message, the deadline conversation, a guided flow, a control, an answer, a question back, or a
+ * person. Questions it could not answer are kept, redacted, for `npm run report:unanswered`.
+ */
 export class MainDialog extends ComponentDialog {
+  private readonly flows: FlowEngine;
+
   constructor(private readonly services: DialogServices) {
     super(MAIN_DIALOG);
+    this.flows = flowsOf(services);
     this.addDialog(new ClarifyDialog(services));
     this.addDialog(new DeadlineDialog(services)); // Deadline hook
-    // The third step takes the deadline dialog's result when a clarify choice started it (Deadline hook).
-    this.addDialog(new WaterfallDialog(STEPS, [this.routeStep.bind(this), this.afterClarifyStep.bind(this), this.afterClarifyStep.bind(this)]));
+    for (const dialog of flowDialogs(services)) this.addDialog(dialog);
+    this.addDialog(new WaterfallDialog(STEPS, [this.routeStep.bind(this), this.afterChildStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(CHILD, [this.beginChildStep.bind(this), this.afterChildStep.bind(this)]));
     this.initialDialogId = STEPS;
   }
 
@@ -42,16 +68,34 @@ export class MainDialog extends ComponentDialog {
     const { replies, understander } = this.services;
     const text = context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
     if (!text.trim()) return step.endDialog();
+    // "Did this help?" waits for one message only.
+    const memory = feedbackMemory(data);
+    const feedbackFor = memory.pending;
+    memory.pending = undefined;
 
     // A risk outranks even a choice from the last message.
     const understanding = understander.understand(text);
     if (understanding.kind === 'safeguarding') {
+      noMoreFeedback(data);
       await say(context, replies.safeguarding(data.tenant), data);
       return step.endDialog();
     }
 
     const offeredIndex = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
-    if (offeredIndex !== undefined) return this.act(step, data.offered[offeredIndex]!);
+    if (offeredIndex !== undefined) return this.act(step, data.offered[offeredIndex]!, feedbackFor);
+
+    if (feedbackFor) {
+      const answer = readFeedback(text);
+      if (answer) {
+        await saveFeedback(this.services, context, feedbackFor, answer.helpful, answer.comment);
+        // "No, I wanted to know how long I have to appeal": the words after the no are a question too.
+        const rest = answer.comment ? understander.understand(answer.comment) : undefined;
+        if (!rest || (rest.kind !== 'answer' && rest.kind !== 'clarify')) {
+          await say(context, fitFor(replies.feedbackThanks(answer.helpful, data.tenant), context.activity.channelId), data);
+          return step.endDialog();
+        }
+      }
+    }
 
     // Deadline hook: a date, or a request to work out a deadline, starts the deadline dialog.
     if (wantsDeadline(understanding, text, todayOf(context))) {
@@ -60,60 +104,115 @@ export class MainDialog extends ComponentDialog {
       return step.beginDialog(DEADLINE_DIALOG, { text, topicId } satisfies DeadlineOptions);
     }
 
+    // "What are my options?", "I disagree with the council's decision": a guided flow.
+    const flowId = this.flowToStart(understanding, text);
+    if (flowId) {
+      data.unclearTurns = 0;
+      return step.beginDialog(flowDialogId(flowId), { text } satisfies FlowOptions);
+    }
+
     switch (understanding.kind) {
       case 'answer':
         data.unclearTurns = 0;
-        await say(context, withDeadlineChoice(replies.answer(understanding.topicId, data.tenant), understanding.topicId), data);
+        await this.answer(context, understanding.topicId);
         return step.endDialog();
       case 'control':
         data.unclearTurns = 0;
+        if (understanding.control === 'out-of-scope') await saveUnanswered(this.services, context, data, text, 'out-of-scope');
         await this.control(context, understanding.control);
         return step.endDialog();
       case 'clarify':
+        (step.values as { asked?: string }).asked = text;
         return step.beginDialog(CLARIFY_DIALOG, {
           candidateIds: understanding.candidates.map((c) => c.id),
         } satisfies ClarifyOptions);
       case 'not-understood':
+        await saveUnanswered(this.services, context, data, text, 'not-understood');
         return this.unclear(step);
     }
   }
 
-  private async afterClarifyStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const result = step.result as ClarifyResult | undefined;
-    if (!result) return step.endDialog();
+  /**
+   * The flow a message asks for, if any: its patterns must match, and a question a topic answers
+   * with more evidence is answered instead (the answer then offers the flow). Controls (a person,
+   * help, start again, thanks…) are never a flow.
+   */
+  private flowToStart(understanding: Understanding, text: string): string | undefined {
+    if (understanding.kind === 'control') return undefined;
+    const match = this.flows.matchStart(text);
+    if (!match) return undefined;
+    if (understanding.kind === 'answer' && (understanding.candidates[0]?.score ?? 0) > match.score) return undefined;
+    return match.flowId;
+  }
+
+  private async beginChildStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { dialogId, options } = step.options as ChildOptions;
+    return step.beginDialog(dialogId, options);
+  }
+
+  private async afterChildStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = step.result as ChildResult;
+    if (!result || 'ended' in result) return step.endDialog();
     if ('chosen' in result) return this.act(step, result.chosen);
     if ('reroute' in result) return step.replaceDialog(STEPS);
+    const asked = (step.values as { asked?: string }).asked;
+    const data = await dataOf(this.services, step.context);
+    if (asked) await saveUnanswered(this.services, step.context, data, asked, 'unclear-after-clarify');
     return this.unclear(step);
   }
 
-  private async act(step: WaterfallStepContext, choice: Choice): Promise<DialogTurnResult> {
+  /** Acts on a choice the person picked (from any message, a clarifying question or a flow). */
+  private async act(step: WaterfallStepContext, choice: Choice, feedbackFor?: string): Promise<DialogTurnResult> {
     const data = await dataOf(this.services, step.context);
     const { replies } = this.services;
     data.unclearTurns = 0;
     switch (choice.action.kind) {
       case 'topic':
-        await say(step.context, withDeadlineChoice(replies.answer(choice.action.topicId, data.tenant), choice.action.topicId), data);
+        await this.answer(step.context, choice.action.topicId);
         break;
-      case 'deadline': // Deadline hook: "Work out my deadline"
-        return step.beginDialog(DEADLINE_DIALOG, {} satisfies DeadlineOptions);
+      case 'deadline': { // Deadline hook: "Work out my deadline", with the decision when a flow knows it
+        const options: DeadlineOptions = choice.action.decision ? { decision: choice.action.decision } : {};
+        return step.replaceDialog(CHILD, { dialogId: DEADLINE_DIALOG, options } satisfies ChildOptions);
+      }
+      case 'flow':
+        if (this.flows.has(choice.action.flowId)) {
+          return step.replaceDialog(CHILD, { dialogId: flowDialogId(choice.action.flowId), options: {} } satisfies ChildOptions);
+        }
+        await say(step.context, replies.control('help', data.tenant), data);
+        break;
+      case 'feedback':
+        if (feedbackFor) await saveFeedback(this.services, step.context, feedbackFor, choice.action.helpful);
+        await say(step.context, fitFor(replies.feedbackThanks(choice.action.helpful, data.tenant), step.context.activity.channelId), data);
+        break;
       case 'person':
         await say(step.context, replies.person(data.tenant, 'asked'), data);
         break;
       case 'something-else':
+      case 'reply':
         await say(step.context, replies.control('help', data.tenant), data);
         break;
     }
     return step.endDialog();
   }
 
+  /** A topic's answer, with "Work out my deadline" or the related flow offered, and sometimes "Did this help?". */
+  private async answer(context: TurnContext, topicId: string): Promise<void> {
+    const data = await dataOf(this.services, context);
+    let reply: Reply = withDeadlineChoice(this.services.replies.answer(topicId, data.tenant), topicId);
+    const offer = this.flows.offerFor(topicId);
+    if (offer) reply = { ...reply, choices: [...reply.choices, offer] };
+    await say(context, withFeedback(this.services, reply, topicId, data, context.activity.channelId), data);
+  }
+
   private async unclear(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const data = await dataOf(this.services, step.context);
     data.unclearTurns += 1;
+    const channel = step.context.activity.channelId;
     if (data.unclearTurns >= UNCLEAR_TURNS_BEFORE_PERSON) {
       data.unclearTurns = 0;
       await say(step.context, this.services.replies.person(data.tenant, 'not-understood'), data);
     } else {
-      await say(step.context, this.services.replies.notUnderstood(), data);
+      await say(step.context, fitFor(this.services.replies.notUnderstood(), channel), data);
     }
     return step.endDialog();
   }
@@ -123,6 +222,6 @@ export class MainDialog extends ComponentDialog {
     const { replies } = this.services;
     if (control === 'human') return say(context, replies.person(data.tenant, 'asked'), data);
     const choices = control === 'restart' || control === 'greeting' ? replies.starterChoices() : [];
-    return say(context, replies.control(control, data.tenant, choices), data);
+    return say(context, fitFor(replies.control(control, data.tenant, choices), context.activity.channelId), data);
   }
 }

@@ -1,7 +1,32 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { ReplyComposer } from '../src/core/replies';
 import type { Understander } from '../src/core/understanding/understand';
+import { FlowEngine } from '../src/core/flows/engine';
 import { emptyConversationData, type ConversationData } from '../src/bot/conversationData';
+
+/**
+ * Where "Did this help?" answers and unanswered questions go. The project's Store
+ * (src/store/store.ts) has exactly these methods, so the store itself can be passed; tests use
+ * {@link MemoryFeedbackSink}. `text` and `comment` arrive already redacted (src/core/redact.ts).
+ */
+export interface FeedbackSink {
+  addFeedback(input: { conversationId: string; topicId?: string; helpful: boolean; comment?: string }): Promise<unknown>;
+  addUnanswered(input: { tenant: string; channel: string; text: string }): Promise<unknown>;
+}
+
+/** Keeps feedback and unanswered questions in memory (tests, or running without a store). */
+export class MemoryFeedbackSink implements FeedbackSink {
+  readonly feedback: Array<{ conversationId: string; topicId?: string; helpful: boolean; comment?: string }> = [];
+  readonly unanswered: Array<{ tenant: string; channel: string; text: string }> = [];
+
+  async addFeedback(input: { conversationId: string; topicId?: string; helpful: boolean; comment?: string }): Promise<void> {
+    this.feedback.push({ ...input });
+  }
+
+  async addUnanswered(input: { tenant: string; channel: string; text: string }): Promise<void> {
+    this.unanswered.push({ ...input });
+  }
+}
 
 /** What every dialog needs: the understanding layer, the replies, and the conversation's memory. */
 export interface DialogServices {
@@ -9,8 +34,25 @@ export interface DialogServices {
   replies: ReplyComposer;
   conversationData: StatePropertyAccessor<ConversationData>;
   defaultTenant: string;
+  /** Where feedback and unanswered questions are kept; without one they are not kept. */
+  feedback?: FeedbackSink;
+  /** The guided-flow engine; made from `replies` when not given. */
+  flows?: FlowEngine;
 }
 
 export async function dataOf(services: DialogServices, context: TurnContext): Promise<ConversationData> {
   return services.conversationData.get(context, emptyConversationData());
+}
+
+const engines = new WeakMap<ReplyComposer, FlowEngine>();
+
+/** The flow engine for these services (one per knowledge base). */
+export function flowsOf(services: DialogServices): FlowEngine {
+  if (services.flows) return services.flows;
+  let engine = engines.get(services.replies);
+  if (!engine) {
+    engine = new FlowEngine(services.replies);
+    engines.set(services.replies, engine);
+  }
+  return engine;
 }

@@ -6,6 +6,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../../dialogs/mainDialog';
 import type { ReplyComposer } from '../core/replies';
 import { emptyConversationData, type ConversationData } from './conversationData';
+import { fitFor } from './renderReply';
 import { say } from './say';
 
 export interface AssistantBotOptions {
@@ -59,7 +60,7 @@ export class AssistantBot extends TeamsActivityHandler {
     const data = await this.data(context);
     if (data.welcomed) return;
     data.welcomed = true;
-    await say(context, this.options.replies.welcome(data.tenant), data);
+    await say(context, fitFor(this.options.replies.welcome(data.tenant), context.activity.channelId), data);
   }
 
   override async run(context: TurnContext): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Choice } from '../core/replies';
+import type { FeedbackMemory } from '../core/flows/feedback';
 
 /** What the assistant remembers about one conversation between turns. */
 export interface ConversationData {
@@ -8,6 +9,8 @@ export interface ConversationData {
   unclearTurns: number;
   /** The choices last shown, so "2" or the choice's words pick one on any channel. */
   offered: Choice[];
+  /** When "Did this help?" was asked, and whether it is waiting for an answer (src/core/flows/feedback.ts). */
+  feedback?: FeedbackMemory;
 }
 
 export function emptyConversationData(): ConversationData {

@@ -1,5 +1,6 @@
 import { ActionTypes, ActivityTypes, type Activity, type Attachment } from 'botbuilder';
-import type { Reply } from '../core/replies';
+import type { Choice, Reply } from '../core/replies';
+import { segmentCount } from '../channels/sms/segments';
 
 /** A file sent with a reply (e.g. a deadline as an .ics calendar file). */
 export interface ReplyFile {
@@ -15,6 +16,11 @@ export interface ReplyExtras {
   smsChoicesInText?: boolean;
   /** Attached on Web Chat and Teams; never sent by SMS. */
   files?: ReplyFile[];
+  /**
+   * A question answered by choosing (a guided-flow step): on Web Chat and Teams the choices are
+   * buttons on an Adaptive Card, and also suggested actions on Web Chat.
+   */
+  choiceCard?: boolean;
 }
 
 export type RenderableReply = Reply & ReplyExtras;
@@ -34,13 +40,106 @@ export function gsmFriendly(text: string): string {
     .replace(/\u00A0/g, ' ');
 }
 
-/** Plain text for SMS: the short form, then numbered choices. */
+const isFeedback = (choice: Choice) => choice.action.kind === 'feedback';
+
+/** "a, b or c". */
+function joinOr(parts: string[]): string {
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}`;
+}
+
+/**
+ * Plain text for SMS: the short form, then numbered choices, and "Did this help? 4 Yes 5 No" when
+ * asked. Replies never depend on words SMS providers keep for themselves (YES, STOP, HELP…).
+ */
 export function smsText(reply: RenderableReply): string {
   if (reply.choices.length === 0 || reply.smsChoicesInText) return gsmFriendly(reply.sms);
-  const options = reply.choices.map((c, i) => `${i + 1} ${c.short ?? c.label}`).join('\n');
+  const numbered = reply.choices.map((choice, i) => ({ choice, n: i + 1 }));
+  const lines = numbered.filter(({ choice }) => !isFeedback(choice)).map(({ choice, n }) => `${n} ${choice.short ?? choice.label}`);
+  const feedback = numbered.filter(({ choice }) => isFeedback(choice));
+  if (feedback.length > 0) lines.push(`Did this help? ${feedback.map(({ choice, n }) => `${n} ${choice.short ?? choice.label}`).join(' ')}`);
   const numbers = reply.choices.map((_, i) => String(i + 1));
   const ask = numbers.length === 1 ? 'Reply 1' : `Reply ${numbers.slice(0, -1).join(', ')} or ${numbers[numbers.length - 1]}`;
-  return gsmFriendly(`${reply.sms}\n${options}\n${ask}`);
+  return gsmFriendly(`${reply.sms}\n${lines.join('\n')}\n${ask}`);
+}
+
+/** An SMS reply is sent as at most this many segments (160 GSM-7 characters alone, 153 joined). */
+export const SMS_MAX_SEGMENTS = 3;
+
+/** Which choices give way first when an SMS is too long: feedback, then topics, then flows. */
+const KEEP_PRIORITY: Record<Choice['action']['kind'], number> = {
+  feedback: 0, topic: 1, 'something-else': 2, flow: 2, deadline: 3, person: 4, reply: 5,
+};
+
+/**
+ * The reply with as many of its choices as fit in {@link SMS_MAX_SEGMENTS} SMS segments: extra
+ * offers are dropped (feedback first, then follow-up topics from the end), never the text and
+ * never the answers to a question being asked. Use it before saying a reply on SMS, so the
+ * choices remembered are the ones shown.
+ */
+export function fitSms<T extends RenderableReply>(reply: T): T {
+  let fitted = reply;
+  const fits = (r: RenderableReply) => segmentCount(smsText(r)) <= SMS_MAX_SEGMENTS;
+  if (reply.smsChoicesInText) return reply;
+  while (!fits(fitted)) {
+    const droppable = fitted.choices
+      .map((choice, index) => ({ index, priority: KEEP_PRIORITY[choice.action.kind] }))
+      .filter((c) => c.priority < KEEP_PRIORITY.person);
+    if (droppable.length === 0) break;
+    const lowest = Math.min(...droppable.map((c) => c.priority));
+    const drop = lowest === KEEP_PRIORITY.feedback
+      ? new Set(droppable.filter((c) => c.priority === lowest).map((c) => c.index))
+      : new Set([droppable.filter((c) => c.priority === lowest).pop()!.index]);
+    fitted = { ...fitted, choices: fitted.choices.filter((_, i) => !drop.has(i)) };
+  }
+  return fitted;
+}
+
+/** The reply as it will be shown on this channel: on SMS, cut to fit (see {@link fitSms}). */
+export function fitFor<T extends RenderableReply>(reply: T, channelId: string): T {
+  return SMS_CHANNELS.has(channelId) ? fitSms(reply) : reply;
+}
+
+/** What a screen reader or voice channel reads: the text without markdown, then the question's choices. */
+export function speakText(reply: RenderableReply): string {
+  const sentences = reply.text
+    .replace(/\*\*|__|`/g, '')
+    .split('\n')
+    .map((line) => line.replace(/^\s*[-*•]\s+/, '').trim())
+    .filter(Boolean)
+    .map((line) => (/[.?!:]$/.test(line) ? line : `${line}.`));
+  const options = reply.choices.filter((c) => !isFeedback(c)).map((c) => c.label);
+  if (reply.choiceCard && options.length > 0) sentences.push(`Choose ${joinOr(options)}.`);
+  if (reply.choices.some(isFeedback)) sentences.push('Did this help? Yes or no.');
+  return sentences.join(' ');
+}
+
+export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+
+/**
+ * Buttons on an Adaptive Card (1.2, which Web Chat and Teams both render). Each button sends its
+ * own label as the person's message (imBack), so pressing it and typing it are the same; with
+ * `speak` and `fallbackText` for screen readers and clients that cannot show cards.
+ */
+export function choicesCard(heading: string, choices: Choice[], channelId: string): Attachment {
+  const teams = channelId === 'msteams';
+  const labels = choices.map((c) => c.label);
+  return {
+    contentType: ADAPTIVE_CARD,
+    content: {
+      type: 'AdaptiveCard',
+      $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+      version: '1.2',
+      speak: `${heading} ${joinOr(labels)}.`,
+      fallbackText: `${heading} ${labels.map((l, i) => `${i + 1}. ${l}`).join(' ')}. You can also type your answer.`,
+      body: [{ type: 'TextBlock', text: heading, wrap: true, weight: 'Bolder' }],
+      // Web Chat sends a string's data as an imBack; Teams needs its own imBack form.
+      actions: choices.map((c) => ({
+        type: 'Action.Submit',
+        title: c.label,
+        data: teams ? { msteams: { type: 'imBack', value: c.label } } : c.label,
+      })),
+    },
+  };
 }
 
 /** The rich form for Web Chat and Teams: markdown text, sources underneath, buttons. */
@@ -61,22 +160,37 @@ export function fileAttachment(file: ReplyFile): Attachment {
   return { contentType: file.contentType, name: file.name, contentUrl: `data:${file.contentType};charset=utf-8;base64,${base64}` };
 }
 
+/**
+ * One Reply, shaped for the channel. SMS: plain numbered text. Web Chat and Teams: markdown text
+ * with its sources, `speak` for screen readers, follow-ups as suggested actions, a guided flow's
+ * question as an Adaptive Card (Teams shows the card only: suggested actions are not shown in every
+ * Teams chat), and "Did this help?" as a small card of its own.
+ */
 export function renderReply(reply: RenderableReply, channelId: string): Partial<Activity> {
   if (SMS_CHANNELS.has(channelId)) {
-    return { type: ActivityTypes.Message, text: smsText(reply), textFormat: 'plain' };
+    // Callers fit replies before saying them (so the choices remembered are the ones shown); this is the safety net.
+    return { type: ActivityTypes.Message, text: smsText(fitSms(reply)), textFormat: 'plain' };
   }
   const activity: Partial<Activity> = {
     type: ActivityTypes.Message,
     text: richText(reply),
     textFormat: 'markdown',
-    speak: reply.text,
+    speak: speakText(reply),
   };
-  if (reply.choices.length > 0) {
-    activity.suggestedActions = {
-      to: [],
-      actions: reply.choices.map((c) => ({ type: ActionTypes.ImBack, title: c.label, value: c.label })),
-    };
+  const options = reply.choices.filter((c) => !isFeedback(c));
+  const feedback = reply.choices.filter(isFeedback);
+  const attachments: Attachment[] = [];
+  if (options.length > 0) {
+    if (reply.choiceCard) attachments.push(choicesCard('Choose one:', options, channelId));
+    if (!(reply.choiceCard && channelId === 'msteams')) {
+      activity.suggestedActions = {
+        to: [],
+        actions: options.map((c) => ({ type: ActionTypes.ImBack, title: c.label, value: c.label })),
+      };
+    }
   }
-  if (reply.files && reply.files.length > 0) activity.attachments = reply.files.map(fileAttachment);
+  if (feedback.length > 0) attachments.push(choicesCard('Did this help?', feedback, channelId));
+  if (reply.files && reply.files.length > 0) attachments.push(...reply.files.map(fileAttachment));
+  if (attachments.length > 0) activity.attachments = attachments;
   return activity;
 }

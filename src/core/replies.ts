@@ -1,5 +1,5 @@
 import type { KnowledgeBase } from './knowledge/load';
-import type { Tenant, Topic } from './knowledge/schema';
+import type { FlowDecision, SourceRef, Tenant, Topic } from './knowledge/schema';
 import { contactPhrase, fillPlaceholders } from './knowledge/render';
 
 /** An option offered to the person; `action` says what choosing it does. */
@@ -11,8 +11,15 @@ export interface Choice {
     | { kind: 'topic'; topicId: string }
     | { kind: 'person' }
     | { kind: 'something-else' }
-    // Deadline conversation (dialogs/deadlineDialog.ts): starts it, or answers one of its questions.
-    | { kind: 'deadline' };
+    // Deadline conversation (dialogs/deadlineDialog.ts): starts it (with the council decision when a
+    // guided flow already knows it), or answers one of its questions.
+    | { kind: 'deadline'; decision?: FlowDecision }
+    // A guided flow (knowledge/flows, dialogs/flowDialog.ts): starts it.
+    | { kind: 'flow'; flowId: string }
+    // An answer to the question a dialog is asking (a flow step): that dialog reads it.
+    | { kind: 'reply' }
+    // "Did this help?"
+    | { kind: 'feedback'; helpful: boolean };
 }
 
 /** One message, described once; channels decide how to show it. */
@@ -40,7 +47,7 @@ export const NATIONAL_CONTACTS = {
 };
 
 export class ReplyComposer {
-  constructor(private readonly knowledge: KnowledgeBase) {}
+  constructor(readonly knowledge: KnowledgeBase) {}
 
   tenant(id: string | undefined): Tenant {
     const tenant = (id && this.knowledge.tenants.get(id)) || this.knowledge.tenants.get('generic');
@@ -59,15 +66,20 @@ export class ReplyComposer {
    * document covers still cites it, saying whose it is, rather than citing nothing.
    */
   sourcesOf(topic: Topic, tenant: Tenant): string[] {
-    const refs = topic.sources
+    return this.sourcesFor(topic.sources, topic.codeOfPractice, tenant);
+  }
+
+  /** The same, for any list of document references (a topic, a flow step or ending). */
+  sourcesFor(sources: readonly SourceRef[], codeOfPractice: readonly string[], tenant: Tenant): string[] {
+    const refs = sources
       .map((ref) => ({ ref, doc: this.knowledge.documents.get(ref.document)! }))
       .filter(({ doc }) => doc !== undefined);
     const local = refs.filter(({ doc }) => !doc.tenant || doc.tenant === tenant.id);
     const lines = local.length > 0
       ? local.map(({ ref, doc }) => `${doc.title} (${doc.publisher}), "${ref.section}"`)
       : refs.slice(0, 1).map(({ ref, doc }) => `General guidance published by ${doc.publisher}: ${doc.title}, "${ref.section}"`);
-    if (topic.codeOfPractice.length > 0) {
-      lines.push(`SEND Code of Practice, paragraph${topic.codeOfPractice.length > 1 ? 's' : ''} ${topic.codeOfPractice.join(', ')}`);
+    if (codeOfPractice.length > 0) {
+      lines.push(`SEND Code of Practice, paragraph${codeOfPractice.length > 1 ? 's' : ''} ${codeOfPractice.join(', ')}`);
     }
     return [...new Set(lines)];
   }
@@ -96,21 +108,29 @@ export class ReplyComposer {
     };
   }
 
+  /**
+   * The first message of every conversation: who this is (an automated assistant of the council,
+   * not a person), what it can and cannot do, how to reach a person, and a short privacy line.
+   */
   welcome(tenantId: string | undefined): Reply {
     const tenant = this.tenant(tenantId);
     const where = tenant.generic ? 'SEND services in England' : `${tenant.councilName}'s SEND service`;
+    const privacy = tenant.privacyNoticeUrl ? ` How we use your information: ${tenant.privacyNoticeUrl}` : '';
     const text =
-      `Hello. I'm an automated assistant for ${where}, not a person. ` +
-      'I can explain what you can do if you disagree with a school, college or the council about ' +
-      'special educational needs: talking to the school, complaints, mediation, appeals and deadlines.\n\n' +
-      "I can't give legal advice or make decisions. If you need a person, just say so.\n\n" +
+      `Hello. I'm an automated assistant for ${where}. I'm not a person.\n\n` +
+      'I can explain your options if you disagree with a school, college or the council about support for ' +
+      'special educational needs and disabilities (SEND): talking to the school, free advice, complaints, ' +
+      'mediation, appeals and deadlines.\n\n' +
+      "I can't give legal advice, make decisions or see your child's records. If you'd like a person, just say so.\n\n" +
+      `Please don't type names or contact details.${privacy}\n\n` +
       'What would you like to ask?';
-    return {
-      text,
-      sms: `Hello, this is an automated SEND assistant for ${tenant.areaName}, not a person. Ask about disagreements, complaints, mediation or appeals. Reply PERSON for an adviser.`,
-      choices: this.starterChoices(),
-      sources: [],
-    };
+    const who = tenant.generic ? 'an automated SEND assistant' : `${tenant.councilName}'s automated SEND assistant`;
+    const sms =
+      `Hello, this is ${who}, not a person. I explain options if you disagree about SEND support. ` +
+      `I can't give legal advice. Ask for a person any time. Please don't send names.` +
+      (tenant.privacyNoticeUrl ? ` Privacy: ${tenant.privacyNoticeUrl}` : '') +
+      ' Type your question, or:';
+    return { text, sms, choices: this.starterChoices(), sources: [] };
   }
 
   topicChoice(id: string): Choice {
@@ -118,10 +138,49 @@ export class ReplyComposer {
     return { label: topic.question, short: topic.title, action: { kind: 'topic', topicId: id } };
   }
 
+  /** A guided flow as a choice; `label` when it is offered under another answer. */
+  flowChoice(id: string, label?: string): Choice {
+    const flow = this.knowledge.flows.get(id);
+    if (!flow) throw new Error(`unknown flow ${id}`);
+    return label
+      ? { label, short: label, action: { kind: 'flow', flowId: id } }
+      : { label: flow.title, short: flow.short ?? flow.title, action: { kind: 'flow', flowId: id } };
+  }
+
+  /** "Help me work out what to do" (the starter flow, when there is one), then the commonest topics. */
   starterChoices(): Choice[] {
-    return ['first-steps', 'appeal-deadline', 'mediation-advice-certificate']
+    const starter = [...this.knowledge.flows.values()].find((f) => f.starter);
+    const topics = ['first-steps', 'appeal-deadline', 'mediation-advice-certificate']
       .filter((id) => this.knowledge.topics.has(id))
       .map((id) => this.topicChoice(id));
+    return starter ? [this.flowChoice(starter.id), ...topics] : topics;
+  }
+
+  /** "Did this help?": two choices shown after an answer (a card on Web Chat and Teams, numbers on SMS). */
+  feedbackChoices(): Choice[] {
+    return [
+      { label: 'Yes', short: 'Yes', action: { kind: 'feedback', helpful: true } },
+      { label: 'No', short: 'No', action: { kind: 'feedback', helpful: false } },
+    ];
+  }
+
+  /** The reply to "Did this help?". */
+  feedbackThanks(helpful: boolean, tenantId: string | undefined): Reply {
+    const tenant = this.tenant(tenantId);
+    if (helpful) {
+      const text = "Thank you. I'm glad it helped. You can ask me something else at any time.";
+      return { text, sms: text, choices: [], sources: [] };
+    }
+    const how = contactPhrase(tenant.sendiass, `through ${tenant.councilName}'s website`);
+    const text =
+      "Thank you for telling me. I'm sorry it didn't help. You could ask in a different way, " +
+      `or talk to a person: ${tenant.sendiass.name} ${how}.`;
+    return {
+      text,
+      sms: `Thank you for telling me. Sorry it didn't help. Try asking another way, or contact ${tenant.sendiass.name} ${how}.`,
+      choices: [{ label: 'Talk to a person', action: { kind: 'person' } }],
+      sources: [],
+    };
   }
 
   clarify(candidateIds: string[]): Reply {

@@ -16,6 +16,9 @@ describe('patterns', () => {
     ['kill (myself | himself)', 'kill time', false],
     ['end (my | his) (life | own life)', 'he wants to end his own life', true],
     ['time limit', 'limit time', false],
+    ['put (me | us)? through', 'can you put me through', true],
+    ['put (me | us)? through', 'please put through to someone', true],
+    ['put (me | us)? through', 'put them through', false],
   ])('%s on %j → %s', (match, text, expected) => {
     expect(matches(match, text)).toBe(expected);
   });

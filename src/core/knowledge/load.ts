@@ -3,8 +3,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ZodType, ZodTypeDef } from 'zod';
 import {
-  conceptsFileSchema, controlsFileSchema, documentsFileSchema, tenantSchema, topicSchema,
-  type ControlReply, type SourceDocument, type Tenant, type Topic,
+  conceptsFileSchema, controlsFileSchema, documentsFileSchema, flowSchema, tenantSchema, topicSchema,
+  type ControlReply, type Flow, type SourceDocument, type Tenant, type Topic,
 } from './schema';
 import { PLACEHOLDER_NAMES, placeholdersIn } from './render';
 import { compilePattern, PatternSyntaxError, type Concepts } from '../understanding/patterns';
@@ -18,6 +18,8 @@ export interface KnowledgeBase {
   concepts: Map<string, string[]>;
   /** Topic ids in the order the label set lists them. */
   topicOrder: string[];
+  /** Guided flows (knowledge/flows), by id, in file-name order. */
+  flows: Map<string, Flow>;
 }
 
 /** Every problem found in knowledge/, each naming the file and the field. */
@@ -156,6 +158,132 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
     if (controlsData && !controls.has(id)) problems.push(`${shownOf(controlsFile)}: controls: no entry for "${id}"`);
   }
 
+  const flows = loadFlows(dir, shownOf, { topics, documents, concepts }, problems);
+
   if (problems.length > 0) throw new KnowledgeError(problems);
-  return { topics, tenants, documents, controls, concepts, topicOrder };
+  return { topics, tenants, documents, controls, concepts, topicOrder, flows };
+}
+
+/**
+ * knowledge/flows/*.yaml: each file checked on its own (schema, placeholders, patterns, sources,
+ * where every choice leads, no step that cannot be reached, no loop), then across files (links to
+ * other flows, one flow offered per topic, one starter flow).
+ */
+function loadFlows(
+  dir: string,
+  shownOf: (file: string) => string,
+  known: { topics: Map<string, Topic>; documents: Map<string, SourceDocument>; concepts: Concepts },
+  problems: string[],
+): Map<string, Flow> {
+  const flows = new Map<string, Flow>();
+  const shownById = new Map<string, string>();
+  for (const file of filesIn(path.join(dir, 'flows'))) {
+    const shown = shownOf(file);
+    const flow = validate(flowSchema, readStructured(file, dir, problems), shown, problems);
+    if (!flow) continue;
+    if (path.basename(file).replace(/\.(ya?ml|json)$/, '') !== flow.id) problems.push(`${shown}: id: "${flow.id}" must match the file name`);
+    if (flows.has(flow.id)) problems.push(`${shown}: id: "${flow.id}" is used by another file`);
+    checkFlow(flow, shown, known, problems);
+    flows.set(flow.id, flow);
+    shownById.set(flow.id, shown);
+  }
+  const offeredBy = new Map<string, string>();
+  const starters: string[] = [];
+  for (const [id, flow] of flows) {
+    const shown = shownById.get(id)!;
+    if (flow.starter) starters.push(id);
+    const linked = (target: string, field: string) => {
+      if (!flows.has(target)) problems.push(`${shown}: ${field}: unknown flow "${target}"`);
+      else if (target === id) problems.push(`${shown}: ${field}: a flow cannot start itself`);
+    };
+    for (const [stepId, step] of Object.entries(flow.steps)) {
+      step.choices.forEach((c, i) => { if (c.flow) linked(c.flow, `steps.${stepId}.choices.${i}.flow`); });
+    }
+    for (const [endingId, ending] of Object.entries(flow.endings)) {
+      ending.links.forEach((l, i) => { if ('flow' in l) linked(l.flow, `endings.${endingId}.links.${i}.flow`); });
+    }
+    flow.offerAfter.forEach((topic, i) => {
+      const other = offeredBy.get(topic);
+      if (other) problems.push(`${shown}: offerAfter.${i}: topic "${topic}" already offers the flow "${other}"`);
+      offeredBy.set(topic, id);
+    });
+  }
+  if (starters.length > 1) problems.push(`knowledge/flows: only one flow can be the starter (found ${starters.join(', ')})`);
+  return flows;
+}
+
+function checkFlow(
+  flow: Flow,
+  shown: string,
+  known: { topics: Map<string, Topic>; documents: Map<string, SourceDocument>; concepts: Concepts },
+  problems: string[],
+): void {
+  const stepIds = Object.keys(flow.steps);
+  const endingIds = Object.keys(flow.endings);
+  for (const id of stepIds) if (endingIds.includes(id)) problems.push(`${shown}: endings.${id}: "${id}" is also a step name`);
+  if (!flow.steps[flow.start]) problems.push(`${shown}: start: no step "${flow.start}"`);
+  const topic = (id: string, field: string) => {
+    if (!known.topics.has(id)) problems.push(`${shown}: ${field}: unknown topic "${id}"`);
+  };
+  const sources = (refs: Array<{ document: string }>, field: string) => refs.forEach((ref, i) => {
+    if (!known.documents.has(ref.document)) problems.push(`${shown}: ${field}.${i}.document: unknown document "${ref.document}"`);
+  });
+  checkPatterns(flow.patterns, shown, problems, known.concepts);
+  flow.offerAfter.forEach((id, i) => topic(id, `offerAfter.${i}`));
+
+  for (const [id, step] of Object.entries(flow.steps)) {
+    const at = `steps.${id}`;
+    for (const field of ['text', 'question', 'sms', 'smsQuestion'] as const) {
+      const value = step[field];
+      if (value) checkText(value, shown, `${at}.${field}`, problems);
+    }
+    sources(step.sources, `${at}.sources`);
+    const labels = new Set<string>();
+    step.choices.forEach((choice, i) => {
+      const where = `${at}.choices.${i}`;
+      const label = choice.label.toLowerCase();
+      if (labels.has(label)) problems.push(`${shown}: ${where}.label: "${choice.label}" is used twice in this step`);
+      labels.add(label);
+      if (choice.next && !flow.steps[choice.next] && !flow.endings[choice.next]) {
+        problems.push(`${shown}: ${where}.next: no step or ending "${choice.next}"`);
+      }
+      if (choice.topic) topic(choice.topic, `${where}.topic`);
+      if (choice.unless && !choice.match) problems.push(`${shown}: ${where}.unless: only used with match`);
+      if (choice.match) {
+        try {
+          compilePattern({ match: choice.match, unless: choice.unless }, `${where}.match`, known.concepts);
+        } catch (error) {
+          if (!(error instanceof PatternSyntaxError)) throw error;
+          problems.push(`${shown}: ${error.message}`);
+        }
+      }
+    });
+  }
+  for (const [id, ending] of Object.entries(flow.endings)) {
+    const at = `endings.${id}`;
+    checkText(ending.text, shown, `${at}.text`, problems);
+    checkText(ending.sms, shown, `${at}.sms`, problems);
+    sources(ending.sources, `${at}.sources`);
+    ending.links.forEach((link, i) => { if ('topic' in link) topic(link.topic, `${at}.links.${i}.topic`); });
+  }
+
+  // Every step and ending can be reached from the start, and no path comes back on itself.
+  if (!flow.steps[flow.start]) return;
+  const reached = new Set<string>();
+  const onPath = new Set<string>();
+  const loops = new Set<string>();
+  const visit = (id: string) => {
+    if (onPath.has(id)) { loops.add(id); return; }
+    if (reached.has(id)) return;
+    reached.add(id);
+    const step = flow.steps[id];
+    if (!step) return;
+    onPath.add(id);
+    for (const choice of step.choices) if (choice.next && (flow.steps[choice.next] || flow.endings[choice.next])) visit(choice.next);
+    onPath.delete(id);
+  };
+  visit(flow.start);
+  for (const id of loops) problems.push(`${shown}: steps.${id}: the flow comes back to "${id}" (a loop)`);
+  for (const id of stepIds) if (!reached.has(id)) problems.push(`${shown}: steps.${id}: no choice leads here`);
+  for (const id of endingIds) if (!reached.has(id)) problems.push(`${shown}: endings.${id}: no choice leads here`);
 }

@@ -129,6 +129,104 @@ export const controlsFileSchema = z
   })
   .strict();
 
+/**
+ * Guided flows (knowledge/flows/<id>.yaml): a few questions with choices that lead a person to
+ * plain-English next steps. Each choice leads to another step, an ending, or out of the flow (a
+ * topic, another flow, the deadline conversation, a person). Checked at start-up like the rest.
+ */
+const nodeId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lower-case id such as which-decision');
+
+/** What an appeal is about; the same names as the deadline conversation uses (src/core/dates/explain.ts). */
+export const FLOW_DECISIONS = ['not-to-assess', 'not-to-issue', 'contents', 'not-to-amend', 'cease', 'school-only', 'not-sure'] as const;
+
+export const flowChoiceSchema = z
+  .object({
+    /** Shown on the button, and sent back as the person's message when they press it. */
+    label: nonEmpty.max(40, 'must be at most 40 characters (it is shown on a button)'),
+    /** A few words for SMS. */
+    short: nonEmpty.max(30, 'must be at most 30 characters (it is listed in an SMS)').optional(),
+    /** Typed words that also pick this choice (pattern syntax, as in topics); also read in the message that starts the flow. */
+    match: nonEmpty.optional(),
+    /** When any alternative here appears, `match` does not count ("no idea" is not "no"). */
+    unless: nonEmpty.optional(),
+    /** The council decision this choice names, passed to the deadline conversation. */
+    decision: z.enum(FLOW_DECISIONS).optional(),
+    /** Where the choice leads: exactly one of these. */
+    next: nodeId.optional(),
+    flow: topicId.optional(),
+    topic: topicId.optional(),
+    deadline: z.literal(true).optional(),
+    person: z.literal(true).optional(),
+  })
+  .strict()
+  .superRefine((choice, ctx) => {
+    const targets = (['next', 'flow', 'topic', 'deadline', 'person'] as const).filter((k) => choice[k] !== undefined);
+    if (targets.length !== 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must lead to exactly one of next, flow, topic, deadline or person (found ${targets.length === 0 ? 'none' : targets.join(', ')})`,
+      });
+    }
+  });
+
+export const flowStepSchema = z
+  .object({
+    /** What to know before the question (light markdown). Optional: a step can be just a question. */
+    text: nonEmpty.max(900, 'must be at most 900 characters: keep steps short').optional(),
+    question: nonEmpty.max(200, 'must be at most 200 characters'),
+    /** The SMS form of `text`; needed when there is a `text`. */
+    sms: nonEmpty.max(300, 'must be at most 300 characters (the choices must fit too)').optional(),
+    /** The SMS form of the question, when shorter than `question`. */
+    smsQuestion: nonEmpty.max(120).optional(),
+    choices: z.array(flowChoiceSchema).min(2, 'needs at least two choices').max(6, 'at most 6 choices (Teams shows no more buttons)'),
+    sources: z.array(sourceRefSchema).default([]),
+    codeOfPractice: z.array(cop).default([]),
+  })
+  .strict()
+  .superRefine((step, ctx) => {
+    if (step.text && !step.sms) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sms'], message: 'is needed when the step has a text' });
+  });
+
+export const flowLinkSchema = z.union([
+  z.object({ topic: topicId }).strict(),
+  z.object({ flow: topicId }).strict(),
+  z.object({ deadline: z.literal(true) }).strict(),
+  z.object({ person: z.literal(true) }).strict(),
+]);
+
+export const flowEndingSchema = z
+  .object({
+    /** Plain-English next steps (light markdown), with tenant placeholders. */
+    text: nonEmpty.max(1600, 'must be at most 1600 characters: keep answers short'),
+    sms: nonEmpty.max(320, 'must be at most 320 characters (two SMS segments)'),
+    sources: z.array(sourceRefSchema).min(1, 'every ending needs at least one source'),
+    codeOfPractice: z.array(cop).default([]),
+    /** Offered as choices under the ending. */
+    links: z.array(flowLinkSchema).max(3, 'at most 3 links').default([]),
+  })
+  .strict();
+
+export const flowSchema = z
+  .object({
+    id: topicId,
+    /** What the person is doing, in their words ("I disagree with a council decision"); a button label. */
+    title: nonEmpty.max(40, 'must be at most 40 characters (it is shown on a button)'),
+    short: nonEmpty.max(30).optional(),
+    /** The button that offers this flow after a related answer. */
+    offer: nonEmpty.max(40).default('Help me work out what to do'),
+    /** Topics whose answers offer this flow. */
+    offerAfter: z.array(topicId).default([]),
+    /** The flow offered with the welcome and after "start again" (at most one). */
+    starter: z.boolean().default(false),
+    /** Typed words that start this flow (pattern syntax, as in topics). */
+    patterns: z.array(patternSchema).default([]),
+    examples: z.array(nonEmpty).default([]),
+    start: nodeId,
+    steps: z.record(nodeId, flowStepSchema).refine((steps) => Object.keys(steps).length > 0, 'needs at least one step'),
+    endings: z.record(nodeId, flowEndingSchema).default({}),
+  })
+  .strict();
+
 /** Named word lists that patterns use as `@name`, so a phrasing is added once for every topic. */
 export const conceptsFileSchema = z
   .object({
@@ -143,3 +241,9 @@ export type SourceDocument = z.infer<typeof documentSchema>;
 export type Tenant = z.infer<typeof tenantSchema>;
 export type Contact = z.infer<typeof contactSchema>;
 export type ControlReply = z.infer<typeof controlReplySchema>;
+export type Flow = z.infer<typeof flowSchema>;
+export type FlowStep = z.infer<typeof flowStepSchema>;
+export type FlowChoice = z.infer<typeof flowChoiceSchema>;
+export type FlowEnding = z.infer<typeof flowEndingSchema>;
+export type FlowLink = z.infer<typeof flowLinkSchema>;
+export type FlowDecision = (typeof FLOW_DECISIONS)[number];

@@ -2,8 +2,8 @@ import { normaliseWords } from './normalise';
 
 /**
  * Knowledge patterns: `clause & clause`, each clause `alternative | alternative`, each alternative
- * a word or phrase that may hold bracketed choices (`end (my | his) life`); `word*` matches any
- * word starting with `word`.
+ * a word or phrase that may hold bracketed choices (`end (my | his) life`), optional ones with a
+ * question mark (`call (me)? back`); `word*` matches any word starting with `word`.
  */
 
 export interface Alternative {
@@ -39,7 +39,7 @@ export function splitTopLevel(text: string, separator: string, where = 'pattern'
   return parts;
 }
 
-const MAX_EXPANSIONS = 500;
+const MAX_EXPANSIONS = 2000;
 
 /** "end (my | his) (life | own life)" → every phrase it stands for. */
 function expand(text: string, where: string): string[] {
@@ -53,8 +53,11 @@ function expand(text: string, where: string): string[] {
   }
   if (close === -1) throw new PatternSyntaxError(`${where}: a "(" is not closed in "${text}"`);
   const before = text.slice(0, open);
-  const after = text.slice(close + 1);
+  // "(me | us)?" may also be left out.
+  const optional = text[close + 1] === '?';
+  const after = text.slice(close + (optional ? 2 : 1));
   const inner = splitTopLevel(text.slice(open + 1, close), '|', where).flatMap((alt) => expand(alt, where));
+  if (optional) inner.push('');
   const result = inner.flatMap((alt) => expand(`${before} ${alt} ${after}`, where));
   if (result.length > MAX_EXPANSIONS) throw new PatternSyntaxError(`${where}: too many combinations in "${text}"`);
   return result;

@@ -1,0 +1,380 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Activity } from 'botbuilder';
+import { segmentCount } from '../../src/channels/sms/segments';
+import { buttonsOf, textOf } from '../helpers/testBot';
+import { allText, cardButtons, chat, last, type Chat } from './flowHarness';
+
+/**
+ * Every guided flow through the real bot (TestAdapter) on Web Chat, Teams and SMS: the happy path,
+ * an interruption at every step (help asks again, cancel stops, a person, start again), an answer it
+ * cannot read (asked again, then a person offered), and safeguarding in the middle (urgent help at
+ * once, flow ended). After each test every message is checked: SMS plain GSM-7 in at most three
+ * segments, never asking for a word providers keep; Web Chat and Teams with `speak`, and cards
+ * with `speak` and `fallbackText`.
+ */
+
+type Channel = 'webchat' | 'msteams' | 'sms';
+const CHANNELS: Channel[] = ['webchat', 'msteams', 'sms'];
+const SMS_SAFE = /^[A-Za-z0-9 \n@£$!"#%&'()*+,\-./:;<=>?_]*$/;
+const SENDIASS = /01332 641414/;
+const URGENT = [/999/, /0800 1111/, /116 123/];
+const RISK = 'my son says he wants to kill himself';
+
+interface FlowCase {
+  flow: string;
+  /** The message that starts it. */
+  start: string;
+  /** The question asked at each step, in order. */
+  prompts: RegExp[];
+  /** The answer to each prompt: the button label on Web Chat, typed words on Teams, a number on SMS. */
+  answers: Record<Channel, string[]>;
+  /** What the ending says. */
+  ending: RegExp[];
+  /** Words only this flow's ending uses (not the FAQ answers): seeing them means the flow went on. */
+  endingOnly: RegExp;
+}
+
+const CASES: FlowCase[] = [
+  {
+    flow: 'unhappy-with-support',
+    start: "I'm unhappy with the support at school",
+    prompts: [/Have you talked to (your child's teacher|the teacher)/, /Is the school doing all it can/],
+    answers: {
+      webchat: ["Yes, but it's not sorted", 'Yes, they need more help'],
+      msteams: ['yes we have talked to them', 'yes, she needs more help'],
+      sms: ['2', '1'],
+    },
+    ending: [/EHC needs assessment/, /6 weeks/],
+    endingOnly: /The council must (tell you within 6 weeks whether it will carry out the assessment|reply within 6 weeks)/,
+  },
+  {
+    flow: 'council-decision',
+    start: "I disagree with the council's decision",
+    prompts: [/Which (council )?decision do you disagree with\?/, /[Ww]ork out your appeal deadline now\?/],
+    answers: {
+      webchat: ['Not to assess my child', 'Not now'],
+      msteams: ['they refused to assess him', 'not now'],
+      sms: ['1', '2'],
+    },
+    ending: [/2 months/, /whichever is later/],
+    endingOnly: /When you're ready|Appeal within 2 months of the letter or 1 month from the certificate/,
+  },
+  {
+    flow: 'complaint',
+    start: 'I want to complain',
+    prompts: [/Who is (your complaint|it) about\?/, /Have you sent (your complaint|it) yet\?/],
+    answers: {
+      webchat: ['The council', "Yes, and I'm unhappy with the answer"],
+      msteams: ['the council', "I'm not happy with the outcome"],
+      sms: ['3', '3'],
+    },
+    ending: [/Ombudsman/, /12 months/],
+    endingOnly: /There may be a next stage you can ask for|See if the complaints procedure has a next stage/,
+  },
+  {
+    flow: 'health-social-care',
+    start: 'I disagree about the health support for my child',
+    prompts: [/(having an EHC needs assessment|being assessed for an EHC plan)/],
+    answers: { webchat: ['No'], msteams: ["no, she doesn't have a plan"], sms: ['2'] },
+    ending: [/does not cover health or social care/],
+    endingOnly: /disagreement resolution does not cover health or social care/,
+  },
+  {
+    flow: 'exclusion',
+    start: 'my son has been excluded, what are my options?',
+    prompts: [/What would help most/],
+    answers: { webchat: ['Where to get advice'], msteams: ['where can I get advice'], sms: ['1'] },
+    ending: [/exclusion/i, /IPSEA|01332 641414/],
+    endingOnly: /For information and advice about exclusions, see|For exclusion advice:/,
+  },
+  {
+    flow: 'what-to-do',
+    start: 'what are my options',
+    prompts: [/What is (the disagreement|it) about\?/],
+    answers: { webchat: ['Something else'], msteams: ['something else'], sms: ['6'] },
+    ending: [/Type your question in your own words/],
+    endingOnly: /I'll do my best to answer it|Type your question in your own words\. For free/,
+  },
+];
+
+let chats: Chat[] = [];
+
+function open(channel: Channel, options: { tenant?: string } = {}): Chat {
+  const c = chat(channel, options);
+  chats.push(c);
+  return c;
+}
+
+afterEach(() => {
+  const finished = chats;
+  chats = [];
+  for (const c of finished) checkTranscript(c);
+});
+
+/** What every message on each channel must be. */
+function checkTranscript({ channel, transcript }: Chat): void {
+  for (const entry of transcript.filter((e) => e.from === 'bot')) {
+    const activity = entry.activity!;
+    if (channel === 'sms') {
+      expect(segmentCount(entry.text), entry.text).toBeLessThanOrEqual(3);
+      expect(entry.text, 'SMS text must be plain GSM-7').toMatch(SMS_SAFE);
+      expect(activity.attachments ?? []).toHaveLength(0);
+      expect(activity.suggestedActions).toBeUndefined();
+      expect(entry.text).not.toMatch(/\b(reply|text|send) (yes|stop|help|cancel|start|end|quit|info|unsubscribe)\b/i);
+    } else {
+      expect(activity.speak, `no speak for: ${entry.text}`).toBeTruthy();
+      expect(activity.speak).not.toMatch(/\*\*|Where this comes from/);
+      for (const attachment of activity.attachments ?? []) {
+        if (attachment.contentType !== 'application/vnd.microsoft.card.adaptive') continue;
+        const card = attachment.content as { speak?: string; fallbackText?: string; actions: Array<{ data: unknown; title: string }> };
+        expect(card.speak).toBeTruthy();
+        expect(card.fallbackText).toBeTruthy();
+        for (const action of card.actions) {
+          // Each button sends its own label, so pressing and typing are the same.
+          if (channel === 'msteams') expect(action.data).toEqual({ msteams: { type: 'imBack', value: action.title } });
+          else expect(action.data).toBe(action.title);
+        }
+      }
+    }
+  }
+}
+
+/** Starts the flow and answers the first `steps` prompts. Returns the bot's last turn. */
+async function reach(c: Chat, flow: FlowCase, steps: number): Promise<Partial<Activity>[]> {
+  let out = await c.send(flow.start);
+  for (const answer of flow.answers[c.channel as Channel].slice(0, steps)) out = await c.send(answer);
+  return out;
+}
+
+/**
+ * The flow has ended: the answer to the question it was asking no longer moves it on. (The button
+ * words, or the number on SMS: typed sentences might rightly start a flow again.)
+ */
+async function expectEnded(c: Chat, flow: FlowCase, step: number): Promise<void> {
+  const channel = c.channel === 'sms' ? 'sms' : 'webchat';
+  const after = await c.send(flow.answers[channel][step]!);
+  const next = flow.prompts[step + 1];
+  const text = allText(after);
+  if (next) expect(text).not.toMatch(next);
+  expect(text).not.toMatch(flow.endingOnly);
+}
+
+describe.each(CASES)('the $flow flow', (flow) => {
+  describe.each(CHANNELS)('on %s', (channel) => {
+    it('happy path: each question in turn, then next steps with their sources', async () => {
+      const c = open(channel);
+      let out = await c.send(flow.start);
+      for (const [i, prompt] of flow.prompts.entries()) {
+        const question = last(out);
+        expect(textOf(question)).toMatch(prompt);
+        if (channel === 'sms') {
+          expect(textOf(question)).toMatch(/\n1 .+\n2 .+/);
+          expect(textOf(question)).toMatch(/Reply 1(, \d)*( or \d)?$/m);
+        } else {
+          expect(cardButtons(question, 'Choose one:').length).toBeGreaterThanOrEqual(2);
+          // Suggested actions as well on Web Chat; the card alone on Teams.
+          if (channel === 'webchat') expect(buttonsOf(question)).toEqual(cardButtons(question, 'Choose one:'));
+          else expect(buttonsOf(question)).toEqual([]);
+        }
+        out = await c.send(flow.answers[channel][i]!);
+      }
+      const ending = allText(out);
+      for (const pattern of flow.ending) expect(ending).toMatch(pattern);
+      if (channel !== 'sms') expect(ending).toMatch(/Where this comes from/);
+      // The first answer of the conversation asks "Did this help?".
+      if (channel === 'sms') expect(ending).toMatch(/Did this help\? \d Yes \d No/);
+      else expect(cardButtons(last(out), 'Did this help?')).toEqual(['Yes', 'No']);
+    });
+
+    describe.each(flow.prompts.map((prompt, step) => ({ prompt, step })))('at step $step', ({ prompt, step }) => {
+      it('"help" says what it can do, then asks the same question again', async () => {
+        const c = open(channel);
+        expect(allText(await reach(c, flow, step))).toMatch(prompt);
+        const out = await c.send(channel === 'sms' ? 'what can I ask?' : 'help');
+        expect(allText(out)).toMatch(/I answer questions about disagreements|Ask me about SEND disagreements/);
+        expect(textOf(last(out))).toMatch(prompt);
+        // ...and the flow carries on.
+        const next = await c.send(flow.answers[channel][step]!);
+        const expected = flow.prompts[step + 1];
+        if (expected) expect(allText(next)).toMatch(expected);
+        else for (const pattern of flow.ending) expect(allText(next)).toMatch(pattern);
+      });
+
+      it('"cancel" stops the flow', async () => {
+        const c = open(channel);
+        await reach(c, flow, step);
+        // SMS providers act on CANCEL themselves; people say it in other ways too.
+        const out = await c.send(channel === 'sms' ? 'never mind' : 'cancel');
+        expect(allText(out)).toMatch(/I've stopped that/);
+        expect(allText(out)).not.toMatch(prompt);
+        await expectEnded(c, flow, step);
+      });
+
+      it('asking for a person gives the contact and ends the flow', async () => {
+        const c = open(channel);
+        await reach(c, flow, step);
+        const out = await c.send('can I talk to a real person please');
+        expect(allText(out)).toMatch(SENDIASS);
+        expect(allText(out)).not.toMatch(prompt);
+        await expectEnded(c, flow, step);
+      });
+
+      it('"start again" goes back to the beginning', async () => {
+        const c = open(channel);
+        await reach(c, flow, step);
+        const out = await c.send('start again');
+        expect(allText(out)).toMatch(/start again/i);
+        if (channel === 'sms') expect(textOf(last(out))).toMatch(/1 Help me work out what to do/);
+        else expect(buttonsOf(last(out))[0]).toBe('Help me work out what to do');
+        await expectEnded(c, flow, step);
+      });
+
+      it('safeguarding comes first: urgent help at once, and the flow ends', async () => {
+        const c = open(channel);
+        await reach(c, flow, step);
+        const out = await c.send(RISK);
+        for (const pattern of URGENT) expect(allText(out)).toMatch(pattern);
+        expect(allText(out)).not.toMatch(prompt);
+        expect(allText(out)).not.toMatch(/Did this help/);
+        await expectEnded(c, flow, step);
+      });
+    });
+
+    it('an answer it cannot read: asks again, then offers a person', async () => {
+      const c = open(channel);
+      await reach(c, flow, 0);
+      const once = await c.send('blorp fizzle');
+      expect(textOf(last(once))).toMatch(/Sorry, I didn't understand/);
+      expect(textOf(last(once))).toMatch(flow.prompts[0]!);
+      const twice = await c.send('zzzz qqqq');
+      expect(allText(twice)).toMatch(/still didn't understand/);
+      expect(allText(twice)).toMatch(SENDIASS);
+      const picked = await c.send(channel === 'sms' ? '1' : 'Talk to a person');
+      expect(allText(picked)).toMatch(/talk to a person/i);
+      expect(allText(picked)).toMatch(SENDIASS);
+    });
+  });
+});
+
+describe('"I disagree with a council decision", all the way to the deadline', () => {
+  const DEADLINE = /Your appeal deadline is Monday 2 March 2026\./;
+
+  it.each([
+    ['webchat', ['Not to assess my child', 'Yes, work out my deadline', '31/12/2025', 'Yes', "I don't have one yet"]],
+    ['msteams', ['not to assess', 'yes please', '31 December 2025', 'yes', 'no']],
+    ['sms', ['1', '1', '31/12/2025', '1', '1']],
+  ] as const)('on %s', async (channel, answers) => {
+    const c = open(channel);
+    const first = await c.send("I disagree with the council's decision");
+    expect(allText(first)).toMatch(/automated (SEND )?assistant/);
+    expect(textOf(last(first))).toMatch(/Which (council )?decision do you disagree with\?/);
+
+    const decision = await c.send(answers[0]);
+    const info = allText(decision);
+    expect(info).toMatch(/You can appeal to the SEND Tribunal/);
+    expect(info).toMatch(/mediation adviser/);
+    if (channel !== 'sms') {
+      expect(info).toMatch(/disagreement resolution or make a complaint/);
+      expect(info).toMatch(/SEND Code of Practice, paragraphs 11\.13, 11\.45/);
+    }
+    expect(textOf(last(decision))).toMatch(/[Ww]ork out your appeal deadline now\?/);
+
+    // The deadline conversation starts with the decision known: it asks for the letter's date at once.
+    const deadline = await c.send(answers[1]);
+    expect(allText(deadline)).toMatch(/What date is printed on the decision letter\?/);
+    expect(allText(deadline)).not.toMatch(/Which deadline shall I work out|Which decision are you appealing/);
+
+    const readBack = await c.send(answers[2]);
+    expect(allText(readBack)).toContain('You said the letter was dated Wednesday 31 December 2025.');
+    const certificate = await c.send(answers[3]);
+    expect(allText(certificate)).toMatch(/Do you have a mediation certificate\?/);
+    const given = await c.send(answers[4]);
+    const text = allText(given);
+    expect(text).toMatch(DEADLINE);
+    expect(text).toMatch(/5pm/);
+    expect(text).toMatch(/contact the mediation adviser/i);
+  });
+
+  it('goes straight to the decision when the first message names it', async () => {
+    const c = open('webchat');
+    const out = await c.send('The council refused to assess my son. What are my options?');
+    expect(allText(out)).toMatch(/against a decision not to carry out an EHC needs assessment/);
+    expect(textOf(last(out))).toMatch(/Shall I work out your appeal deadline now\?/);
+  });
+
+  it('a school-only appeal needs no mediation advice, and the deadline asks for no certificate', async () => {
+    const c = open('sms');
+    await c.send("I disagree with the council's decision");
+    await c.send('3');
+    const info = await c.send('1');
+    expect(allText(info)).toMatch(/don't need mediation advice or a certificate/);
+    await c.send('1');
+    await c.send('31/12/2025');
+    const out = await c.send('1');
+    expect(allText(out)).toMatch(/Your appeal deadline is Monday 2 March 2026\./);
+    expect(allText(out)).not.toMatch(/Do you have a mediation certificate/);
+  });
+
+  it('"Not now" ends with the routes alongside, and "Work out my deadline" still knows the decision', async () => {
+    const c = open('webchat');
+    await c.send("I disagree with the council's decision");
+    await c.send('To stop the plan');
+    const ending = await c.send('Not now');
+    expect(allText(ending)).toMatch(/disagreement resolution at the same time/);
+    expect(allText(ending)).toMatch(/A complaint does not stop the appeal time limits/);
+    expect(buttonsOf(last(ending))).toEqual([
+      'Work out my deadline', 'How do I register an appeal with the SEND Tribunal, and where can I get help?', 'Talk to a person',
+    ]);
+    const deadline = await c.send('Work out my deadline');
+    expect(allText(deadline)).toMatch(/What date is printed on the decision letter\?/);
+  });
+});
+
+describe('starting flows from the main dialog', () => {
+  it.each(CHANNELS)('"Help me work out what to do" from the welcome, then on to the flow chosen (%s)', async (channel) => {
+    const c = open(channel);
+    const welcome = await c.send('hello');
+    if (channel === 'sms') expect(allText(welcome)).toMatch(/1 Help me work out what to do/);
+    else expect(buttonsOf(last(welcome))[0]).toBe('Help me work out what to do');
+    const asked = await c.send(channel === 'sms' ? '1' : 'Help me work out what to do');
+    expect(textOf(last(asked))).toMatch(/What is (the disagreement|it) about\?/);
+    const chosen = await c.send(channel === 'sms' ? '3' : 'I want to complain');
+    expect(textOf(last(chosen))).toMatch(/Who is (your complaint|it) about\?/);
+  });
+
+  it.each([
+    ["I don't know where to start", /What is (the disagreement|it) about\?/],
+    ['not happy with the nursery', /Have you talked to/],
+    ['the council wants to stop his EHCP', /against a decision to stop \(cease to maintain\) the plan/],
+    ["I'd like to make a complaint about the council", /You can complain about Derby City Council/],
+  ])('%j starts the right flow', async (message, expected) => {
+    const c = open('webchat');
+    expect(allText(await c.send(message))).toMatch(expected);
+  });
+
+  it.each(CHANNELS)('offers the related flow after an answer, and picking it starts it (%s)', async (channel) => {
+    const c = open(channel);
+    await c.send('hello');
+    const answer = await c.send('Which decisions can I appeal to the tribunal?');
+    expect(allText(answer)).toMatch(/not to carry out an EHC needs assessment|refuses to assess/);
+    if (channel === 'sms') expect(textOf(last(answer))).toMatch(/4 Help me work out what to do/);
+    else expect(buttonsOf(last(answer))).toContain('Help me work out what to do');
+    const started = await c.send(channel === 'sms' ? '4' : 'Help me work out what to do');
+    expect(textOf(last(started))).toMatch(/Which (council )?decision do you disagree with\?/);
+  });
+
+  it('a new question in the middle of a flow leaves it and is answered', async () => {
+    const c = open('webchat');
+    await c.send('I want to complain');
+    const out = await c.send('what is mediation?');
+    expect(allText(out)).toMatch(/mediation/i);
+    expect(allText(out)).not.toMatch(/Sorry, I didn't understand/);
+  });
+
+  it('a flow started in one council names that council', async () => {
+    const c = open('sms', { tenant: 'worcestershire' });
+    await c.send('I want to complain');
+    const out = await c.send('3');
+    expect(allText(out)).toMatch(/Worcestershire County Council's complaints procedure/);
+  });
+});
