@@ -1,15 +1,21 @@
+import type { Server } from 'node:http';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import helmet from 'helmet';
 import { ConversationState, UserState } from 'botbuilder';
 import { MainDialog } from '../dialogs/mainDialog';
+import type { DialogServices } from '../dialogs/services';
 import { AssistantBot } from './bot/assistantBot';
 import type { ConversationData } from './bot/conversationData';
 import type { ActivityLog } from './channels/directline/activityLog';
 import { DirectLineAdapter } from './channels/directline/adapter';
-import { createDirectLineRouter } from './channels/directline/router';
+import { createDirectLine } from './channels/directline/router';
+import { clientAddress, type DirectLineStreams } from './channels/directline/streams';
 import { StoreActivityLog } from './channels/directline/storeActivityLog';
 import { postgresTurnLock, type ClosableTurnLock } from './channels/directline/turnLock';
-import { createWebRouter } from './channels/web';
+import { CONTENT_SECURITY_POLICY_DIRECTIVES, createWebRouter } from './channels/web';
+// Azure Bot Service and Teams (POST /api/messages)
+import { mountBotService, type BotServiceAdapter } from './channels/botService';
 import { createSmsRouter } from './channels/sms/router';
 import { createSmsAdapter, type SmsAdapter } from './channels/sms/smsAdapter';
 import type { Config } from './config';
@@ -28,6 +34,10 @@ export interface Assistant {
   activityLog: ActivityLog;
   /** Present when SMS is configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL). */
   smsAdapter?: SmsAdapter;
+  /** The Direct Line `streamUrl` WebSockets; attached to every server `app.listen` creates. */
+  directLineStreams?: DirectLineStreams;
+  /** POST /api/messages (Azure Bot Service, Teams, the Emulator); absent with BOT_SERVICE_ENABLED=false. */
+  botServiceAdapter?: BotServiceAdapter;
   /**
    * Lets queued and running turns finish (up to `drainMs`, default 5 s), stops the retention job,
    * and closes the turn lock and the store (unless the caller passed the store in). Call it after
@@ -98,11 +108,13 @@ function build(
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   const conversationData = conversationState.createProperty<ConversationData>('conversationData');
-  const services = {
+  const services: DialogServices = {
     understander: core.understander,
     replies: core.replies,
     conversationData,
     defaultTenant: config.DEFAULT_TENANT,
+    // "Did this help?" answers and unanswered questions (redacted before they get here).
+    feedback: store,
   };
   const bot = new AssistantBot({
     conversationState,
@@ -127,9 +139,22 @@ function build(
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // --- Web chat and widget (begin): proxies, security headers, a strict CSP on every response ---
+  app.set('trust proxy', config.TRUST_PROXY ?? false);
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY_DIRECTIVES },
+      // The widget's scripts opt in to cross-origin loading themselves (web.ts).
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    }),
+  );
+  // --- Web chat and widget (end) ---
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
-  app.use(createDirectLineRouter({
+  // --- Azure Bot Service and Teams (begin) ---
+  const botServiceAdapter = mountBotService(app, { config, logic: (context) => bot.run(context), storage, turnLock: turnLock?.run, log });
+  // --- Azure Bot Service and Teams (end) ---
+  // --- Web chat and widget (begin): Direct Line REST + streamUrl WebSockets, CORS for council sites ---
+  const directLine = createDirectLine({
     adapter,
     logic: (context) => bot.run(context),
     log: activityLog,
@@ -140,9 +165,35 @@ function build(
     botId: BOT_ID,
     botName: BOT_NAME,
     logger,
-  }));
+    allowedOrigins: config.WIDGET_ALLOWED_ORIGINS,
+    tokenRateLimit: { max: config.WEBCHAT_TOKEN_LIMIT, windowSeconds: config.WEBCHAT_TOKEN_LIMIT_WINDOW_SECONDS },
+    streaming: {
+      maxPerConversation: config.DIRECTLINE_STREAMS_PER_CONVERSATION,
+      maxPerAddress: config.DIRECTLINE_STREAMS_PER_IP,
+      clientAddress: (req) => clientAddress(req, app.get('trust proxy fn') as (address: string, hop: number) => boolean),
+    },
+  });
+  app.use(directLine.router);
+  const directLineStreams = directLine.streams;
+  if (directLineStreams) {
+    // WebSocket upgrades never reach express: every server made by app.listen hands them over.
+    const listen = app.listen.bind(app) as (...args: unknown[]) => Server;
+    app.listen = ((...args: unknown[]) => {
+      const server = listen(...args);
+      directLineStreams.attach(server);
+      // Open sockets would hold server.close() up until they end: they are told to go away (1001)
+      // and reconnect, elsewhere when there are several instances.
+      const close = server.close.bind(server);
+      server.close = ((callback?: (error?: Error) => void) => {
+        directLineStreams.goingAway();
+        return close(callback);
+      }) as typeof server.close;
+      return server;
+    }) as typeof app.listen;
+  }
+  // --- Web chat and widget (end) ---
   const smsAdapter = mountSms(app, config, core, store, storage, bot, turnLock);
-  app.use(createWebRouter());
+  app.use(createWebRouter({ contentSecurityPolicy: false }));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NotFound', message: 'There is nothing at this address.' } });
   });
@@ -163,16 +214,23 @@ function build(
   const close = (closeOptions: { drainMs?: number } = {}): Promise<void> => {
     closing ??= (async () => {
       const drainMs = closeOptions.drainMs ?? DEFAULT_DRAIN_MS;
-      const [drained, smsDrained] = await Promise.all([adapter.drain(drainMs), smsAdapter?.drain(drainMs) ?? true]);
+      // Web chat streams go first: their clients reconnect (elsewhere) and catch up from the store.
+      await directLineStreams?.close();
+      const [drained, smsDrained, botServiceDrained] = await Promise.all([
+        adapter.drain(drainMs),
+        smsAdapter?.drain(drainMs) ?? true,
+        botServiceAdapter?.drain(drainMs) ?? true,
+      ]);
       if (!drained) log.warn('shutdown_turns_unfinished', { conversations: adapter.pendingConversations });
       if (!smsDrained) log.warn('shutdown_sms_turns_unfinished', { conversations: smsAdapter?.pendingConversations ?? 0 });
+      if (!botServiceDrained) log.warn('shutdown_bot_service_turns_unfinished', { conversations: botServiceAdapter?.pendingConversations ?? 0 });
       retentionJob?.stop();
       await turnLock?.close().catch((error: unknown) => log.warn('turn_lock_close_failed', errorFields(error)));
       if (ownsStore) await store.close();
     })();
     return closing;
   };
-  return { app, core, bot, store, adapter, activityLog, smsAdapter, close };
+  return { app, core, bot, store, adapter, activityLog, smsAdapter, botServiceAdapter, directLineStreams, close };
 }
 
 /** The SMS webhook at /api/sms, when the provider's settings are all there. */

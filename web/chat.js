@@ -1,5 +1,6 @@
 // Starts the web chat: gets a conversation token for this page's council (?tenant=...) and
-// renders Microsoft Bot Framework Web Chat against this server's Direct Line endpoints.
+// renders Microsoft Bot Framework Web Chat against this server's Direct Line endpoints (over a
+// WebSocket when the server offers one, else by polling).
 (function () {
   'use strict';
 
@@ -46,6 +47,9 @@
     if (errorCode === 'unknown_tenant') {
       return "This chat link is not set up for that council. Please check the link on your council's website.";
     }
+    if (errorCode === 'too_many_requests') {
+      return 'Too many chats have been started from your network. Please try again in a few minutes.';
+    }
     return 'Sorry, the chat could not start. Please try again later.';
   }
 
@@ -63,7 +67,7 @@
     if (!response.ok || typeof body.token !== 'string') {
       throw { userMessage: messageFor(body && body.error && body.error.code) };
     }
-    return body.token;
+    return body;
   }
 
   async function start() {
@@ -71,9 +75,9 @@
       showStatus(messageFor());
       return;
     }
-    var token;
+    var issued;
     try {
-      token = await requestToken();
+      issued = await requestToken();
     } catch (error) {
       // A network failure is a TypeError without a userMessage: show the general apology.
       showStatus((error && error.userMessage) || messageFor());
@@ -81,9 +85,9 @@
     }
 
     var directLine = window.WebChat.createDirectLine({
-      token: token,
+      token: issued.token,
       domain: window.location.origin + '/v3/directline',
-      webSocket: false,
+      webSocket: issued.webSocket === true && typeof WebSocket === 'function',
     });
     window.WebChat.renderWebChat(
       { directLine: directLine, locale: 'en-GB', styleOptions: styleOptions },

@@ -32,7 +32,18 @@ export interface ActivityLog {
   append(conversationId: string, activity: Partial<Activity>): Promise<StoredActivity>;
   /** Activities after `watermark` (all when omitted), oldest first. */
   since(conversationId: string, watermark?: number): Promise<ActivityPage>;
+  /**
+   * Calls `listener` with the conversation id and sequence number of every activity appended from
+   * now on, in this process and, for a log kept in a shared database, in every other instance.
+   * Best effort (a notice can be lost): it only says where to look, the activities stay in the
+   * log. Resolves once notices flow; the function it returns ends them. Logs without it are
+   * polled by the Direct Line streams.
+   */
+  watch?(listener: AppendListener): Promise<() => Promise<void>>;
 }
+
+/** Told the conversation id and sequence number of a new activity: never its content. */
+export type AppendListener = (conversationId: string, seq: number) => void;
 
 export class ConversationNotFoundError extends Error {
   constructor(readonly conversationId: string) {
@@ -65,6 +76,7 @@ export class InMemoryActivityLog implements ActivityLog {
   private readonly maxActivities: number;
   private readonly maxConversations: number;
   private readonly now: () => Date;
+  private readonly listeners = new Set<AppendListener>();
 
   constructor(options: InMemoryActivityLogOptions = {}) {
     this.maxActivities = options.maxActivitiesPerConversation ?? 200;
@@ -108,7 +120,30 @@ export class InMemoryActivityLog implements ActivityLog {
     if (record.activities.length > this.maxActivities) {
       record.activities.splice(0, record.activities.length - this.maxActivities);
     }
+    this.notify(conversationId, seq);
     return toJson(stored) as StoredActivity;
+  }
+
+  async watch(listener: AppendListener): Promise<() => Promise<void>> {
+    // A wrapper per call, so the same function watching twice is two watchers.
+    const wrapped: AppendListener = (conversationId, seq) => listener(conversationId, seq);
+    this.listeners.add(wrapped);
+    return async () => {
+      this.listeners.delete(wrapped);
+    };
+  }
+
+  private notify(conversationId: string, seq: number): void {
+    // Asynchronous, as a database's notices are: the appender never runs a listener's code.
+    for (const listener of [...this.listeners]) {
+      queueMicrotask(() => {
+        try {
+          listener(conversationId, seq);
+        } catch {
+          // A failing listener must not break appends; the streams also poll now and then.
+        }
+      });
+    }
   }
 
   async since(conversationId: string, watermark?: number): Promise<ActivityPage> {

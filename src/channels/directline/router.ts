@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import express, {
   Router,
   type ErrorRequestHandler,
@@ -18,11 +19,14 @@ import {
   type ErrorLogger,
   type TurnLogic,
 } from './adapter';
+import { RateLimiter } from './rateLimit';
+import { DirectLineStreams } from './streams';
 import { ConversationTokens, type IssuedToken, type TokenClaims } from './tokens';
 
 /**
  * The subset of the Direct Line 3.0 REST API that Web Chat 4.18 (botframework-directlinejs
- * 0.15.5) uses when polling, plus `POST /api/webchat/token` for the page to get a token.
+ * 0.15.5) uses, plus `POST /api/webchat/token` for the page to get a token. With `streaming`
+ * (see {@link createDirectLine}) conversations also get a `streamUrl` WebSocket (streams.ts).
  */
 
 export interface DirectLineRouterOptions {
@@ -41,6 +45,30 @@ export interface DirectLineRouterOptions {
   /** Origins of other sites allowed to embed the chat (CORS). Same-origin needs nothing here. */
   allowedOrigins?: string[];
   logger?: ErrorLogger;
+  /**
+   * Turns on the `streamUrl` WebSocket: start and reconnect responses carry a `streamUrl`, and the
+   * token response says `"webSocket": true`. Only with {@link createDirectLine}, whose caller
+   * attaches the streams to its HTTP server.
+   */
+  streaming?: StreamingOptions;
+  /** Limits `POST /api/webchat/token` per client address (429 with Retry-After beyond it). */
+  tokenRateLimit?: { max: number; windowSeconds: number };
+  /** The client's address for rate limits. Default `req.ip` (which honours express's trust proxy). */
+  clientIp?: (req: Request) => string;
+}
+
+export interface StreamingOptions {
+  maxPerConversation?: number;
+  maxPerAddress?: number;
+  keepAliveMs?: number;
+  /** For the WebSocket upgrade, which never reaches express. Default: the socket's address. */
+  clientAddress?: (req: IncomingMessage) => string;
+}
+
+export interface DirectLine {
+  router: Router;
+  /** Present with `streaming`: call `streams.attach(server)` once the HTTP server exists. */
+  streams?: DirectLineStreams;
 }
 
 export const MAX_MESSAGE_LENGTH = 5000;
@@ -81,13 +109,32 @@ class HttpError extends Error {
   }
 }
 
+/** The REST router alone: no `streamUrl`, so clients poll (Web Chat with `webSocket: false`). */
 export function createDirectLineRouter(options: DirectLineRouterOptions): Router {
+  return createDirectLine({ ...options, streaming: undefined }).router;
+}
+
+export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
   const { adapter, logic, log, resolveTenant, defaultTenant } = options;
   const logger = options.logger ?? console;
   const tokens = new ConversationTokens({ secret: options.tokenSecret, ttlSeconds: options.tokenTtlSeconds });
   const bot = channelAccount(options.botId, options.botName, 'bot');
   const json = express.json({ limit: MAX_BODY });
   const router = Router();
+  const streams = options.streaming
+    ? new DirectLineStreams({
+        log,
+        tokens,
+        allowedOrigins: options.allowedOrigins,
+        maxPerConversation: options.streaming.maxPerConversation,
+        maxPerAddress: options.streaming.maxPerAddress,
+        keepAliveMs: options.streaming.keepAliveMs,
+        clientAddress: options.streaming.clientAddress,
+        logger,
+      })
+    : undefined;
+  const tokenLimiter = options.tokenRateLimit ? new RateLimiter(options.tokenRateLimit) : undefined;
+  const clientIp = options.clientIp ?? ((req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown');
 
   router.use(['/api/webchat', '/v3/directline'], noStore, cors(options.allowedOrigins ?? []));
 
@@ -139,9 +186,16 @@ export function createDirectLineRouter(options: DirectLineRouterOptions): Router
       const body = parse(tokenRequestSchema, req.body ?? {}, 'The body must be {} or {"tenant": "<council name>"}.');
       const tenant = body.tenant === undefined ? defaultTenant : resolveTenant(body.tenant);
       if (!tenant) throw new HttpError(400, 'unknown_tenant', 'There is no web chat for that council.');
+      // Counts the conversations an address starts (a refused request costs nothing to store).
+      const decision = tokenLimiter?.take(clientIp(req));
+      if (decision && !decision.allowed) {
+        res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+        throw new HttpError(429, 'too_many_requests', 'Too many new chats from this address. Please wait a little and try again.');
+      }
       const conversationId = newConversationId();
       await log.create(conversationId, { tenant });
-      res.json(tokenResponse(tokens.issue(conversationId, tenant)));
+      // Tells this project's own pages (chat.js, widget.js) whether to ask Web Chat for a WebSocket.
+      res.json({ ...tokenResponse(tokens.issue(conversationId, tenant)), ...(streams && { webSocket: true }) });
     }),
   );
 
@@ -162,7 +216,7 @@ export function createDirectLineRouter(options: DirectLineRouterOptions): Router
       const body = parse(startConversationSchema, req.body ?? {}, 'The body must be a conversation start request.');
       await requireConversation(claims);
       const started = await startOnce(claims, body.user?.id ?? defaultUserId(claims.conversationId), body.locale);
-      res.status(started ? 201 : 200).json(tokenResponse(tokens.issue(claims.conversationId, claims.tenant)));
+      res.status(started ? 201 : 200).json(conversationResponse(req, tokens.issue(claims.conversationId, claims.tenant)));
     }),
   );
 
@@ -171,7 +225,8 @@ export function createDirectLineRouter(options: DirectLineRouterOptions): Router
     handle(async (req, res) => {
       const claims = claimsFor(req);
       await requireConversation(claims, req.params.conversationId);
-      res.json(tokenResponse(tokens.issue(claims.conversationId, claims.tenant)));
+      const watermark = parseWatermark(req.query.watermark);
+      res.json(conversationResponse(req, tokens.issue(claims.conversationId, claims.tenant), watermark));
     }),
   );
 
@@ -242,7 +297,24 @@ export function createDirectLineRouter(options: DirectLineRouterOptions): Router
   });
 
   router.use(errorHandler(logger));
-  return router;
+
+  /** Direct Line's start and reconnect responses; the stream URL carries the new token and the watermark. */
+  function conversationResponse(req: Request, issued: IssuedToken, watermark?: number) {
+    const response = tokenResponse(issued);
+    if (!streams) return response;
+    const host = publicHost(req);
+    if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) {
+      throw new HttpError(400, 'invalid_host', 'The Host header is not valid.');
+    }
+    const query = new URLSearchParams();
+    if (watermark !== undefined) query.set('watermark', String(watermark));
+    query.set('t', issued.token);
+    const scheme = req.protocol === 'https' ? 'wss' : 'ws';
+    const path = `/v3/directline/conversations/${encodeURIComponent(issued.conversationId)}/stream`;
+    return { ...response, streamUrl: `${scheme}://${host}${path}?${query}` };
+  }
+
+  return { router, streams };
 }
 
 function validateClientActivity(body: unknown): ClientActivity {
@@ -285,6 +357,14 @@ function parseWatermark(value: unknown): number | undefined {
   return Number(value);
 }
 
+/** The host the client used: Host, or X-Forwarded-Host from a trusted proxy (as express's req.hostname, port kept). */
+function publicHost(req: Request): string {
+  const trust = req.app.get('trust proxy fn') as ((address: string, hop: number) => boolean) | undefined;
+  const forwarded = req.get('x-forwarded-host');
+  if (forwarded && trust?.(req.socket.remoteAddress ?? '', 0)) return forwarded.split(',')[0]!.trim();
+  return req.get('host') ?? '';
+}
+
 function tokenResponse(issued: IssuedToken) {
   return { conversationId: issued.conversationId, token: issued.token, expires_in: issued.expiresIn };
 }
@@ -319,7 +399,10 @@ function cors(allowedOrigins: string[]): RequestHandler {
     if (!origin || !allowedOrigins.includes(origin)) return next();
     res.vary('Origin');
     res.setHeader('Access-Control-Allow-Origin', origin);
-    if (req.method !== 'OPTIONS') return next();
+    if (req.method !== 'OPTIONS') {
+      res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+      return next();
+    }
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS);
     res.setHeader('Access-Control-Max-Age', '600');

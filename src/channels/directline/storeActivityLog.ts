@@ -1,8 +1,10 @@
 import type { Activity } from 'botbuilder';
 import { ConversationNotFoundError as StoreConversationNotFoundError, type Store } from '../../store/store';
+import { log } from '../../log';
 import {
   ConversationNotFoundError,
   type ActivityLog,
+  type AppendListener,
   type ActivityPage,
   type ConversationMeta,
   type StoredActivity,
@@ -12,7 +14,15 @@ import { WEBCHAT_CHANNEL_ID } from './adapter';
 export type TranscriptStore = Pick<
   Store,
   'createConversation' | 'conversationExists' | 'getConversation' | 'markConversationStarted' | 'appendActivity' | 'listActivities'
->;
+> &
+  // Without publish/subscribe, nothing is announced and Direct Line streams poll instead.
+  Partial<Pick<Store, 'publish' | 'subscribe'>>;
+
+/**
+ * The store channel on which every append is announced to all instances, as `{ c, s }`: the
+ * conversation id and the new activity's sequence number. Never the activity itself.
+ */
+export const APPEND_NOTICE_CHANNEL = 'directline.append';
 
 export interface StoreActivityLogOptions {
   /** The channel recorded with each conversation. Default `webchat`. */
@@ -59,6 +69,7 @@ export class StoreActivityLog implements ActivityLog {
         type: activity.type ?? 'message',
         timestamp: this.now().toISOString() as unknown as Date,
       });
+      if (!entry.duplicate) this.announce(conversationId, entry.seq);
       return asLogActivity(entry.activity);
     } catch (error) {
       throw translate(error, conversationId);
@@ -86,6 +97,22 @@ export class StoreActivityLog implements ActivityLog {
     } catch (error) {
       throw translate(error, conversationId);
     }
+  }
+
+  async watch(listener: AppendListener): Promise<() => Promise<void>> {
+    if (!this.store.subscribe) throw new Error('This store cannot announce new activities');
+    return this.store.subscribe(APPEND_NOTICE_CHANNEL, (payload) => {
+      const { c, s } = (payload ?? {}) as { c?: unknown; s?: unknown };
+      if (typeof c === 'string' && c.length > 0 && Number.isSafeInteger(s) && (s as number) > 0) listener(c, s as number);
+    });
+  }
+
+  /** Best effort and not awaited: a lost notice only delays delivery until the streams' next sweep. */
+  private announce(conversationId: string, seq: number): void {
+    if (!this.store.publish) return;
+    this.store.publish(APPEND_NOTICE_CHANNEL, { c: conversationId, s: seq }).catch((error: unknown) => {
+      log.warn('directline.notice_failed', { error: error instanceof Error ? error.name : 'unknown' });
+    });
   }
 }
 
