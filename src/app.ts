@@ -150,6 +150,16 @@ function build(
   );
   // --- Web chat and widget (end) ---
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  // Ready only when the store answers: a load balancer stops sending people here while it can't.
+  app.get('/readyz', (_req, res) => {
+    store.conversationExists('readiness-probe').then(
+      () => res.json({ status: 'ready' }),
+      (error: unknown) => {
+        log.warn('not_ready', errorFields(error));
+        res.status(503).json({ status: 'unavailable' });
+      },
+    );
+  });
   // --- Azure Bot Service and Teams (begin) ---
   const botServiceAdapter = mountBotService(app, { config, logic: (context) => bot.run(context), storage, turnLock: turnLock?.run, log });
   // --- Azure Bot Service and Teams (end) ---

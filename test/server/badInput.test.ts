@@ -112,3 +112,26 @@ describe('bad input of every kind', () => {
     for (const reply of replies) expect(reply.text ?? '').not.toContain('<img');
   });
 });
+
+describe('health and readiness', () => {
+  it('is healthy and ready while the store answers, and not ready once it is closed', async () => {
+    configureLog('silent');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'readiness-'));
+    const assistant = await createAssistant(loadConfig({ DATA_DIR: dataDir, DIRECTLINE_TOKEN_SECRET: TOKEN_SECRET, LOG_LEVEL: 'silent' }), { retention: false });
+    const server = assistant.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
+      await assistant.store.close();
+      const notReady = await fetch(`${base}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      server.close();
+      await assistant.close().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
