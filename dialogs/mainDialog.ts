@@ -9,6 +9,7 @@ import type { FlowEngine } from '../src/core/flows/engine';
 import type { Understanding } from '../src/core/understanding/understand';
 import { pickChoice } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
+import { WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
 import { fitFor } from '../src/bot/renderReply';
 import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult } from './clarifyDialog';
 import { feedbackMemory, noMoreFeedback, saveFeedback, saveUnanswered, withFeedback } from './feedback';
@@ -221,6 +222,8 @@ export class MainDialog extends ComponentDialog {
     const data = await dataOf(this.services, context);
     const { replies } = this.services;
     if (control === 'human') return say(context, replies.person(data.tenant, 'asked'), data);
+    // The welcome just sent already says hello and offers the same choices.
+    if (control === 'greeting' && context.turnState.get(WELCOMED_THIS_TURN)) return;
     const choices = control === 'restart' || control === 'greeting' ? replies.starterChoices() : [];
     return say(context, fitFor(replies.control(control, data.tenant, choices), context.activity.channelId), data);
   }

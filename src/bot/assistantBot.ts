@@ -30,6 +30,9 @@ function tenantOf(context: TurnContext, options: AssistantBotOptions): string {
  * Greets once per conversation and hands every message to the main dialog. Web Chat and Teams
  * announce a new conversation with conversationUpdate; SMS has none, so the first text greets there.
  */
+/** Set on the turn that sent the welcome, so a bare "hello" is not greeted twice. */
+export const WELCOMED_THIS_TURN = Symbol('welcomedThisTurn');
+
 export class AssistantBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
 
@@ -60,6 +63,7 @@ export class AssistantBot extends TeamsActivityHandler {
     const data = await this.data(context);
     if (data.welcomed) return;
     data.welcomed = true;
+    context.turnState.set(WELCOMED_THIS_TURN, true);
     await say(context, fitFor(this.options.replies.welcome(data.tenant), context.activity.channelId), data);
   }
 

@@ -61,6 +61,13 @@ describe.each(CHANNELS)('main dialog on %s', (channel) => {
     expect(allText(second)).toMatch(/01332 641414/);
   });
 
+  it('does not greet twice when the first message is hello', async () => {
+    const adapter = testAdapter(channel, 'derby');
+    const replies = await turn(adapter, 'hello');
+    expect(replies).toHaveLength(1);
+    expect(textOf(replies[0]!)).toMatch(/automated/i);
+  });
+
   it('hands over the contact for a person when asked', async () => {
     const adapter = testAdapter(channel, 'milton-keynes');
     await turn(adapter, 'hello');
