@@ -222,8 +222,10 @@ export class MainDialog extends ComponentDialog {
     const data = await dataOf(this.services, context);
     const { replies } = this.services;
     if (control === 'human') return say(context, replies.person(data.tenant, 'asked'), data);
-    // The welcome just sent already says hello and offers the same choices.
-    if (control === 'greeting' && context.turnState.get(WELCOMED_THIS_TURN)) return;
+    // The welcome just sent already said hello: a bare greeting only needs the choices.
+    if (control === 'greeting' && context.turnState.get(WELCOMED_THIS_TURN)) {
+      return say(context, fitFor(replies.starterPrompt(), context.activity.channelId), data);
+    }
     const choices = control === 'restart' || control === 'greeting' ? replies.starterChoices() : [];
     return say(context, fitFor(replies.control(control, data.tenant, choices), context.activity.channelId), data);
   }

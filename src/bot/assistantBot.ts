@@ -42,12 +42,12 @@ export class AssistantBot extends TeamsActivityHandler {
 
     this.onMembersAdded(async (context, next) => {
       const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== context.activity.recipient?.id);
-      if (joined) await this.welcomeOnce(context);
+      if (joined) await this.welcomeOnce(context, 'with-choices');
       await next();
     });
 
     this.onMessage(async (context, next) => {
-      await this.welcomeOnce(context);
+      await this.welcomeOnce(context, 'before-answer');
       await options.mainDialog.run(context, this.dialogState);
       await next();
     });
@@ -59,12 +59,18 @@ export class AssistantBot extends TeamsActivityHandler {
     return data;
   }
 
-  private async welcomeOnce(context: TurnContext): Promise<void> {
+  /**
+   * A welcome announced by the channel offers the starting choices; one sent in front of the
+   * answer to a first message offers none, so the answer's own choices are the only ones to pick.
+   */
+  private async welcomeOnce(context: TurnContext, how: 'with-choices' | 'before-answer'): Promise<void> {
     const data = await this.data(context);
     if (data.welcomed) return;
     data.welcomed = true;
     context.turnState.set(WELCOMED_THIS_TURN, true);
-    await say(context, fitFor(this.options.replies.welcome(data.tenant), context.activity.channelId), data);
+    const { replies } = this.options;
+    const welcome = how === 'with-choices' ? replies.welcome(data.tenant) : replies.welcomeBeforeAnswer(data.tenant);
+    await say(context, fitFor(welcome, context.activity.channelId), data);
   }
 
   override async run(context: TurnContext): Promise<void> {

@@ -133,6 +133,30 @@ export class ReplyComposer {
     return { text, sms, choices: this.starterChoices(), sources: [] };
   }
 
+  /**
+   * The welcome when someone's first message already asks something (SMS has no "conversation
+   * started" event): no choices, so the answer that follows is the only list to reply to.
+   */
+  welcomeBeforeAnswer(tenantId: string | undefined): Reply {
+    const welcome = this.welcome(tenantId);
+    return {
+      ...welcome,
+      text: welcome.text.replace(/\n\nWhat would you like to ask\?$/, ''),
+      sms: welcome.sms.replace(/ Type your question, or:$/, ''),
+      choices: [],
+    };
+  }
+
+  /** After a welcome without choices, a bare "hello" gets the choices. */
+  starterPrompt(): Reply {
+    return {
+      text: 'You can type your question, or choose one of these:',
+      sms: 'Type your question, or:',
+      choices: this.starterChoices(),
+      sources: [],
+    };
+  }
+
   topicChoice(id: string): Choice {
     const topic = this.topic(id);
     return { label: topic.question, short: topic.title, action: { kind: 'topic', topicId: id } };

@@ -142,8 +142,10 @@ export interface WebhookResponse {
   status: number;
   contentType: string;
   text: string;
-  /** The reply's text from `<Message>`, unescaped; undefined for an empty `<Response/>`. */
+  /** The reply's text from its `<Message>`s, unescaped and joined; undefined for an empty `<Response/>`. */
   message: string | undefined;
+  /** Each `<Message>` on its own: one SMS each. */
+  messages: string[];
   headers: Headers;
 }
 
@@ -165,18 +167,24 @@ export async function sendWebhook(serverUrl: string, params: Record<string, stri
     contentType: response.headers.get('content-type') ?? '',
     text,
     message: messageOf(text),
+    messages: messagesOf(text),
     headers: response.headers,
   };
 }
 
-/** The text of the one `<Message>` in a TwiML response, unescaped. */
+/** The texts of the `<Message>`s in a TwiML response, unescaped: each is one SMS. */
+export function messagesOf(twiml: string): string[] {
+  return [...twiml.matchAll(/<Message>([\s\S]*?)<\/Message>/g)].map((m) =>
+    (m[1] ?? '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&'));
+}
+
+/** Everything a TwiML response says, its messages one after another; undefined for none. */
 export function messageOf(twiml: string): string | undefined {
-  const match = /<Message>([\s\S]*)<\/Message>/.exec(twiml);
-  if (!match) return undefined;
-  return (match[1] ?? '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
+  const messages = messagesOf(twiml);
+  return messages.length === 0 ? undefined : messages.join('\n\n');
 }

@@ -147,8 +147,8 @@ export function createSmsRouter(options: SmsRouterOptions): Router {
       }
 
       const result = await adapter.processInbound({ ...message, tenant }, logic);
-      log.info('sms.answered', { ...fields, conversationId: result.conversationId, failed: result.failed, replied: Boolean(result.reply) });
-      return twiml(res, 200, result.reply);
+      log.info('sms.answered', { ...fields, conversationId: result.conversationId, failed: result.failed, replied: result.replies.length });
+      return twiml(res, 200, result.replies);
     }),
   );
 
@@ -188,7 +188,7 @@ function handle(fn: (req: Request, res: Response) => Promise<void>): RequestHand
   };
 }
 
-function twiml(res: Response, status: number, message?: string): void {
+function twiml(res: Response, status: number, message?: string | readonly string[]): void {
   res.status(status).set('Content-Type', TWIML_CONTENT_TYPE).set('Cache-Control', 'no-store').send(twimlResponse(message));
 }
 

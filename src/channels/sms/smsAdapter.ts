@@ -47,8 +47,11 @@ export interface InboundSms {
 
 export interface InboundResult {
   conversationId: string;
-  /** The text to answer with (already cut to the segment limit), or undefined for no answer. */
-  reply?: string;
+  /**
+   * The messages to answer with, each its own SMS already cut to the segment limit; empty for no
+   * answer. A turn that says more than {@link MAX_MESSAGES_PER_TURN} things has the first joined.
+   */
+  replies: string[];
   /** True when the turn failed and the reply is the apology. */
   failed: boolean;
 }
@@ -92,6 +95,8 @@ export class SmsAddressUnknownError extends Error {
 }
 
 const COLLECTED = Symbol('sms.collectedReplies');
+/** SMS sent back for one message at most: each costs the council money. */
+export const MAX_MESSAGES_PER_TURN = 3;
 
 /**
  * A Bot Framework adapter for SMS. A turn runs for each webhook request: the bot's messages are
@@ -209,13 +214,13 @@ export class SmsAdapter extends BotAdapter {
         collected = [this.apologyText];
         this.log.error('sms.turn_failed', { conversationId, ...errorKind(error) });
       }
-      const reply = this.fit(collected);
-      if (reply) {
+      const replies = this.fitEach(collected);
+      for (const reply of replies) {
         await this.record(conversationId, message.tenant, this.outgoing(conversationId, user, reply, activity.id)).catch((error: unknown) =>
           this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) }),
         );
       }
-      return { conversationId, failed, ...(reply ? { reply } : {}) };
+      return { conversationId, failed, replies };
     });
   }
 
@@ -285,6 +290,15 @@ export class SmsAdapter extends BotAdapter {
       (error: unknown) => this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) }),
     );
     return sent.sid;
+  }
+
+  /** Each message on its own within the segment limit; extra ones are joined into the first. */
+  private fitEach(texts: string[]): string[] {
+    const kept = texts.filter((t) => t.trim().length > 0);
+    const grouped = kept.length > MAX_MESSAGES_PER_TURN
+      ? [kept.slice(0, kept.length - MAX_MESSAGES_PER_TURN + 1), ...kept.slice(kept.length - MAX_MESSAGES_PER_TURN + 1).map((t) => [t])]
+      : kept.map((t) => [t]);
+    return grouped.map((group) => this.fit(group)).filter((t): t is string => t !== undefined);
   }
 
   private fit(texts: string[]): string | undefined {

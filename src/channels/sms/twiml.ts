@@ -1,5 +1,5 @@
 /**
- * TwiML for an immediate reply: `<Response><Message>…</Message></Response>`, or an empty
+ * TwiML for an immediate reply: `<Response><Message>…</Message>…</Response>`, or an empty
  * `<Response/>` for no reply at all.
  */
 
@@ -19,8 +19,10 @@ export function xmlEscape(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
-export function twimlResponse(message?: string): string {
+/** One `<Message>` per text: each arrives as its own SMS, so none is cut to fit another. */
+export function twimlResponse(messages?: string | readonly string[]): string {
   const head = '<?xml version="1.0" encoding="UTF-8"?>';
-  if (message === undefined || message.length === 0) return `${head}<Response/>`;
-  return `${head}<Response><Message>${xmlEscape(message)}</Message></Response>`;
+  const list = (typeof messages === 'string' ? [messages] : messages ?? []).filter((m) => m.length > 0);
+  if (list.length === 0) return `${head}<Response/>`;
+  return `${head}<Response>${list.map((m) => `<Message>${xmlEscape(m)}</Message>`).join('')}</Response>`;
 }
