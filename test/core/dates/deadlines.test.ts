@@ -137,7 +137,7 @@ describe('explanations', () => {
   it('appeal steps show both routes, the move and the 5pm cut-off', () => {
     const result = appeal('2025-12-31');
     expect(result.rule).toBe(
-      'Two months from the decision letter (31 December 2025) ends on Saturday 28 February 2026, which is a Saturday, so under Tribunal rule 12(2) the deadline is the next working day: Monday 2 March 2026.',
+      'Two months from the decision letter (31 December 2025) ends on Saturday 28 February 2026, which is a weekend day, so under Tribunal rule 12(2) the deadline is the next working day: Monday 2 March 2026.',
     );
     expect(result.steps).toEqual([
       'Decision letter dated Wednesday 31 December 2025; 2 calendar months later is Saturday 28 February 2026.',
