@@ -300,7 +300,13 @@ function nextSteps(result: DeadlineResult, ctx: ExplainContext): { text: string;
   const act = 'Do not leave it to the last few days. Give yourself time to fill in the forms and send them.';
   switch (result.kind) {
     case 'appeal': {
-      const mediation = mediationStep(result, ctx.decision);
+      // Once the deadline has gone, "within 2 months" is no longer something to do: say so plainly.
+      const mediation = passed && !result.facts.certificate_date && ctx.decision !== 'school-only'
+        ? {
+          text: 'You would normally need a mediation certificate before appealing. If you have not had mediation advice, say so when you ask the Tribunal.',
+          sms: 'No mediation certificate? Say so when you ask the Tribunal.',
+        }
+        : mediationStep(result, ctx.decision);
       const late = 'If you have missed it, you can still ask the Tribunal to accept your appeal. Say why it is late, and get advice straight away.';
       return {
         text: [mediation.text, passed ? late : act, help].join('\n\n'),
