@@ -137,7 +137,8 @@ describe('/api/messages without MicrosoftAppId (Bot Framework Emulator)', () => 
     // never interleave with another's (requests on separate connections may arrive in any order).
     const replies = repliesTo(conversationId);
     expect(replies).toHaveLength(4);
-    expect(replies[0]!.activity.text).toBe(core().replies.welcome('generic').text);
+    // Welcomed in front of the first answer: the welcome without choices of its own.
+    expect(replies[0]!.activity.text).toBe(core().replies.welcomeBeforeAnswer('generic').text);
     expect(replies[1]!.replyToId).toBe(replies[0]!.replyToId);
     expect(new Set(replies.slice(1).map((r) => r.replyToId))).toEqual(new Set(['ord-0', 'ord-1', 'ord-2']));
     const topics = { 'ord-0': 'mediation', 'ord-1': 'sendiass', 'ord-2': 'complaint' } as const;

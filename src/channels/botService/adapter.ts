@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ActivityTypes,
   CloudAdapter,
@@ -10,6 +9,7 @@ import {
 } from 'botbuilder';
 import type { BotFrameworkAuthentication } from 'botframework-connector';
 import type { TurnLock } from '../directline/turnLock';
+import { ConversationTurns } from '../conversationTurns';
 
 export type TurnLogic = (context: TurnContext) => Promise<void>;
 
@@ -50,16 +50,14 @@ export function seenActivityKey(channelId: string, conversationId: string, activ
  */
 export class BotServiceAdapter extends CloudAdapter {
   private readonly storage: Storage | undefined;
-  private readonly turnLock: TurnLock | undefined;
   private readonly log: BotServiceLog;
   private readonly apologyText: string;
-  private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly turnInProgress = new AsyncLocalStorage<string>();
+  private readonly turns: ConversationTurns;
 
   constructor(options: BotServiceAdapterOptions) {
     super(options.auth);
     this.storage = options.storage;
-    this.turnLock = options.turnLock;
+    this.turns = new ConversationTurns(options.turnLock);
     this.log = options.log;
     this.apologyText = options.apologyText ?? BOT_SERVICE_APOLOGY;
     this.onTurnError = (context, error) => this.turnFailed(context, error);
@@ -67,7 +65,7 @@ export class BotServiceAdapter extends CloudAdapter {
 
   /** Conversations with a turn queued or running. */
   get pendingConversations(): number {
-    return this.queues.size;
+    return this.turns.pending;
   }
 
   /**
@@ -80,21 +78,8 @@ export class BotServiceAdapter extends CloudAdapter {
   }
 
   /** Resolves true once no turn is queued or running, false after `timeoutMs`. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + Math.max(0, timeoutMs);
-    while (this.queues.size > 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(this.queues.values()),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, left);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    return true;
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.turns.drain(timeoutMs);
   }
 
   private serialised(context: TurnContext, logic: TurnLogic): Promise<void> {
@@ -112,7 +97,7 @@ export class BotServiceAdapter extends CloudAdapter {
         }
         return;
       }
-      await this.turnInProgress.run(key, () => logic(context));
+      await logic(context);
     });
   }
 
@@ -131,17 +116,7 @@ export class BotServiceAdapter extends CloudAdapter {
   }
 
   private enqueue(key: string, task: () => Promise<void>): Promise<void> {
-    // A turn that messages its own conversation must not wait for itself.
-    if (this.turnInProgress.getStore() === key) return task();
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    const lock = this.turnLock;
-    const current = previous.then(lock ? () => lock(key, task) : task);
-    const settled = current.catch(() => undefined);
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return current;
+    return this.turns.run(key, task);
   }
 
   private async turnFailed(context: TurnContext, error: Error): Promise<void> {

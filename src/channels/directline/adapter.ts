@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ActivityTypes,
   BotAdapter,
@@ -9,6 +8,7 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
+import { ConversationTurns } from '../conversationTurns';
 import type { ActivityLog } from './activityLog';
 import type { TurnLock } from './turnLock';
 
@@ -49,9 +49,7 @@ export class DirectLineAdapter extends BotAdapter {
   private readonly maxDelayMs: number;
   private readonly logger: ErrorLogger;
   private readonly apologyText: string;
-  private readonly turnLock: TurnLock | undefined;
-  private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly turnInProgress = new AsyncLocalStorage<string>();
+  private readonly turns: ConversationTurns;
 
   constructor(options: DirectLineAdapterOptions) {
     super();
@@ -60,33 +58,20 @@ export class DirectLineAdapter extends BotAdapter {
     this.maxDelayMs = options.maxDelayMs ?? 3000;
     this.logger = options.logger ?? console;
     this.apologyText = options.apologyText ?? DEFAULT_APOLOGY;
-    this.turnLock = options.turnLock;
+    this.turns = new ConversationTurns(options.turnLock);
   }
 
   /** Turns queued or running, over all conversations. */
   get pendingConversations(): number {
-    return this.queues.size;
+    return this.turns.pending;
   }
 
   /**
    * Resolves once no turn is queued or running (true), or after `timeoutMs` (false). Turns queued
    * while it waits are waited for too. For graceful shutdown, after the server stops accepting.
    */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + Math.max(0, timeoutMs);
-    while (this.queues.size > 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(this.queues.values()),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, left);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    return true;
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.turns.drain(timeoutMs);
   }
 
   /**
@@ -161,23 +146,11 @@ export class DirectLineAdapter extends BotAdapter {
 
   private async runTurn(conversationId: string, activity: Partial<Activity>, logic: TurnLogic): Promise<void> {
     const context = new TurnContext(this, activity);
-    await this.turnInProgress.run(conversationId, () => this.runMiddleware(context, logic));
+    await this.runMiddleware(context, logic);
   }
 
   private enqueue(conversationId: string, task: () => Promise<void>): Promise<void> {
-    // A turn that messages its own conversation (e.g. continueConversation from inside the turn)
-    // must not wait for itself.
-    if (this.turnInProgress.getStore() === conversationId) return task();
-
-    const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const lock = this.turnLock;
-    const current = previous.then(lock ? () => lock(conversationId, task) : task);
-    const settled = current.catch(() => undefined);
-    this.queues.set(conversationId, settled);
-    void settled.then(() => {
-      if (this.queues.get(conversationId) === settled) this.queues.delete(conversationId);
-    });
-    return current;
+    return this.turns.run(conversationId, task);
   }
 
   private async apologise(conversationId: string, activity: Partial<Activity>): Promise<void> {

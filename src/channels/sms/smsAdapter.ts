@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ActivityTypes,
   BotAdapter,
@@ -14,6 +13,7 @@ import { log as projectLog } from '../../log';
 import type { Store } from '../../store/store';
 import { SmsIds, fallbackIdSecret } from './ids';
 import type { SmsState } from './limits';
+import { ConversationTurns } from '../conversationTurns';
 import { fitToSegments, joinMessages } from './segments';
 import { TwilioRestClient, type SmsSender } from './twilioRestClient';
 
@@ -114,13 +114,11 @@ export class SmsAdapter extends BotAdapter {
   private stateStore: SmsState | undefined;
   private readonly transcript: SmsTranscript | undefined;
   private readonly fromNumberForTenant: (tenant: string) => string | undefined;
-  private readonly turnLock: SmsTurnLock | undefined;
   private readonly log: SmsLog;
   private readonly maxSegments: number;
   private readonly apologyText: string;
   private readonly now: () => Date;
-  private readonly queues = new Map<string, Promise<unknown>>();
-  private readonly turnInProgress = new AsyncLocalStorage<string>();
+  private readonly turns: ConversationTurns;
 
   constructor(options: SmsAdapterOptions) {
     super();
@@ -129,7 +127,7 @@ export class SmsAdapter extends BotAdapter {
     this.stateStore = options.state;
     this.transcript = options.transcript;
     this.fromNumberForTenant = options.fromNumberForTenant ?? (() => undefined);
-    this.turnLock = options.turnLock;
+    this.turns = new ConversationTurns(options.turnLock);
     this.log = options.log ?? projectLog;
     this.maxSegments = options.maxSegments ?? 3;
     this.apologyText = options.apologyText ?? DEFAULT_SMS_APOLOGY;
@@ -153,25 +151,12 @@ export class SmsAdapter extends BotAdapter {
 
   /** Turns queued or running, over all conversations. */
   get pendingConversations(): number {
-    return this.queues.size;
+    return this.turns.pending;
   }
 
   /** Resolves true once no turn is queued or running, false after `timeoutMs`. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + Math.max(0, timeoutMs);
-    while (this.queues.size > 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(this.queues.values()),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, left);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    return true;
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.turns.drain(timeoutMs);
   }
 
   /** The conversation (and user) id for a number writing to a council. */
@@ -208,7 +193,7 @@ export class SmsAdapter extends BotAdapter {
         await this.record(conversationId, message.tenant, activity);
         const context = new TurnContext(this, activity);
         context.turnState.set(COLLECTED, collected);
-        await this.turnInProgress.run(conversationId, () => this.runMiddleware(context, logic));
+        await this.runMiddleware(context, logic);
       } catch (error) {
         failed = true;
         collected = [this.apologyText];
@@ -238,9 +223,7 @@ export class SmsAdapter extends BotAdapter {
       { ...reference, bot: reference.bot ?? this.bot, channelId: SMS_CHANNEL_ID },
       true,
     );
-    await this.enqueue(conversationId, () =>
-      this.turnInProgress.run(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic)),
-    );
+    await this.enqueue(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic));
   }
 
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
@@ -329,17 +312,7 @@ export class SmsAdapter extends BotAdapter {
   }
 
   private enqueue<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
-    // A turn that messages its own conversation (continueConversation inside the turn) must not wait for itself.
-    if (this.turnInProgress.getStore() === conversationId) return task();
-    const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const lock = this.turnLock;
-    const current = previous.then(lock ? () => lock(conversationId, task) : task);
-    const settled = current.catch(() => undefined);
-    this.queues.set(conversationId, settled);
-    void settled.then(() => {
-      if (this.queues.get(conversationId) === settled) this.queues.delete(conversationId);
-    });
-    return current;
+    return this.turns.run(conversationId, task);
   }
 }
 

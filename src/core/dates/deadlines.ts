@@ -167,7 +167,7 @@ function appealDeadline(facts: Facts): DeadlineResult {
     const reason = nonWorkingReason(periodEnd);
     steps.push(`${formatLong(periodEnd)} is ${reason}, so under Tribunal rule 12(2) the deadline moves to the next working day: ${formatLong(due)}.`);
     // The date already names its weekday: "Saturday 28 February, which is a weekend day", not "a Saturday".
-    const plainReason = /^a (Saturday|Sunday)$/.test(reason) ? 'a weekend day' : reason;
+    const plainReason = /^a (Saturday|Sunday)$/.test(reason ?? '') ? 'a weekend day' : reason;
     outcome = `is ${plainReason}, so under Tribunal rule 12(2) the deadline is the next working day`;
   } else {
     due = periodEnd;
