@@ -102,6 +102,8 @@ export class SqliteStore implements Store {
   private readonly emitter: EventEmitter;
   private readonly ownHandlers = new Set<{ event: string; listener: (payload: string) => void }>();
   private closed = false;
+  /** Prepared statements by SQL text: preparing is a measurable share of each turn's CPU. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, file: string, now: () => Date) {
     this.db = db;
@@ -109,6 +111,17 @@ export class SqliteStore implements Store {
     this.now = now;
     this.emitter = acquireEmitter(file);
   }
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      // Only the few queries built for a list of ids vary; keep the cache bounded all the same.
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
 
   /** Opens (creating when needed) the database file and applies pending migrations. */
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
@@ -156,7 +169,7 @@ export class SqliteStore implements Store {
     this.check();
     const wanted = checkKeys(keys);
     const items: StoreItems = {};
-    const select = this.db.prepare('SELECT value, etag FROM bot_state WHERE key = ?');
+    const select = this.prepared('SELECT value, etag FROM bot_state WHERE key = ?');
     for (const key of wanted) {
       const row = select.get(key) as { value: string; etag: string } | undefined;
       if (row) items[key] = { ...(JSON.parse(row.value) as object), eTag: row.etag };
@@ -170,15 +183,15 @@ export class SqliteStore implements Store {
     if (entries.length === 0) return;
     const prepared = entries.map(([key, item]) => ({ key: requireText(key, 'key'), value: stateValueText(item), mode: writeMode(item) }));
     const at = this.ms();
-    const upsert = this.db.prepare(
+    const upsert = this.prepared(
       `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
     );
-    const insert = this.db.prepare(
+    const insert = this.prepared(
       `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO NOTHING`,
     );
-    const update = this.db.prepare('UPDATE bot_state SET value = ?, etag = ?, updated_at = ? WHERE key = ? AND etag = ?');
+    const update = this.prepared('UPDATE bot_state SET value = ?, etag = ?, updated_at = ? WHERE key = ? AND etag = ?');
     this.db
       .transaction(() => {
         for (const { key, value, mode } of prepared) {
@@ -201,7 +214,7 @@ export class SqliteStore implements Store {
   private async deleteState(keys: string[]): Promise<void> {
     this.check();
     const wanted = checkKeys(keys);
-    const remove = this.db.prepare('DELETE FROM bot_state WHERE key = ?');
+    const remove = this.prepared('DELETE FROM bot_state WHERE key = ?');
     this.db.transaction(() => {
       for (const key of wanted) remove.run(key);
     })();
@@ -217,8 +230,7 @@ export class SqliteStore implements Store {
     const channel = requireText(meta.channel, 'channel');
     const userId = optionalText(meta.userId, 'userId') || null;
     const at = this.ms();
-    this.db
-      .prepare(
+    this.prepared(
         `INSERT INTO conversations (id, tenant, channel, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO NOTHING`,
       )
@@ -230,18 +242,18 @@ export class SqliteStore implements Store {
 
   async conversationExists(id: string): Promise<boolean> {
     this.check();
-    return this.db.prepare('SELECT 1 FROM conversations WHERE id = ?').get(id) !== undefined;
+    return this.prepared('SELECT 1 FROM conversations WHERE id = ?').get(id) !== undefined;
   }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
     this.check();
-    const row = this.db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepared('SELECT * FROM conversations WHERE id = ?').get(id) as Row | undefined;
     return row ? conversationFrom(row) : undefined;
   }
 
   async markConversationStarted(id: string): Promise<boolean> {
     this.check();
-    return this.db.prepare('UPDATE conversations SET started = 1 WHERE id = ? AND started = 0').run(id).changes === 1;
+    return this.prepared('UPDATE conversations SET started = 1 WHERE id = ? AND started = 0').run(id).changes === 1;
   }
 
   async appendActivity(conversationId: string, activity: Partial<Activity>): Promise<AppendResult> {
@@ -252,22 +264,20 @@ export class SqliteStore implements Store {
     const at = this.ms();
     return this.db
       .transaction((): AppendResult => {
-        const conversation = this.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').get(conversationId) as
+        const conversation = this.prepared('SELECT last_seq FROM conversations WHERE id = ?').get(conversationId) as
           | { last_seq: number }
           | undefined;
         if (!conversation) throw new ConversationNotFoundError(conversationId);
         if (givenId !== undefined) {
-          const existing = this.db
-            .prepare('SELECT * FROM activities WHERE conversation_id = ? AND activity_id = ?')
+          const existing = this.prepared('SELECT * FROM activities WHERE conversation_id = ? AND activity_id = ?')
             .get(conversationId, givenId) as Row | undefined;
           if (existing) return { ...entryFrom(existing), duplicate: true };
         }
         const seq = conversation.last_seq + 1;
         const id = givenId ?? generatedActivityId(conversationId, seq);
         const stored = { ...body, id } as StoredActivity;
-        this.db.prepare('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(seq, at, conversationId);
-        this.db
-          .prepare('INSERT INTO activities (conversation_id, seq, activity_id, body, created_at) VALUES (?, ?, ?, ?, ?)')
+        this.prepared('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(seq, at, conversationId);
+        this.prepared('INSERT INTO activities (conversation_id, seq, activity_id, body, created_at) VALUES (?, ?, ?, ?, ?)')
           .run(conversationId, seq, id, JSON.stringify(stored), at);
         return { conversationId, seq, id, activity: stored, createdAt: iso(at), duplicate: false };
       })
@@ -278,11 +288,10 @@ export class SqliteStore implements Store {
     this.check();
     const after = requireAfterSeq(afterSeq);
     return this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM conversations WHERE id = ?').get(conversationId)) {
+      if (!this.prepared('SELECT 1 FROM conversations WHERE id = ?').get(conversationId)) {
         throw new ConversationNotFoundError(conversationId);
       }
-      const rows = this.db
-        .prepare('SELECT * FROM activities WHERE conversation_id = ? AND seq > ? ORDER BY seq')
+      const rows = this.prepared('SELECT * FROM activities WHERE conversation_id = ? AND seq > ? ORDER BY seq')
         .all(conversationId, after) as Row[];
       return rows.map(entryFrom);
     })();
@@ -302,26 +311,23 @@ export class SqliteStore implements Store {
     const at = this.ms();
     return this.db
       .transaction((): Handoff => {
-        const open = this.db
-          .prepare("SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')")
+        const open = this.prepared("SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')")
           .get(conversationId) as Row | undefined;
         if (open) {
           if (urgent && !open.urgent) {
-            this.db
-              .prepare("UPDATE handoffs SET urgent = 1, reason = 'safeguarding', summary = ? WHERE seq = ?")
+            this.prepared("UPDATE handoffs SET urgent = 1, reason = 'safeguarding', summary = ? WHERE seq = ?")
               .run(summary, open.seq);
-            return handoffFrom(this.db.prepare('SELECT * FROM handoffs WHERE seq = ?').get(open.seq) as Row);
+            return handoffFrom(this.prepared('SELECT * FROM handoffs WHERE seq = ?').get(open.seq) as Row);
           }
           return handoffFrom(open);
         }
         const id = randomUUID();
-        this.db
-          .prepare(
+        this.prepared(
             `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, status, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
           )
           .run(id, conversationId, tenant, channel, reason, urgent ? 1 : 0, summary, at);
-        return handoffFrom(this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(id) as Row);
+        return handoffFrom(this.prepared('SELECT * FROM handoffs WHERE id = ?').get(id) as Row);
       })
       .immediate();
   }
@@ -330,8 +336,8 @@ export class SqliteStore implements Store {
     this.check();
     const rows = (
       tenant === undefined
-        ? this.db.prepare("SELECT * FROM handoffs WHERE status = 'queued' ORDER BY urgent DESC, seq").all()
-        : this.db.prepare("SELECT * FROM handoffs WHERE status = 'queued' AND tenant = ? ORDER BY urgent DESC, seq").all(tenant)
+        ? this.prepared("SELECT * FROM handoffs WHERE status = 'queued' ORDER BY urgent DESC, seq").all()
+        : this.prepared("SELECT * FROM handoffs WHERE status = 'queued' AND tenant = ? ORDER BY urgent DESC, seq").all(tenant)
     ) as Row[];
     return rows.map(handoffFrom);
   }
@@ -343,8 +349,7 @@ export class SqliteStore implements Store {
     return this.db
       .transaction(
         () =>
-          this.db
-            .prepare("UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'queued'")
+          this.prepared("UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'queued'")
             .run(adviserId, at, handoffId).changes === 1,
       )
       .immediate();
@@ -358,16 +363,14 @@ export class SqliteStore implements Store {
       .transaction((): Handoff | undefined => {
         const next = (
           tenant === undefined
-            ? this.db.prepare("SELECT seq FROM handoffs WHERE status = 'queued' ORDER BY urgent DESC, seq LIMIT 1").get()
-            : this.db
-                .prepare("SELECT seq FROM handoffs WHERE status = 'queued' AND tenant = ? ORDER BY urgent DESC, seq LIMIT 1")
+            ? this.prepared("SELECT seq FROM handoffs WHERE status = 'queued' ORDER BY urgent DESC, seq LIMIT 1").get()
+            : this.prepared("SELECT seq FROM handoffs WHERE status = 'queued' AND tenant = ? ORDER BY urgent DESC, seq LIMIT 1")
                 .get(tenant)
         ) as { seq: number } | undefined;
         if (!next) return undefined;
-        this.db
-          .prepare("UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE seq = ? AND status = 'queued'")
+        this.prepared("UPDATE handoffs SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE seq = ? AND status = 'queued'")
           .run(adviserId, at, next.seq);
-        return handoffFrom(this.db.prepare('SELECT * FROM handoffs WHERE seq = ?').get(next.seq) as Row);
+        return handoffFrom(this.prepared('SELECT * FROM handoffs WHERE seq = ?').get(next.seq) as Row);
       })
       .immediate();
   }
@@ -377,8 +380,7 @@ export class SqliteStore implements Store {
     requireText(toAdviserId, 'toAdviserId');
     const at = this.ms();
     return (
-      this.db
-        .prepare("UPDATE handoffs SET claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'claimed' AND claimed_by = ?")
+      this.prepared("UPDATE handoffs SET claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'claimed' AND claimed_by = ?")
         .run(toAdviserId, at, handoffId, fromAdviserId).changes === 1
     );
   }
@@ -387,22 +389,20 @@ export class SqliteStore implements Store {
     this.check();
     const at = this.ms();
     return (
-      this.db
-        .prepare("UPDATE handoffs SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status IN ('queued', 'claimed')")
+      this.prepared("UPDATE handoffs SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status IN ('queued', 'claimed')")
         .run(optionalText(closedBy, 'closedBy') ?? null, at, handoffId).changes === 1
     );
   }
 
   async getHandoff(handoffId: string): Promise<Handoff | undefined> {
     this.check();
-    const row = this.db.prepare('SELECT * FROM handoffs WHERE id = ?').get(handoffId) as Row | undefined;
+    const row = this.prepared('SELECT * FROM handoffs WHERE id = ?').get(handoffId) as Row | undefined;
     return row ? handoffFrom(row) : undefined;
   }
 
   async findOpenHandoff(conversationId: string): Promise<Handoff | undefined> {
     this.check();
-    const row = this.db
-      .prepare("SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')")
+    const row = this.prepared("SELECT * FROM handoffs WHERE conversation_id = ? AND status IN ('queued', 'claimed')")
       .get(conversationId) as Row | undefined;
     return row ? handoffFrom(row) : undefined;
   }
@@ -415,8 +415,7 @@ export class SqliteStore implements Store {
     if (input.consent !== true) throw new StoreInputError('A call-back request needs the person’s consent');
     const id = randomUUID();
     const at = this.ms();
-    this.db
-      .prepare(
+    this.prepared(
         `INSERT INTO callbacks (id, tenant, channel, conversation_id, user_id, name, contact, best_time, consent_at, status, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
       )
@@ -432,13 +431,12 @@ export class SqliteStore implements Store {
         at,
         at,
       );
-    return callbackFrom(this.db.prepare('SELECT * FROM callbacks WHERE id = ?').get(id) as Row);
+    return callbackFrom(this.prepared('SELECT * FROM callbacks WHERE id = ?').get(id) as Row);
   }
 
   async listCallbacks(filter: { tenant?: string; status?: CallbackStatus } = {}): Promise<Callback[]> {
     this.check();
-    const rows = this.db
-      .prepare('SELECT * FROM callbacks WHERE (@tenant IS NULL OR tenant = @tenant) AND (@status IS NULL OR status = @status) ORDER BY seq')
+    const rows = this.prepared('SELECT * FROM callbacks WHERE (@tenant IS NULL OR tenant = @tenant) AND (@status IS NULL OR status = @status) ORDER BY seq')
       .all({ tenant: filter.tenant ?? null, status: filter.status ?? null }) as Row[];
     return rows.map(callbackFrom);
   }
@@ -446,8 +444,7 @@ export class SqliteStore implements Store {
   async markCallbackDone(callbackId: string, doneBy?: string): Promise<boolean> {
     this.check();
     return (
-      this.db
-        .prepare("UPDATE callbacks SET status = 'done', done_at = ?, done_by = ? WHERE id = ? AND status = 'open'")
+      this.prepared("UPDATE callbacks SET status = 'done', done_at = ?, done_by = ? WHERE id = ? AND status = 'open'")
         .run(this.ms(), optionalText(doneBy, 'doneBy') ?? null, callbackId).changes === 1
     );
   }
@@ -457,8 +454,7 @@ export class SqliteStore implements Store {
     requireObject(input, 'feedback');
     if (typeof input.helpful !== 'boolean') throw new StoreInputError('helpful must be true or false');
     const id = randomUUID();
-    this.db
-      .prepare('INSERT INTO feedback (id, conversation_id, topic_id, helpful, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.prepared('INSERT INTO feedback (id, conversation_id, topic_id, helpful, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(
         id,
         requireText(input.conversationId, 'conversationId'),
@@ -467,13 +463,12 @@ export class SqliteStore implements Store {
         optionalText(input.comment, 'comment') ?? null,
         this.ms(),
       );
-    return feedbackFrom(this.db.prepare('SELECT * FROM feedback WHERE id = ?').get(id) as Row);
+    return feedbackFrom(this.prepared('SELECT * FROM feedback WHERE id = ?').get(id) as Row);
   }
 
   async listFeedback(filter: { conversationId?: string; topicId?: string } = {}): Promise<Feedback[]> {
     this.check();
-    const rows = this.db
-      .prepare(
+    const rows = this.prepared(
         `SELECT * FROM feedback WHERE (@conversationId IS NULL OR conversation_id = @conversationId)
          AND (@topicId IS NULL OR topic_id = @topicId) ORDER BY seq`,
       )
@@ -485,16 +480,14 @@ export class SqliteStore implements Store {
     this.check();
     requireObject(input, 'unanswered question');
     const id = randomUUID();
-    this.db
-      .prepare('INSERT INTO unanswered (id, tenant, channel, text, created_at) VALUES (?, ?, ?, ?, ?)')
+    this.prepared('INSERT INTO unanswered (id, tenant, channel, text, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(id, requireText(input.tenant, 'tenant'), requireText(input.channel, 'channel'), requireText(input.text, 'text'), this.ms());
-    return unansweredFrom(this.db.prepare('SELECT * FROM unanswered WHERE id = ?').get(id) as Row);
+    return unansweredFrom(this.prepared('SELECT * FROM unanswered WHERE id = ?').get(id) as Row);
   }
 
   async listUnanswered(filter: { tenant?: string; limit?: number } = {}): Promise<Unanswered[]> {
     this.check();
-    const rows = this.db
-      .prepare('SELECT * FROM unanswered WHERE (@tenant IS NULL OR tenant = @tenant) ORDER BY seq DESC LIMIT @limit')
+    const rows = this.prepared('SELECT * FROM unanswered WHERE (@tenant IS NULL OR tenant = @tenant) ORDER BY seq DESC LIMIT @limit')
       .all({ tenant: filter.tenant ?? null, limit: clampLimit(filter.limit) }) as Row[];
     return rows.map(unansweredFrom);
   }
@@ -502,16 +495,14 @@ export class SqliteStore implements Store {
   async audit(entry: NewAuditEntry): Promise<AuditEntry> {
     this.check();
     requireObject(entry, 'audit entry');
-    const result = this.db
-      .prepare('INSERT INTO audit (at, actor, action, target) VALUES (?, ?, ?, ?)')
+    const result = this.prepared('INSERT INTO audit (at, actor, action, target) VALUES (?, ?, ?, ?)')
       .run(this.ms(), requireText(entry.actor, 'actor'), requireText(entry.action, 'action'), requireText(entry.target, 'target'));
-    return auditFrom(this.db.prepare('SELECT * FROM audit WHERE id = ?').get(result.lastInsertRowid) as Row);
+    return auditFrom(this.prepared('SELECT * FROM audit WHERE id = ?').get(result.lastInsertRowid) as Row);
   }
 
   async listAudit(filter: { actor?: string; target?: string; limit?: number } = {}): Promise<AuditEntry[]> {
     this.check();
-    const rows = this.db
-      .prepare(
+    const rows = this.prepared(
         `SELECT * FROM audit WHERE (@actor IS NULL OR actor = @actor) AND (@target IS NULL OR target = @target)
          ORDER BY id DESC LIMIT @limit`,
       )
@@ -526,7 +517,7 @@ export class SqliteStore implements Store {
     const before = requireDate(cutoff, 'cutoff').getTime();
     return this.db
       .transaction((): PurgeCounts => {
-        const run = (sql: string) => this.db.prepare(sql).run(before).changes;
+        const run = (sql: string) => this.prepared(sql).run(before).changes;
         const activities = run('DELETE FROM activities WHERE created_at < ?');
         // Cascades delete nothing more: a conversation idle since the cutoff has no newer activity.
         const conversations = run('DELETE FROM conversations WHERE updated_at < ?');
@@ -546,10 +537,9 @@ export class SqliteStore implements Store {
   /** The conversation ids and user ids that make up one person's data. */
   private subject(id: string): { conversationIds: string[]; userIds: string[] } {
     requireText(id, 'conversation or user id');
-    const ownerOf = this.db.prepare('SELECT user_id FROM conversations WHERE id = ?').get(id) as { user_id: string | null } | undefined;
+    const ownerOf = this.prepared('SELECT user_id FROM conversations WHERE id = ?').get(id) as { user_id: string | null } | undefined;
     const userIds = uniq([id, ownerOf?.user_id]);
-    const conversations = this.db
-      .prepare(`SELECT id FROM conversations WHERE user_id IN (${userIds.map(() => '?').join(', ')})`)
+    const conversations = this.prepared(`SELECT id FROM conversations WHERE user_id IN (${userIds.map(() => '?').join(', ')})`)
       .all(...userIds) as { id: string }[];
     return { conversationIds: uniq([id, ...conversations.map((row) => row.id)]), userIds };
   }
@@ -560,7 +550,7 @@ export class SqliteStore implements Store {
       const { conversationIds, userIds } = this.subject(conversationIdOrUserId);
       const c = placeholders(conversationIds);
       const u = placeholders(userIds);
-      const all = (sql: string, ...params: string[]) => this.db.prepare(sql).all(...params) as Row[];
+      const all = (sql: string, ...params: string[]) => this.prepared(sql).all(...params) as Row[];
       return {
         subject: conversationIdOrUserId,
         exportedAt: this.now().toISOString(),
@@ -589,7 +579,7 @@ export class SqliteStore implements Store {
         const { conversationIds, userIds } = this.subject(conversationIdOrUserId);
         const c = placeholders(conversationIds);
         const u = placeholders(userIds);
-        const run = (sql: string, ...params: string[]) => this.db.prepare(sql).run(...params).changes;
+        const run = (sql: string, ...params: string[]) => this.prepared(sql).run(...params).changes;
         const activities = run(`DELETE FROM activities WHERE conversation_id IN (${c})`, ...conversationIds);
         return {
           activities,
