@@ -3,7 +3,7 @@ import Fuse from 'fuse.js';
 /** fuse.js distance (0 = same) under which a misspelt word is read as a known one. */
 const MAX_DISTANCE = 0.25;
 const MIN_LENGTH = 5;
-const MAX_LENGTH_CHANGE = 2;
+const MAX_LENGTH_CHANGE = 1;
 
 function shapeOf(first: string, length: number): string {
   return `${first}${length}`;
