@@ -131,25 +131,39 @@ function wordMatches(patternWord: string, word: string): boolean {
 export interface MessageView {
   words: readonly string[];
   set: ReadonlySet<string>;
+  /** Where each word stands, so a phrase is only tried where its first word is. */
+  positions: ReadonlyMap<string, readonly number[]>;
 }
 
 export function viewOf(words: readonly string[]): MessageView {
-  return { words, set: new Set(words) };
+  const positions = new Map<string, number[]>();
+  words.forEach((word, i) => {
+    const list = positions.get(word);
+    if (list) list.push(i);
+    else positions.set(word, [i]);
+  });
+  return { words, set: new Set(words), positions };
+}
+
+function followsFrom(alt: Alternative, words: readonly string[], start: number): boolean {
+  if (start + alt.words.length > words.length) return false;
+  for (let j = 1; j < alt.words.length; j++) {
+    if (!wordMatches(alt.words[j]!, words[start + j]!)) return false;
+  }
+  return true;
 }
 
 export function alternativeOccurs(alt: Alternative, message: readonly string[] | MessageView): boolean {
   const view = Array.isArray(message) ? viewOf(message as readonly string[]) : (message as MessageView);
   const first = alt.words[0]!;
-  // One plain word: a set lookup instead of a scan.
-  if (alt.words.length === 1 && !first.endsWith('*')) return view.set.has(first);
+  // A plain first word: only where it stands (one plain word is just a set lookup).
+  if (!first.endsWith('*')) {
+    if (alt.words.length === 1) return view.set.has(first);
+    return (view.positions.get(first) ?? []).some((i) => followsFrom(alt, view.words, i));
+  }
   const { words } = view;
   for (let i = 0; i + alt.words.length <= words.length; i++) {
-    if (!wordMatches(first, words[i]!)) continue;
-    let all = true;
-    for (let j = 1; j < alt.words.length; j++) {
-      if (!wordMatches(alt.words[j]!, words[i + j]!)) { all = false; break; }
-    }
-    if (all) return true;
+    if (wordMatches(first, words[i]!) && followsFrom(alt, words, i)) return true;
   }
   return false;
 }
