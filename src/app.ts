@@ -2,11 +2,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
-import { ConversationState, UserState } from 'botbuilder';
-import { MainDialog } from '../dialogs/mainDialog';
-import type { DialogServices } from '../dialogs/services';
-import { AssistantBot } from './bot/assistantBot';
-import type { ConversationData } from './bot/conversationData';
+import type { AssistantBot } from './bot/assistantBot';
+import { createAssistantBot } from './bot/createAssistantBot';
 import type { ActivityLog } from './channels/directline/activityLog';
 import { DirectLineAdapter } from './channels/directline/adapter';
 import { createDirectLine } from './channels/directline/router';
@@ -105,26 +102,8 @@ function build(
   retention: boolean,
 ): Assistant {
   const storage = store.botStorage();
-  const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
-  const conversationData = conversationState.createProperty<ConversationData>('conversationData');
-  const services: DialogServices = {
-    understander: core.understander,
-    replies: core.replies,
-    conversationData,
-    defaultTenant: config.DEFAULT_TENANT,
-    // "Did this help?" answers and unanswered questions (redacted before they get here).
-    feedback: store,
-  };
-  const bot = new AssistantBot({
-    conversationState,
-    userState,
-    conversationData,
-    mainDialog: new MainDialog(services),
-    replies: core.replies,
-    defaultTenant: config.DEFAULT_TENANT,
-    knownTenant: (id) => core.knowledge.tenants.has(id),
-  });
+  // "Did this help?" answers and unanswered questions (redacted before they get here) go to the store.
+  const bot = createAssistantBot({ core, storage, defaultTenant: config.DEFAULT_TENANT, feedback: store });
 
   const activityLog = new StoreActivityLog(store);
   // The adapter's details name ids and the error's kind; its stack frames are left out of the log.

@@ -2,11 +2,9 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ConversationState, MemoryStorage, UserState } from 'botbuilder';
+import { MemoryStorage } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MainDialog } from '../../dialogs/mainDialog';
-import { AssistantBot } from '../../src/bot/assistantBot';
-import type { ConversationData } from '../../src/bot/conversationData';
+import { createAssistantBot } from '../../src/bot/createAssistantBot';
 import { smsText } from '../../src/bot/renderReply';
 import { createSmsRouter } from '../../src/channels/sms/router';
 import { encodingOf, segmentCount } from '../../src/channels/sms/segments';
@@ -34,7 +32,7 @@ let derbyNumber: string;
 /** The project's real bot (as test/helpers/testBot.ts builds it), behind the SMS adapter and webhook. */
 beforeAll(async () => {
   api = await FakeTwilioApi.start();
-  const { understander, replies, knowledge } = core();
+  const { knowledge } = core();
   // The tenant files list no SMS numbers yet: this test gives Derby one.
   derbyNumber = '+441332555001';
   const numbers = new Map<string, string>();
@@ -42,18 +40,7 @@ beforeAll(async () => {
   numbers.set(derbyNumber, 'derby');
 
   const storage = new MemoryStorage();
-  const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
-  const conversationData = conversationState.createProperty<ConversationData>('conversationData');
-  const bot = new AssistantBot({
-    conversationState,
-    userState,
-    conversationData,
-    mainDialog: new MainDialog({ understander, replies, conversationData, defaultTenant: 'generic' }),
-    replies,
-    defaultTenant: 'generic',
-    knownTenant: (id) => knowledge.tenants.has(id),
-  });
+  const bot = createAssistantBot({ core: core(), storage, defaultTenant: 'generic' });
   const adapter = createSmsAdapter({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN, apiBaseUrl: api.baseUrl, idSecret: 'real-bot-test-secret-0123456789' });
   const app = express();
   app.use(

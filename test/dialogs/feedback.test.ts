@@ -2,12 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, UserState, type Activity } from 'botbuilder';
-import { MainDialog } from '../../dialogs/mainDialog';
+import { ActivityTypes, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
 import { MemoryFeedbackSink, type FeedbackSink } from '../../dialogs/services';
 import { createStore, type Store } from '../../src/store/store';
-import { AssistantBot } from '../../src/bot/assistantBot';
-import type { ConversationData } from '../../src/bot/conversationData';
+import { createAssistantBot } from '../../src/bot/createAssistantBot';
 import { smsText } from '../../src/bot/renderReply';
 import { segmentCount } from '../../src/channels/sms/segments';
 import { loadKnowledge } from '../../src/core/knowledge/load';
@@ -168,15 +166,7 @@ describe('a sink that fails', () => {
 
 describe('the welcome', () => {
   function bot(channel: string, tenant: string) {
-    const storage = new MemoryStorage();
-    const conversationState = new ConversationState(storage);
-    const conversationData = conversationState.createProperty<ConversationData>('conversationData');
-    const { understander, replies, knowledge } = core();
-    const assistant = new AssistantBot({
-      conversationState, userState: new UserState(storage), conversationData,
-      mainDialog: new MainDialog({ understander, replies, conversationData, defaultTenant: 'generic' }),
-      replies, defaultTenant: 'generic', knownTenant: (id) => knowledge.tenants.has(id),
-    });
+    const assistant = createAssistantBot({ core: core(), storage: new MemoryStorage(), defaultTenant: 'generic' });
     return new TestAdapter((context) => assistant.run(context), { channelId: channel, channelData: { tenant } });
   }
 

@@ -1,8 +1,6 @@
-import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, UserState, type Activity } from 'botbuilder';
-import { MainDialog } from '../../dialogs/mainDialog';
+import { ActivityTypes, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
 import { MemoryFeedbackSink, type FeedbackSink } from '../../dialogs/services';
-import { AssistantBot } from '../../src/bot/assistantBot';
-import type { ConversationData } from '../../src/bot/conversationData';
+import { createAssistantBot } from '../../src/bot/createAssistantBot';
 import { core, textOf } from '../helpers/testBot';
 
 /**
@@ -19,21 +17,8 @@ export interface Chat {
 }
 
 export function chat(channel: string, options: { tenant?: string; today?: string; sink?: FeedbackSink } = {}): Chat {
-  const storage = new MemoryStorage();
-  const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
-  const conversationData = conversationState.createProperty<ConversationData>('conversationData');
-  const { understander, replies, knowledge } = core();
   const sink = (options.sink as MemoryFeedbackSink | undefined) ?? new MemoryFeedbackSink();
-  const bot = new AssistantBot({
-    conversationState,
-    userState,
-    conversationData,
-    mainDialog: new MainDialog({ understander, replies, conversationData, defaultTenant: 'generic', feedback: sink }),
-    replies,
-    defaultTenant: 'generic',
-    knownTenant: (id) => knowledge.tenants.has(id),
-  });
+  const bot = createAssistantBot({ core: core(), storage: new MemoryStorage(), defaultTenant: 'generic', feedback: sink });
   const adapter = new TestAdapter((context) => bot.run(context), { channelId: channel, channelData: { tenant: options.tenant ?? 'derby' } });
   const timestamp = new Date(`${options.today ?? '2026-02-10'}T12:00:00Z`);
   const transcript: Chat['transcript'] = [];

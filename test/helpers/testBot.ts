@@ -1,8 +1,5 @@
-import { ConversationState, MemoryStorage, UserState, type Activity } from 'botbuilder';
-import { TestAdapter } from 'botbuilder';
-import { MainDialog } from '../../dialogs/mainDialog';
-import { AssistantBot } from '../../src/bot/assistantBot';
-import type { ConversationData } from '../../src/bot/conversationData';
+import { MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
+import { createAssistantBot } from '../../src/bot/createAssistantBot';
 import { createAssistantCore, type AssistantCore } from '../../src/core/assistant';
 
 let sharedCore: AssistantCore | undefined;
@@ -15,20 +12,7 @@ export function core(): AssistantCore {
 
 /** A TestAdapter running the real bot, on the given channel and council. */
 export function testAdapter(channelId: string, tenant = 'derby'): TestAdapter {
-  const storage = new MemoryStorage();
-  const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
-  const conversationData = conversationState.createProperty<ConversationData>('conversationData');
-  const { understander, replies, knowledge } = core();
-  const bot = new AssistantBot({
-    conversationState,
-    userState,
-    conversationData,
-    mainDialog: new MainDialog({ understander, replies, conversationData, defaultTenant: 'generic' }),
-    replies,
-    defaultTenant: 'generic',
-    knownTenant: (id) => knowledge.tenants.has(id),
-  });
+  const bot = createAssistantBot({ core: core(), storage: new MemoryStorage(), defaultTenant: 'generic' });
   const template: Partial<Activity> = { channelId, channelData: { tenant } };
   return new TestAdapter((context) => bot.run(context), template);
 }
