@@ -3,7 +3,7 @@ import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnR
 import { say } from '../src/bot/say';
 import { fitFor } from '../src/bot/renderReply';
 import { noMoreFeedback } from './feedback';
-import { dataOf, type DialogServices } from './services';
+import { dataOf, understandingOf, type DialogServices } from './services';
 
 /**
  * The shared base for dialogs that wait for an answer: whatever step the person is at, a risk,
@@ -31,7 +31,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
   private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const { activity } = inner.context;
     if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
-    const understanding = this.services.understander.understand(activity.text);
+    const understanding = understandingOf(this.services, inner.context, activity.text);
     const data = await dataOf(this.services, inner.context);
     const { replies } = this.services;
     if (understanding.kind === 'safeguarding') {

@@ -3,7 +3,7 @@ import type { Choice } from '../src/core/replies';
 import { pickChoice } from '../src/core/understanding/choices';
 import { renderReply } from '../src/bot/renderReply';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
-import { dataOf, type DialogServices } from './services';
+import { dataOf, understandingOf, type DialogServices } from './services';
 
 export const CLARIFY_DIALOG = 'clarifyDialog';
 const CHOICE_PROMPT = 'clarifyChoice';
@@ -47,7 +47,7 @@ export class ClarifyDialog extends CancelAndHelpDialog {
     const text = String(step.result ?? '');
     const index = pickChoice(text, choices.map((c) => [c.label, c.short]));
     if (index !== undefined) return step.endDialog({ chosen: choices[index]! } satisfies ClarifyResult);
-    const understanding = this.services.understander.understand(text);
+    const understanding = understandingOf(this.services, step.context, text);
     if (understanding.kind === 'answer' || understanding.kind === 'control') {
       return step.endDialog({ reroute: true } satisfies ClarifyResult);
     }

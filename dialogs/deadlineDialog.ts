@@ -21,7 +21,7 @@ import {
   asksToWorkOut, detectDecision, detectKind, mentionsNoCertificate, saysDontKnow,
   saysDontKnowTheDate, saysNoCertificate, yesOrNo,
 } from './deadlineAnswers';
-import { dataOf, type DialogServices } from './services';
+import { dataOf, understandingOf, type DialogServices } from './services';
 
 export const DEADLINE_DIALOG = 'deadlineDialog';
 const PROMPT = 'deadlinePrompt';
@@ -160,7 +160,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
 
     if (outcome === 'unclear') {
       // Not an answer: perhaps a new question, which the main dialog should answer instead.
-      const understanding = this.services.understander.understand(text);
+      const understanding = understandingOf(this.services, step.context, text);
       if (understanding.kind === 'answer' || (understanding.kind === 'control' && understanding.control !== 'help')) {
         return step.endDialog({ reroute: true } satisfies ClarifyResult);
       }

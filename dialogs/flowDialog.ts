@@ -6,7 +6,7 @@ import type { Choice } from '../src/core/replies';
 import { pickChoice } from '../src/core/understanding/choices';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { withFeedback } from './feedback';
-import { dataOf, flowsOf, type DialogServices } from './services';
+import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
 
 /** How the main dialog starts a flow. */
 export interface FlowOptions {
@@ -97,7 +97,7 @@ export class FlowDialog extends CancelAndHelpDialog {
 
     if (index === undefined) {
       // Perhaps a new question or a goodbye, which the main dialog should answer instead.
-      const understanding = this.services.understander.understand(text);
+      const understanding = understandingOf(this.services, step.context, text);
       if (understanding.kind === 'answer' || (understanding.kind === 'control' && ['goodbye', 'out-of-scope'].includes(understanding.control))) {
         return step.endDialog({ reroute: true } satisfies FlowResult);
       }

@@ -15,7 +15,7 @@ import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult 
 import { feedbackMemory, noMoreFeedback, saveFeedback, saveUnanswered, withFeedback } from './feedback';
 import { flowDialogId, type FlowOptions, type FlowResult } from './flowDialog';
 import { flowDialogs } from './flowDialogs';
-import { dataOf, flowsOf, type DialogServices } from './services';
+import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
 // Deadline hook: see dialogs/deadlineDialog.ts.
 import { DEADLINE_DIALOG, DeadlineDialog, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
@@ -66,7 +66,7 @@ export class MainDialog extends ComponentDialog {
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { context } = step;
     const data = await dataOf(this.services, context);
-    const { replies, understander } = this.services;
+    const { replies } = this.services;
     const text = context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
     if (!text.trim()) return step.endDialog();
     // "Did this help?" waits for one message only.
@@ -75,7 +75,7 @@ export class MainDialog extends ComponentDialog {
     memory.pending = undefined;
 
     // A risk outranks even a choice from the last message.
-    const understanding = understander.understand(text);
+    const understanding = understandingOf(this.services, context, text);
     if (understanding.kind === 'safeguarding') {
       noMoreFeedback(data);
       await say(context, replies.safeguarding(data.tenant), data);
@@ -90,7 +90,7 @@ export class MainDialog extends ComponentDialog {
       if (answer) {
         await saveFeedback(this.services, context, feedbackFor, answer.helpful, answer.comment);
         // "No, I wanted to know how long I have to appeal": the words after the no are a question too.
-        const rest = answer.comment ? understander.understand(answer.comment) : undefined;
+        const rest = answer.comment ? understandingOf(this.services, context, answer.comment) : undefined;
         if (!rest || (rest.kind !== 'answer' && rest.kind !== 'clarify')) {
           await say(context, fitFor(replies.feedbackThanks(answer.helpful, data.tenant), context.activity.channelId), data);
           return step.endDialog();

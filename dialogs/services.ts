@@ -1,6 +1,6 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { ReplyComposer } from '../src/core/replies';
-import type { Understander } from '../src/core/understanding/understand';
+import type { Understander, Understanding } from '../src/core/understanding/understand';
 import { FlowEngine } from '../src/core/flows/engine';
 import { emptyConversationData, type ConversationData } from '../src/bot/conversationData';
 
@@ -38,6 +38,26 @@ export interface DialogServices {
   feedback?: FeedbackSink;
   /** The guided-flow engine; made from `replies` when not given. */
   flows?: FlowEngine;
+}
+
+const UNDERSTOOD = Symbol('understoodThisTurn');
+
+/**
+ * What the understanding layer makes of `text`, read once per turn: the interruption check, the
+ * waiting step and the main dialog all look at the same message.
+ */
+export function understandingOf(services: DialogServices, context: TurnContext, text: string): Understanding {
+  let seen = context.turnState.get(UNDERSTOOD) as Map<string, Understanding> | undefined;
+  if (!seen) {
+    seen = new Map();
+    context.turnState.set(UNDERSTOOD, seen);
+  }
+  let understanding = seen.get(text);
+  if (!understanding) {
+    understanding = services.understander.understand(text);
+    seen.set(text, understanding);
+  }
+  return understanding;
 }
 
 export async function dataOf(services: DialogServices, context: TurnContext): Promise<ConversationData> {
