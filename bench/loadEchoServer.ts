@@ -11,12 +11,11 @@ import { ActivityHandler, MessageFactory } from 'botbuilder';
 import { DirectLineAdapter } from '../src/channels/directline/adapter';
 import { createDirectLine } from '../src/channels/directline/router';
 import { StoreActivityLog } from '../src/channels/directline/storeActivityLog';
-import { clientAddress } from '../src/channels/directline/streams';
 import { postgresTurnLock, type ClosableTurnLock } from '../src/channels/directline/turnLock';
 import { loadConfig } from '../src/config';
 import { configureLog, log } from '../src/log';
 import { createStore, isPostgresUrl } from '../src/store/store';
-import { tokenSecretFor } from '../src/tokenSecret';
+import { directLineSettings } from '../src/channels/directline/settings';
 
 const BOT_ID = 'echo-bot';
 const BOT_NAME = 'Echo';
@@ -64,23 +63,14 @@ async function main(): Promise<void> {
     res.json({ status: 'ok' });
   });
   const directLine = createDirectLine({
+    ...directLineSettings(config, app),
+    botId: BOT_ID,
+    botName: BOT_NAME,
     adapter,
     logic: (context) => bot.run(context),
     log: activityLog,
-    tokenSecret: tokenSecretFor(config),
-    tokenTtlSeconds: config.DIRECTLINE_TOKEN_TTL_SECONDS,
     resolveTenant: (name) => (name === undefined || name === config.DEFAULT_TENANT ? config.DEFAULT_TENANT : undefined),
-    defaultTenant: config.DEFAULT_TENANT,
-    botId: BOT_ID,
-    botName: BOT_NAME,
     logger,
-    allowedOrigins: config.WIDGET_ALLOWED_ORIGINS,
-    tokenRateLimit: { max: config.WEBCHAT_TOKEN_LIMIT, windowSeconds: config.WEBCHAT_TOKEN_LIMIT_WINDOW_SECONDS },
-    streaming: {
-      maxPerConversation: config.DIRECTLINE_STREAMS_PER_CONVERSATION,
-      maxPerAddress: config.DIRECTLINE_STREAMS_PER_IP,
-      clientAddress: (req) => clientAddress(req, app.get('trust proxy fn') as (address: string, hop: number) => boolean),
-    },
   });
   app.use(directLine.router);
   app.use((_req, res) => {

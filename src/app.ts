@@ -7,7 +7,8 @@ import { createAssistantBot } from './bot/createAssistantBot';
 import type { ActivityLog } from './channels/directline/activityLog';
 import { DirectLineAdapter } from './channels/directline/adapter';
 import { createDirectLine } from './channels/directline/router';
-import { clientAddress, type DirectLineStreams } from './channels/directline/streams';
+import { directLineSettings } from './channels/directline/settings';
+import type { DirectLineStreams } from './channels/directline/streams';
 import { StoreActivityLog } from './channels/directline/storeActivityLog';
 import { postgresTurnLock, type ClosableTurnLock } from './channels/directline/turnLock';
 import { CONTENT_SECURITY_POLICY_DIRECTIVES, createWebRouter } from './channels/web';
@@ -20,7 +21,6 @@ import { createAssistantCore, type AssistantCore } from './core/assistant';
 import { errorFields, log } from './log';
 import { startRetention, type RetentionJob } from './store/retention';
 import { createStore, isPostgresUrl, type Store } from './store/store';
-import { tokenSecretFor } from './tokenSecret';
 
 export interface Assistant {
   app: Express;
@@ -144,23 +144,14 @@ function build(
   // --- Azure Bot Service and Teams (end) ---
   // --- Web chat and widget (begin): Direct Line REST + streamUrl WebSockets, CORS for council sites ---
   const directLine = createDirectLine({
+    ...directLineSettings(config, app),
+    botId: BOT_ID,
+    botName: BOT_NAME,
     adapter,
     logic: (context) => bot.run(context),
     log: activityLog,
-    tokenSecret: tokenSecretFor(config),
-    tokenTtlSeconds: config.DIRECTLINE_TOKEN_TTL_SECONDS,
     resolveTenant: (name) => (name === undefined ? config.DEFAULT_TENANT : core.knowledge.tenants.has(name) ? name : undefined),
-    defaultTenant: config.DEFAULT_TENANT,
-    botId: BOT_ID,
-    botName: BOT_NAME,
     logger,
-    allowedOrigins: config.WIDGET_ALLOWED_ORIGINS,
-    tokenRateLimit: { max: config.WEBCHAT_TOKEN_LIMIT, windowSeconds: config.WEBCHAT_TOKEN_LIMIT_WINDOW_SECONDS },
-    streaming: {
-      maxPerConversation: config.DIRECTLINE_STREAMS_PER_CONVERSATION,
-      maxPerAddress: config.DIRECTLINE_STREAMS_PER_IP,
-      clientAddress: (req) => clientAddress(req, app.get('trust proxy fn') as (address: string, hop: number) => boolean),
-    },
   });
   app.use(directLine.router);
   const directLineStreams = directLine.streams;
