@@ -1,5 +1,30 @@
 import type { StoreItems } from 'botbuilder';
-import { HANDOFF_REASONS, StoreInputError, type HandoffReason, type StoredActivity } from './store';
+import {
+  ADVISER_ROLES,
+  CALLBACK_STATUSES,
+  HANDOFF_REASONS,
+  HANDOFF_STATUSES,
+  StoreInputError,
+  TURN_OUTCOMES,
+  UNANSWERED_STATUSES,
+  type Adviser,
+  type AdviserRole,
+  type AuditEntry,
+  type Callback,
+  type CallbackStatus,
+  type Conversation,
+  type Feedback,
+  type Handoff,
+  type HandoffReason,
+  type HandoffStatus,
+  type StateRecord,
+  type StoredActivity,
+  type TranscriptEntry,
+  type TurnOutcome,
+  type TurnOutcomeKind,
+  type Unanswered,
+  type UnansweredStatus,
+} from './store';
 
 /** Helpers shared by the SQLite and PostgreSQL stores. */
 
@@ -96,10 +121,11 @@ export function requireAfterSeq(value: unknown): number {
   return value;
 }
 
-export function clampLimit(limit: number | undefined): number {
-  if (limit === undefined) return 100;
-  if (!Number.isFinite(limit)) return 100;
-  return Math.min(1000, Math.max(1, Math.floor(limit)));
+/** A list's `limit`: `fallback` when omitted (or not a finite number), else 1 to `max`. */
+export function clampLimit(limit: number | undefined, fallback = 100, max = 1000): number {
+  if (limit === undefined || limit === null) return fallback;
+  if (typeof limit !== 'number' || !Number.isFinite(limit)) return fallback;
+  return Math.min(max, Math.max(1, Math.floor(limit)));
 }
 
 export function requireDate(value: unknown, field: string): Date {
@@ -138,3 +164,327 @@ export function uniq(values: Iterable<string | null | undefined>): string[] {
  * messaged, and forgetting it after 30 days would start messaging them again.
  */
 export const KEPT_STATE_PREFIX = 'sms-channel/opt-out/';
+
+// ---- Inputs and filters of lists -------------------------------------------------------------
+
+export function requireEnum<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) throw new StoreInputError(`${field} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export function optionalDate(value: unknown, field: string): Date | undefined {
+  return value === undefined || value === null ? undefined : requireDate(value, field);
+}
+
+/** JSON text of an object (for a JSON column); refuses what JSON can't hold. */
+export function objectJson(value: unknown, field: string): string {
+  requireObject(value, field);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    throw new StoreInputError(`${field} must be JSON-serialisable`);
+  }
+}
+
+/** A list of ids: non-empty strings, each once. */
+export function checkIds(ids: unknown, field: string): string[] {
+  if (!Array.isArray(ids)) throw new StoreInputError(`${field} must be an array`);
+  return [...new Set(ids.map((id) => requireText(id, field)))];
+}
+
+function filterObject(filter: unknown): Record<string, unknown> {
+  if (filter === undefined || filter === null) return {};
+  return requireObject(filter, 'filter');
+}
+
+/** A time range: `from` inclusive, `to` exclusive. */
+export interface Range {
+  from?: Date;
+  to?: Date;
+}
+
+function range(filter: Record<string, unknown>): Range {
+  return { from: optionalDate(filter.from, 'from'), to: optionalDate(filter.to, 'to') };
+}
+
+export function conversationFilter(filter: unknown): Range & { tenant?: string; channel?: string; limit: number } {
+  const f = filterObject(filter);
+  return {
+    tenant: optionalText(f.tenant, 'tenant'),
+    channel: optionalText(f.channel, 'channel'),
+    ...range(f),
+    limit: clampLimit(f.limit as number | undefined, 10_000, 100_000),
+  };
+}
+
+export function handoffFilter(
+  filter: unknown,
+): Range & { tenant?: string; status?: HandoffStatus[]; claimedBy?: string; limit: number } {
+  const f = filterObject(filter);
+  let status: HandoffStatus[] | undefined;
+  if (f.status !== undefined && f.status !== null) {
+    if (!Array.isArray(f.status)) throw new StoreInputError('status must be an array');
+    status = [...new Set(f.status.map((value) => requireEnum(value, HANDOFF_STATUSES, 'status')))];
+    if (status.length === 0) status = undefined;
+  }
+  return {
+    tenant: optionalText(f.tenant, 'tenant'),
+    status,
+    claimedBy: optionalText(f.claimedBy, 'claimedBy'),
+    ...range(f),
+    limit: clampLimit(f.limit as number | undefined, 1000, 10_000),
+  };
+}
+
+export function callbackFilter(filter: unknown): Range & { tenant?: string; status?: CallbackStatus } {
+  const f = filterObject(filter);
+  return {
+    tenant: optionalText(f.tenant, 'tenant'),
+    status: f.status === undefined || f.status === null ? undefined : requireEnum(f.status, CALLBACK_STATUSES, 'status'),
+    ...range(f),
+  };
+}
+
+export function feedbackFilter(filter: unknown): Range & { conversationId?: string; topicId?: string } {
+  const f = filterObject(filter);
+  return { conversationId: optionalText(f.conversationId, 'conversationId'), topicId: optionalText(f.topicId, 'topicId'), ...range(f) };
+}
+
+export function unansweredFilter(filter: unknown): Range & { tenant?: string; status?: UnansweredStatus; limit: number } {
+  const f = filterObject(filter);
+  return {
+    tenant: optionalText(f.tenant, 'tenant'),
+    status: f.status === undefined || f.status === null ? undefined : requireEnum(f.status, UNANSWERED_STATUSES, 'status'),
+    ...range(f),
+    limit: clampLimit(f.limit as number | undefined),
+  };
+}
+
+export function turnOutcomeFilter(filter: unknown): Range & { tenant?: string; channel?: string } {
+  const f = filterObject(filter);
+  return { tenant: optionalText(f.tenant, 'tenant'), channel: optionalText(f.channel, 'channel'), ...range(f) };
+}
+
+export function adviserInput(input: unknown): {
+  id: string;
+  displayName: string;
+  passwordHash?: string;
+  role: AdviserRole;
+  tenants: string[];
+} {
+  const a = requireObject(input, 'adviser');
+  if (!Array.isArray(a.tenants)) throw new StoreInputError('tenants must be an array (empty: all councils)');
+  const passwordHash = optionalText(a.passwordHash, 'passwordHash');
+  if (passwordHash === '') throw new StoreInputError('passwordHash must be a non-empty string when given');
+  return {
+    id: requireText(a.id, 'adviser id'),
+    displayName: requireText(a.displayName, 'displayName'),
+    passwordHash,
+    role: requireEnum(a.role, ADVISER_ROLES, 'role'),
+    tenants: [...new Set(a.tenants.map((tenant) => requireText(tenant, 'tenant')))],
+  };
+}
+
+export function turnOutcomeInput(input: unknown): {
+  conversationId: string;
+  tenant: string;
+  channel: string;
+  outcome: TurnOutcomeKind;
+  topicId?: string;
+} {
+  const t = requireObject(input, 'turn outcome');
+  return {
+    conversationId: requireText(t.conversationId, 'conversationId'),
+    tenant: requireText(t.tenant, 'tenant'),
+    channel: requireText(t.channel, 'channel'),
+    outcome: requireEnum(t.outcome, TURN_OUTCOMES, 'outcome'),
+    topicId: optionalText(t.topicId, 'topicId') || undefined,
+  };
+}
+
+/**
+ * A WHERE clause built from fixed fragments (column names and operators written in this module's
+ * callers) and parameters only: `?` for SQLite, `$n` for PostgreSQL. Conditions not given are
+ * left out, so each query can use its indexes.
+ */
+export class SqlWhere {
+  readonly params: unknown[] = [];
+  private readonly parts: string[] = [];
+
+  constructor(private readonly dialect: 'sqlite' | 'postgres') {}
+
+  /** A placeholder for one more parameter. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return this.dialect === 'postgres' ? `$${this.params.length}` : '?';
+  }
+
+  /** A time parameter: milliseconds for SQLite, a Date (timestamptz) for PostgreSQL. */
+  time(value: Date): string {
+    return this.param(this.dialect === 'postgres' ? value : value.getTime());
+  }
+
+  equals(column: string, value: string | undefined): this {
+    if (value !== undefined) this.parts.push(`${column} = ${this.param(value)}`);
+    return this;
+  }
+
+  oneOf(column: string, values: readonly string[] | undefined): this {
+    if (values === undefined) return this;
+    this.parts.push(
+      this.dialect === 'postgres'
+        ? `${column} = ANY(${this.param(values)}::text[])`
+        : `${column} IN (SELECT value FROM json_each(${this.param(JSON.stringify(values))}))`,
+    );
+    return this;
+  }
+
+  /** `from` inclusive, `to` exclusive. */
+  range(column: string, { from, to }: Range): this {
+    if (from !== undefined) this.parts.push(`${column} >= ${this.time(from)}`);
+    if (to !== undefined) this.parts.push(`${column} < ${this.time(to)}`);
+    return this;
+  }
+
+  toString(): string {
+    return this.parts.length === 0 ? '' : `WHERE ${this.parts.join(' AND ')}`;
+  }
+}
+
+// ---- Row mapping (SQLite gives times as milliseconds and booleans as 0/1; PostgreSQL Dates) ---
+
+export type Row = Record<string, unknown>;
+
+export function iso(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value)).toISOString();
+  return new Date(String(value)).toISOString();
+}
+
+export function isoOrUndefined(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : iso(value);
+}
+
+export function textOrUndefined(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+function jsonOrUndefined(value: unknown): Record<string, unknown> | undefined {
+  return value === null || value === undefined ? undefined : (JSON.parse(String(value)) as Record<string, unknown>);
+}
+
+export function conversationFrom(row: Row): Conversation {
+  return jsonClean({
+    id: String(row.id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    userId: textOrUndefined(row.user_id),
+    lastSeq: Number(row.last_seq),
+    started: Boolean(row.started),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  });
+}
+
+export function entryFrom(row: Row): TranscriptEntry {
+  return {
+    conversationId: String(row.conversation_id),
+    seq: Number(row.seq),
+    id: String(row.activity_id),
+    activity: JSON.parse(String(row.body)) as StoredActivity,
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function stateFrom(row: Row): StateRecord {
+  return { key: String(row.key), value: JSON.parse(String(row.value)) as Record<string, unknown>, updatedAt: iso(row.updated_at) };
+}
+
+export function handoffFrom(row: Row): Handoff {
+  return jsonClean({
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    reason: String(row.reason) as HandoffReason,
+    urgent: Boolean(row.urgent),
+    summary: JSON.parse(String(row.summary)) as Record<string, unknown>,
+    reference: jsonOrUndefined(row.reference),
+    status: String(row.status) as HandoffStatus,
+    createdAt: iso(row.created_at),
+    claimedBy: textOrUndefined(row.claimed_by),
+    claimedAt: isoOrUndefined(row.claimed_at),
+    closedBy: textOrUndefined(row.closed_by),
+    closedAt: isoOrUndefined(row.closed_at),
+  });
+}
+
+export function callbackFrom(row: Row): Callback {
+  return jsonClean({
+    id: String(row.id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    conversationId: textOrUndefined(row.conversation_id),
+    userId: textOrUndefined(row.user_id),
+    name: String(row.name),
+    contact: String(row.contact),
+    bestTime: textOrUndefined(row.best_time),
+    status: String(row.status) as CallbackStatus,
+    consentAt: iso(row.consent_at),
+    createdAt: iso(row.created_at),
+    doneAt: isoOrUndefined(row.done_at),
+    doneBy: textOrUndefined(row.done_by),
+  });
+}
+
+export function feedbackFrom(row: Row): Feedback {
+  return jsonClean({
+    id: String(row.id),
+    conversationId: String(row.conversation_id),
+    topicId: textOrUndefined(row.topic_id),
+    helpful: Boolean(row.helpful),
+    comment: textOrUndefined(row.comment),
+    createdAt: iso(row.created_at),
+  });
+}
+
+export function unansweredFrom(row: Row): Unanswered {
+  return {
+    id: String(row.id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    text: String(row.text),
+    status: String(row.status) as UnansweredStatus,
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function auditFrom(row: Row): AuditEntry {
+  return { id: Number(row.id), at: iso(row.at), actor: String(row.actor), action: String(row.action), target: String(row.target) };
+}
+
+/** Tenants are JSON text in SQLite and text[] in PostgreSQL. */
+export function adviserFrom(row: Row): Adviser {
+  const tenants = Array.isArray(row.tenants) ? (row.tenants as unknown[]) : (JSON.parse(String(row.tenants)) as unknown[]);
+  return jsonClean({
+    id: String(row.id),
+    displayName: String(row.display_name),
+    passwordHash: textOrUndefined(row.password_hash),
+    role: String(row.role) as AdviserRole,
+    tenants: tenants.map(String),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    lastSeenAt: isoOrUndefined(row.last_seen_at),
+  });
+}
+
+export function turnOutcomeFrom(row: Row): TurnOutcome {
+  return jsonClean({
+    conversationId: String(row.conversation_id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    outcome: String(row.outcome) as TurnOutcomeKind,
+    topicId: textOrUndefined(row.topic_id),
+    at: iso(row.at),
+  });
+}

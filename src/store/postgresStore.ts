@@ -3,24 +3,47 @@ import type { Activity, Storage, StoreItems } from 'botbuilder';
 import pg from 'pg';
 import { errorFields, log } from '../log';
 import {
+  adviserFrom,
+  adviserInput,
+  auditFrom,
+  callbackFilter,
+  callbackFrom,
   checkChanges,
+  checkIds,
   checkKeys,
   clampLimit,
   cleanActivity,
+  conversationFilter,
+  conversationFrom,
+  entryFrom,
+  feedbackFilter,
+  feedbackFrom,
   generatedActivityId,
+  handoffFilter,
+  handoffFrom,
   jsonClean,
+  objectJson,
   optionalText,
   payloadText,
   requireAfterSeq,
   requireChannel,
   requireDate,
+  requireEnum,
   requireObject,
   requireReason,
   requireText,
+  SqlWhere,
+  stateFrom,
   stateKeyOwner,
   stateValueText,
+  turnOutcomeFilter,
+  turnOutcomeFrom,
+  turnOutcomeInput,
+  unansweredFilter,
+  unansweredFrom,
   uniq,
   writeMode,
+  type Row,
 } from './common';
 import { KEPT_STATE_PREFIX } from './common';
 import { postgresMigrations } from './migrations/postgres';
@@ -29,29 +52,36 @@ import {
   ConversationNotFoundError,
   ETagConflictError,
   StoreInputError,
+  UNANSWERED_STATUSES,
+  type Adviser,
   type AppendResult,
   type AuditEntry,
   type Callback,
   type CallbackStatus,
   type Conversation,
+  type ConversationFilter,
   type ConversationMeta,
   type Feedback,
   type Handoff,
-  type HandoffReason,
-  type HandoffStatus,
+  type HandoffFilter,
+  type NewAdviser,
   type NewAuditEntry,
   type NewCallback,
   type NewFeedback,
   type NewHandoff,
+  type NewTurnOutcome,
   type NewUnanswered,
   type PersonDeletionCounts,
   type PersonExport,
   type PurgeCounts,
-  type StateRecord,
   type Store,
   type StoredActivity,
   type TranscriptEntry,
+  type TurnOutcome,
+  type TurnOutcomeFilter,
   type Unanswered,
+  type UnansweredFilter,
+  type UnansweredStatus,
   type Unsubscribe,
 } from './store';
 
@@ -72,7 +102,6 @@ export interface PostgresStoreOptions {
   migrations?: readonly Migration[];
 }
 
-type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** NOTIFY payloads must stay below 8000 bytes; leave room for the envelope. */
@@ -92,6 +121,28 @@ function connectionConfig(options: PostgresStoreOptions, applicationName: string
   };
   if (options.schema !== undefined) config.options = `-c search_path=${checkIdentifier(options.schema, 'schema')}`;
   return config;
+}
+
+/**
+ * A client checked out of the pool has no error listener of the pool's: without one, its
+ * connection dropping between two queries (a transaction's, say) would be an uncaught 'error'
+ * event, which ends the process. The error is kept, so the client is discarded on release.
+ */
+function watchCheckedOut(client: pg.PoolClient): { readonly error: Error | undefined; stop(): void } {
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+    log.warn('store.connection_lost', { store: 'postgres', ...errorFields(error) });
+  };
+  client.on('error', onError);
+  return {
+    get error() {
+      return lost;
+    },
+    stop: () => {
+      client.removeListener('error', onError);
+    },
+  };
 }
 
 /**
@@ -167,10 +218,12 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(options);
     try {
       const client = await store.pool.connect();
+      const lost = watchCheckedOut(client);
       try {
         await migrateWith(client, options.schema, options.migrations ?? postgresMigrations);
       } finally {
-        client.release();
+        lost.stop();
+        client.release(lost.error);
       }
     } catch (error) {
       await store.pool.end().catch(() => undefined);
@@ -195,6 +248,7 @@ export class PostgresStore implements Store {
   private async tx<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
     this.check();
     const client = await this.pool.connect();
+    const lost = watchCheckedOut(client);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -207,7 +261,8 @@ export class PostgresStore implements Store {
       });
       throw error;
     } finally {
-      client.release(broken);
+      lost.stop();
+      client.release(lost.error ?? broken);
     }
   }
 
@@ -301,6 +356,15 @@ export class PostgresStore implements Store {
     return rows[0] ? conversationFrom(rows[0]) : undefined;
   }
 
+  async listConversations(filter?: ConversationFilter): Promise<Conversation[]> {
+    const f = conversationFilter(filter);
+    const where = new SqlWhere('postgres').equals('tenant', f.tenant).equals('channel', f.channel).range('created_at', f);
+    const limit = where.param(f.limit);
+    // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
+    const { rows } = await this.query(`SELECT * FROM conversations ${where} ORDER BY created_at, id COLLATE "C" LIMIT ${limit}`, where.params);
+    return rows.map(conversationFrom);
+  }
+
   async markConversationStarted(id: string): Promise<boolean> {
     return (await this.query('UPDATE conversations SET started = true WHERE id = $1 AND NOT started', [id])).rowCount === 1;
   }
@@ -355,17 +419,18 @@ export class PostgresStore implements Store {
     const tenant = requireText(input.tenant, 'tenant');
     const channel = requireText(input.channel, 'channel');
     const reason = requireReason(input.reason);
-    const summary = JSON.stringify(requireObject(input.summary, 'summary'));
+    const summary = objectJson(input.summary, 'summary');
+    const reference = input.reference === undefined || input.reference === null ? null : objectJson(input.reference, 'reference');
     const urgent = reason === 'safeguarding';
     const at = this.at();
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const result = await this.tx(async (client): Promise<Handoff | undefined> => {
         const inserted = await client.query(
-          `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, status, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8)
+          `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, reference, status, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9)
            ON CONFLICT (conversation_id) WHERE status IN ('queued', 'claimed') DO NOTHING
            RETURNING *`,
-          [randomUUID(), conversationId, tenant, channel, reason, urgent, summary, at],
+          [randomUUID(), conversationId, tenant, channel, reason, urgent, summary, reference, at],
         );
         if (inserted.rows[0]) return handoffFrom(inserted.rows[0]);
         const open = await client.query(
@@ -376,9 +441,13 @@ export class PostgresStore implements Store {
         if (!row) return undefined; // closed meanwhile: try again
         if (urgent && !row.urgent) {
           const updated = await client.query(
-            "UPDATE handoffs SET urgent = true, reason = 'safeguarding', summary = $1 WHERE seq = $2 RETURNING *",
-            [summary, row.seq],
+            "UPDATE handoffs SET urgent = true, reason = 'safeguarding', summary = $1, reference = COALESCE($2, reference) WHERE seq = $3 RETURNING *",
+            [summary, reference, row.seq],
           );
+          return handoffFrom(updated.rows[0]!);
+        }
+        if (reference !== null) {
+          const updated = await client.query('UPDATE handoffs SET reference = $1 WHERE seq = $2 RETURNING *', [reference, row.seq]);
           return handoffFrom(updated.rows[0]!);
         }
         return handoffFrom(row);
@@ -386,6 +455,25 @@ export class PostgresStore implements Store {
       if (result) return result;
     }
     throw new Error('Could not queue the hand-off: the conversation’s open hand-off kept changing');
+  }
+
+  async updateHandoffSummary(handoffId: string, summary: Record<string, unknown>): Promise<boolean> {
+    requireText(handoffId, 'handoffId');
+    const text = objectJson(summary, 'summary');
+    const result = await this.query("UPDATE handoffs SET summary = $1 WHERE id = $2 AND status IN ('queued', 'claimed')", [text, handoffId]);
+    return result.rowCount === 1;
+  }
+
+  async listHandoffs(filter?: HandoffFilter): Promise<Handoff[]> {
+    const f = handoffFilter(filter);
+    const where = new SqlWhere('postgres')
+      .equals('tenant', f.tenant)
+      .oneOf('status', f.status)
+      .equals('claimed_by', f.claimedBy)
+      .range('created_at', f);
+    const limit = where.param(f.limit);
+    const { rows } = await this.query(`SELECT * FROM handoffs ${where} ORDER BY created_at, seq LIMIT ${limit}`, where.params);
+    return rows.map(handoffFrom);
   }
 
   async listQueue(tenant?: string): Promise<Handoff[]> {
@@ -474,11 +562,10 @@ export class PostgresStore implements Store {
     return callbackFrom(rows[0]!);
   }
 
-  async listCallbacks(filter: { tenant?: string; status?: CallbackStatus } = {}): Promise<Callback[]> {
-    const { rows } = await this.query(
-      'SELECT * FROM callbacks WHERE ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR status = $2) ORDER BY seq',
-      [filter.tenant ?? null, filter.status ?? null],
-    );
+  async listCallbacks(filter?: { tenant?: string; status?: CallbackStatus; from?: Date; to?: Date }): Promise<Callback[]> {
+    const f = callbackFilter(filter);
+    const where = new SqlWhere('postgres').equals('tenant', f.tenant).equals('status', f.status).range('created_at', f);
+    const { rows } = await this.query(`SELECT * FROM callbacks ${where} ORDER BY seq`, where.params);
     return rows.map(callbackFrom);
   }
 
@@ -508,11 +595,10 @@ export class PostgresStore implements Store {
     return feedbackFrom(rows[0]!);
   }
 
-  async listFeedback(filter: { conversationId?: string; topicId?: string } = {}): Promise<Feedback[]> {
-    const { rows } = await this.query(
-      'SELECT * FROM feedback WHERE ($1::text IS NULL OR conversation_id = $1) AND ($2::text IS NULL OR topic_id = $2) ORDER BY seq',
-      [filter.conversationId ?? null, filter.topicId ?? null],
-    );
+  async listFeedback(filter?: { conversationId?: string; topicId?: string; from?: Date; to?: Date }): Promise<Feedback[]> {
+    const f = feedbackFilter(filter);
+    const where = new SqlWhere('postgres').equals('conversation_id', f.conversationId).equals('topic_id', f.topicId).range('created_at', f);
+    const { rows } = await this.query(`SELECT * FROM feedback ${where} ORDER BY seq`, where.params);
     return rows.map(feedbackFrom);
   }
 
@@ -525,12 +611,20 @@ export class PostgresStore implements Store {
     return unansweredFrom(rows[0]!);
   }
 
-  async listUnanswered(filter: { tenant?: string; limit?: number } = {}): Promise<Unanswered[]> {
-    const { rows } = await this.query('SELECT * FROM unanswered WHERE ($1::text IS NULL OR tenant = $1) ORDER BY seq DESC LIMIT $2', [
-      filter.tenant ?? null,
-      clampLimit(filter.limit),
-    ]);
+  async listUnanswered(filter?: UnansweredFilter): Promise<Unanswered[]> {
+    const f = unansweredFilter(filter);
+    const where = new SqlWhere('postgres').equals('tenant', f.tenant).equals('status', f.status).range('created_at', f);
+    const limit = where.param(f.limit);
+    const { rows } = await this.query(`SELECT * FROM unanswered ${where} ORDER BY seq DESC LIMIT ${limit}`, where.params);
     return rows.map(unansweredFrom);
+  }
+
+  async markUnanswered(ids: string[], status: UnansweredStatus): Promise<number> {
+    const wanted = checkIds(ids, 'unanswered question id');
+    const to = requireEnum(status, UNANSWERED_STATUSES, 'status');
+    if (wanted.length === 0) return 0;
+    const result = await this.query('UPDATE unanswered SET status = $1 WHERE id = ANY($2::text[]) AND status <> $1', [to, wanted]);
+    return result.rowCount ?? 0;
   }
 
   async audit(entry: NewAuditEntry): Promise<AuditEntry> {
@@ -552,6 +646,73 @@ export class PostgresStore implements Store {
     return rows.map(auditFrom);
   }
 
+  // ---- Adviser accounts ----------------------------------------------------------------------
+
+  async upsertAdviser(input: NewAdviser): Promise<Adviser> {
+    const a = adviserInput(input);
+    const { rows } = await this.query(
+      `INSERT INTO advisers (id, display_name, password_hash, role, tenants, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+       ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, password_hash = EXCLUDED.password_hash,
+         role = EXCLUDED.role, tenants = EXCLUDED.tenants, updated_at = EXCLUDED.updated_at
+       RETURNING *`,
+      [a.id, a.displayName, a.passwordHash ?? null, a.role, a.tenants, this.at()],
+    );
+    return adviserFrom(rows[0]!);
+  }
+
+  async getAdviser(id: string): Promise<Adviser | undefined> {
+    const { rows } = await this.query('SELECT * FROM advisers WHERE id = $1', [requireText(id, 'adviser id')]);
+    return rows[0] ? adviserFrom(rows[0]) : undefined;
+  }
+
+  async listAdvisers(): Promise<Adviser[]> {
+    // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
+    const { rows } = await this.query('SELECT * FROM advisers ORDER BY id COLLATE "C"');
+    return rows.map(adviserFrom);
+  }
+
+  async deleteAdviser(id: string): Promise<boolean> {
+    return (await this.query('DELETE FROM advisers WHERE id = $1', [requireText(id, 'adviser id')])).rowCount === 1;
+  }
+
+  async markAdviserSeen(id: string): Promise<void> {
+    await this.query('UPDATE advisers SET last_seen_at = $1 WHERE id = $2', [this.at(), requireText(id, 'adviser id')]);
+  }
+
+  async countAdvisersSeenSince(cutoff: Date, tenant?: string): Promise<number> {
+    const since = requireDate(cutoff, 'cutoff');
+    const forTenant = optionalText(tenant, 'tenant');
+    const { rows } =
+      forTenant === undefined
+        ? await this.query('SELECT COUNT(*) AS n FROM advisers WHERE last_seen_at >= $1', [since])
+        : await this.query(
+            'SELECT COUNT(*) AS n FROM advisers WHERE last_seen_at >= $1 AND (cardinality(tenants) = 0 OR $2 = ANY(tenants))',
+            [since, forTenant],
+          );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  // ---- Turn outcomes -------------------------------------------------------------------------
+
+  async addTurnOutcome(input: NewTurnOutcome): Promise<void> {
+    const t = turnOutcomeInput(input);
+    await this.query('INSERT INTO turn_outcomes (conversation_id, tenant, channel, outcome, topic_id, at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      t.conversationId,
+      t.tenant,
+      t.channel,
+      t.outcome,
+      t.topicId ?? null,
+      this.at(),
+    ]);
+  }
+
+  async listTurnOutcomes(filter: TurnOutcomeFilter): Promise<TurnOutcome[]> {
+    const f = turnOutcomeFilter(filter);
+    const where = new SqlWhere('postgres').equals('tenant', f.tenant).equals('channel', f.channel).range('at', f);
+    const { rows } = await this.query(`SELECT * FROM turn_outcomes ${where} ORDER BY at, seq`, where.params);
+    return rows.map(turnOutcomeFrom);
+  }
+
   // ---- Retention and people's rights ---------------------------------------------------------
 
   async purgeOlderThan(cutoff: Date): Promise<PurgeCounts> {
@@ -568,6 +729,7 @@ export class PostgresStore implements Store {
         feedback: await run('DELETE FROM feedback WHERE created_at < $1'),
         unanswered: await run('DELETE FROM unanswered WHERE created_at < $1'),
         handoffs: await run("DELETE FROM handoffs WHERE status = 'closed' AND created_at < $1"),
+        turnOutcomes: await run('DELETE FROM turn_outcomes WHERE at < $1'),
       };
     });
   }
@@ -600,6 +762,9 @@ export class PostgresStore implements Store {
           await all('SELECT * FROM callbacks WHERE conversation_id = ANY($1::text[]) OR user_id = ANY($2::text[]) ORDER BY seq', [c, u])
         ).map(callbackFrom),
         feedback: (await all('SELECT * FROM feedback WHERE conversation_id = ANY($1::text[]) ORDER BY seq', [c])).map(feedbackFrom),
+        turnOutcomes: (await all('SELECT * FROM turn_outcomes WHERE conversation_id = ANY($1::text[]) ORDER BY at, seq', [c])).map(
+          turnOutcomeFrom,
+        ),
       };
     });
   }
@@ -616,6 +781,7 @@ export class PostgresStore implements Store {
         handoffs: await run('DELETE FROM handoffs WHERE conversation_id = ANY($1::text[])', [c]),
         callbacks: await run('DELETE FROM callbacks WHERE conversation_id = ANY($1::text[]) OR user_id = ANY($2::text[])', [c, u]),
         feedback: await run('DELETE FROM feedback WHERE conversation_id = ANY($1::text[])', [c]),
+        turnOutcomes: await run('DELETE FROM turn_outcomes WHERE conversation_id = ANY($1::text[])', [c]),
       };
     });
   }
@@ -709,7 +875,8 @@ export class PostgresStore implements Store {
 
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer) return;
-    const delay = Math.min(30_000, 100 * 2 ** Math.min(this.reconnectAttempts, 9));
+    // At most 5 s apart, so notices flow again soon after the database is back.
+    const delay = Math.min(5_000, 100 * 2 ** Math.min(this.reconnectAttempts, 9));
     this.reconnectAttempts += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -772,100 +939,4 @@ export class PostgresStore implements Store {
     }
     await this.pool.end();
   }
-}
-
-// ---- Row mapping -----------------------------------------------------------------------------
-
-function iso(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
-function isoOrUndefined(value: unknown): string | undefined {
-  return value === null || value === undefined ? undefined : iso(value);
-}
-
-function textOrUndefined(value: unknown): string | undefined {
-  return value === null || value === undefined ? undefined : String(value);
-}
-
-function conversationFrom(row: Row): Conversation {
-  return jsonClean({
-    id: String(row.id),
-    tenant: String(row.tenant),
-    channel: String(row.channel),
-    userId: textOrUndefined(row.user_id),
-    lastSeq: Number(row.last_seq),
-    started: Boolean(row.started),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  });
-}
-
-function entryFrom(row: Row): TranscriptEntry {
-  return {
-    conversationId: String(row.conversation_id),
-    seq: Number(row.seq),
-    id: String(row.activity_id),
-    activity: JSON.parse(String(row.body)) as StoredActivity,
-    createdAt: iso(row.created_at),
-  };
-}
-
-function stateFrom(row: Row): StateRecord {
-  return { key: String(row.key), value: JSON.parse(String(row.value)) as Record<string, unknown>, updatedAt: iso(row.updated_at) };
-}
-
-function handoffFrom(row: Row): Handoff {
-  return jsonClean({
-    id: String(row.id),
-    conversationId: String(row.conversation_id),
-    tenant: String(row.tenant),
-    channel: String(row.channel),
-    reason: String(row.reason) as HandoffReason,
-    urgent: Boolean(row.urgent),
-    summary: JSON.parse(String(row.summary)) as Record<string, unknown>,
-    status: String(row.status) as HandoffStatus,
-    createdAt: iso(row.created_at),
-    claimedBy: textOrUndefined(row.claimed_by),
-    claimedAt: isoOrUndefined(row.claimed_at),
-    closedBy: textOrUndefined(row.closed_by),
-    closedAt: isoOrUndefined(row.closed_at),
-  });
-}
-
-function callbackFrom(row: Row): Callback {
-  return jsonClean({
-    id: String(row.id),
-    tenant: String(row.tenant),
-    channel: String(row.channel),
-    conversationId: textOrUndefined(row.conversation_id),
-    userId: textOrUndefined(row.user_id),
-    name: String(row.name),
-    contact: String(row.contact),
-    bestTime: textOrUndefined(row.best_time),
-    status: String(row.status) as CallbackStatus,
-    consentAt: iso(row.consent_at),
-    createdAt: iso(row.created_at),
-    doneAt: isoOrUndefined(row.done_at),
-    doneBy: textOrUndefined(row.done_by),
-  });
-}
-
-function feedbackFrom(row: Row): Feedback {
-  return jsonClean({
-    id: String(row.id),
-    conversationId: String(row.conversation_id),
-    topicId: textOrUndefined(row.topic_id),
-    helpful: Boolean(row.helpful),
-    comment: textOrUndefined(row.comment),
-    createdAt: iso(row.created_at),
-  });
-}
-
-function unansweredFrom(row: Row): Unanswered {
-  return { id: String(row.id), tenant: String(row.tenant), channel: String(row.channel), text: String(row.text), createdAt: iso(row.created_at) };
-}
-
-function auditFrom(row: Row): AuditEntry {
-  return { id: Number(row.id), at: iso(row.at), actor: String(row.actor), action: String(row.action), target: String(row.target) };
 }

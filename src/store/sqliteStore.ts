@@ -6,24 +6,47 @@ import Database from 'better-sqlite3';
 import type { Activity, Storage, StoreItems } from 'botbuilder';
 import { log } from '../log';
 import {
+  adviserFrom,
+  adviserInput,
+  auditFrom,
+  callbackFilter,
+  callbackFrom,
   checkChanges,
+  checkIds,
   checkKeys,
   clampLimit,
   cleanActivity,
+  conversationFilter,
+  conversationFrom,
+  entryFrom,
+  feedbackFilter,
+  feedbackFrom,
   generatedActivityId,
-  jsonClean,
+  handoffFilter,
+  handoffFrom,
+  iso,
+  objectJson,
   optionalText,
   payloadText,
   requireAfterSeq,
   requireChannel,
   requireDate,
+  requireEnum,
   requireObject,
   requireReason,
   requireText,
+  SqlWhere,
+  stateFrom,
   stateKeyOwner,
   stateValueText,
+  turnOutcomeFilter,
+  turnOutcomeFrom,
+  turnOutcomeInput,
+  unansweredFilter,
+  unansweredFrom,
   uniq,
   writeMode,
+  type Row,
 } from './common';
 import { KEPT_STATE_PREFIX } from './common';
 import { sqliteMigrations, type Migration } from './migrations/sqlite';
@@ -31,29 +54,36 @@ import {
   ConversationNotFoundError,
   ETagConflictError,
   StoreInputError,
+  UNANSWERED_STATUSES,
+  type Adviser,
   type AppendResult,
   type AuditEntry,
   type Callback,
   type CallbackStatus,
   type Conversation,
+  type ConversationFilter,
   type ConversationMeta,
   type Feedback,
   type Handoff,
-  type HandoffReason,
-  type HandoffStatus,
+  type HandoffFilter,
+  type NewAdviser,
   type NewAuditEntry,
   type NewCallback,
   type NewFeedback,
   type NewHandoff,
+  type NewTurnOutcome,
   type NewUnanswered,
   type PersonDeletionCounts,
   type PersonExport,
   type PurgeCounts,
-  type StateRecord,
   type Store,
   type StoredActivity,
   type TranscriptEntry,
+  type TurnOutcome,
+  type TurnOutcomeFilter,
   type Unanswered,
+  type UnansweredFilter,
+  type UnansweredStatus,
   type Unsubscribe,
 } from './store';
 
@@ -66,8 +96,6 @@ export interface SqliteStoreOptions {
   /** Applied in order on open; for tests of upgrades. Default: the project's migrations. */
   migrations?: readonly Migration[];
 }
-
-type Row = Record<string, unknown>;
 
 /**
  * Publish/subscribe within this process. SQLite serves one process, but several store objects
@@ -251,6 +279,15 @@ export class SqliteStore implements Store {
     return row ? conversationFrom(row) : undefined;
   }
 
+  async listConversations(filter?: ConversationFilter): Promise<Conversation[]> {
+    this.check();
+    const f = conversationFilter(filter);
+    const where = new SqlWhere('sqlite').equals('tenant', f.tenant).equals('channel', f.channel).range('created_at', f);
+    const limit = where.param(f.limit);
+    const rows = this.prepared(`SELECT * FROM conversations ${where} ORDER BY created_at, id LIMIT ${limit}`).all(...where.params) as Row[];
+    return rows.map(conversationFrom);
+  }
+
   async markConversationStarted(id: string): Promise<boolean> {
     this.check();
     return this.prepared('UPDATE conversations SET started = 1 WHERE id = ? AND started = 0').run(id).changes === 1;
@@ -306,7 +343,8 @@ export class SqliteStore implements Store {
     const tenant = requireText(input.tenant, 'tenant');
     const channel = requireText(input.channel, 'channel');
     const reason = requireReason(input.reason);
-    const summary = JSON.stringify(requireObject(input.summary, 'summary'));
+    const summary = objectJson(input.summary, 'summary');
+    const reference = input.reference === undefined || input.reference === null ? null : objectJson(input.reference, 'reference');
     const urgent = reason === 'safeguarding';
     const at = this.ms();
     return this.db
@@ -315,21 +353,46 @@ export class SqliteStore implements Store {
           .get(conversationId) as Row | undefined;
         if (open) {
           if (urgent && !open.urgent) {
-            this.prepared("UPDATE handoffs SET urgent = 1, reason = 'safeguarding', summary = ? WHERE seq = ?")
-              .run(summary, open.seq);
-            return handoffFrom(this.prepared('SELECT * FROM handoffs WHERE seq = ?').get(open.seq) as Row);
+            this.prepared("UPDATE handoffs SET urgent = 1, reason = 'safeguarding', summary = ?, reference = COALESCE(?, reference) WHERE seq = ?")
+              .run(summary, reference, open.seq);
+          } else if (reference !== null) {
+            this.prepared('UPDATE handoffs SET reference = ? WHERE seq = ?').run(reference, open.seq);
+          } else {
+            return handoffFrom(open);
           }
-          return handoffFrom(open);
+          return handoffFrom(this.prepared('SELECT * FROM handoffs WHERE seq = ?').get(open.seq) as Row);
         }
         const id = randomUUID();
         this.prepared(
-            `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+            `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, reference, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
           )
-          .run(id, conversationId, tenant, channel, reason, urgent ? 1 : 0, summary, at);
+          .run(id, conversationId, tenant, channel, reason, urgent ? 1 : 0, summary, reference, at);
         return handoffFrom(this.prepared('SELECT * FROM handoffs WHERE id = ?').get(id) as Row);
       })
       .immediate();
+  }
+
+  async updateHandoffSummary(handoffId: string, summary: Record<string, unknown>): Promise<boolean> {
+    this.check();
+    requireText(handoffId, 'handoffId');
+    const text = objectJson(summary, 'summary');
+    return (
+      this.prepared("UPDATE handoffs SET summary = ? WHERE id = ? AND status IN ('queued', 'claimed')").run(text, handoffId).changes === 1
+    );
+  }
+
+  async listHandoffs(filter?: HandoffFilter): Promise<Handoff[]> {
+    this.check();
+    const f = handoffFilter(filter);
+    const where = new SqlWhere('sqlite')
+      .equals('tenant', f.tenant)
+      .oneOf('status', f.status)
+      .equals('claimed_by', f.claimedBy)
+      .range('created_at', f);
+    const limit = where.param(f.limit);
+    const rows = this.prepared(`SELECT * FROM handoffs ${where} ORDER BY created_at, seq LIMIT ${limit}`).all(...where.params) as Row[];
+    return rows.map(handoffFrom);
   }
 
   async listQueue(tenant?: string): Promise<Handoff[]> {
@@ -434,10 +497,11 @@ export class SqliteStore implements Store {
     return callbackFrom(this.prepared('SELECT * FROM callbacks WHERE id = ?').get(id) as Row);
   }
 
-  async listCallbacks(filter: { tenant?: string; status?: CallbackStatus } = {}): Promise<Callback[]> {
+  async listCallbacks(filter?: { tenant?: string; status?: CallbackStatus; from?: Date; to?: Date }): Promise<Callback[]> {
     this.check();
-    const rows = this.prepared('SELECT * FROM callbacks WHERE (@tenant IS NULL OR tenant = @tenant) AND (@status IS NULL OR status = @status) ORDER BY seq')
-      .all({ tenant: filter.tenant ?? null, status: filter.status ?? null }) as Row[];
+    const f = callbackFilter(filter);
+    const where = new SqlWhere('sqlite').equals('tenant', f.tenant).equals('status', f.status).range('created_at', f);
+    const rows = this.prepared(`SELECT * FROM callbacks ${where} ORDER BY seq`).all(...where.params) as Row[];
     return rows.map(callbackFrom);
   }
 
@@ -466,13 +530,11 @@ export class SqliteStore implements Store {
     return feedbackFrom(this.prepared('SELECT * FROM feedback WHERE id = ?').get(id) as Row);
   }
 
-  async listFeedback(filter: { conversationId?: string; topicId?: string } = {}): Promise<Feedback[]> {
+  async listFeedback(filter?: { conversationId?: string; topicId?: string; from?: Date; to?: Date }): Promise<Feedback[]> {
     this.check();
-    const rows = this.prepared(
-        `SELECT * FROM feedback WHERE (@conversationId IS NULL OR conversation_id = @conversationId)
-         AND (@topicId IS NULL OR topic_id = @topicId) ORDER BY seq`,
-      )
-      .all({ conversationId: filter.conversationId ?? null, topicId: filter.topicId ?? null }) as Row[];
+    const f = feedbackFilter(filter);
+    const where = new SqlWhere('sqlite').equals('conversation_id', f.conversationId).equals('topic_id', f.topicId).range('created_at', f);
+    const rows = this.prepared(`SELECT * FROM feedback ${where} ORDER BY seq`).all(...where.params) as Row[];
     return rows.map(feedbackFrom);
   }
 
@@ -485,11 +547,22 @@ export class SqliteStore implements Store {
     return unansweredFrom(this.prepared('SELECT * FROM unanswered WHERE id = ?').get(id) as Row);
   }
 
-  async listUnanswered(filter: { tenant?: string; limit?: number } = {}): Promise<Unanswered[]> {
+  async listUnanswered(filter?: UnansweredFilter): Promise<Unanswered[]> {
     this.check();
-    const rows = this.prepared('SELECT * FROM unanswered WHERE (@tenant IS NULL OR tenant = @tenant) ORDER BY seq DESC LIMIT @limit')
-      .all({ tenant: filter.tenant ?? null, limit: clampLimit(filter.limit) }) as Row[];
+    const f = unansweredFilter(filter);
+    const where = new SqlWhere('sqlite').equals('tenant', f.tenant).equals('status', f.status).range('created_at', f);
+    const limit = where.param(f.limit);
+    const rows = this.prepared(`SELECT * FROM unanswered ${where} ORDER BY seq DESC LIMIT ${limit}`).all(...where.params) as Row[];
     return rows.map(unansweredFrom);
+  }
+
+  async markUnanswered(ids: string[], status: UnansweredStatus): Promise<number> {
+    this.check();
+    const wanted = checkIds(ids, 'unanswered question id');
+    const to = requireEnum(status, UNANSWERED_STATUSES, 'status');
+    if (wanted.length === 0) return 0;
+    return this.prepared('UPDATE unanswered SET status = ? WHERE id IN (SELECT value FROM json_each(?)) AND status <> ?')
+      .run(to, JSON.stringify(wanted), to).changes;
   }
 
   async audit(entry: NewAuditEntry): Promise<AuditEntry> {
@@ -508,6 +581,75 @@ export class SqliteStore implements Store {
       )
       .all({ actor: filter.actor ?? null, target: filter.target ?? null, limit: clampLimit(filter.limit) }) as Row[];
     return rows.map(auditFrom);
+  }
+
+  // ---- Adviser accounts ----------------------------------------------------------------------
+
+  async upsertAdviser(input: NewAdviser): Promise<Adviser> {
+    this.check();
+    const a = adviserInput(input);
+    const at = this.ms();
+    const row = this.prepared(
+        `INSERT INTO advisers (id, display_name, password_hash, role, tenants, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
+           role = excluded.role, tenants = excluded.tenants, updated_at = excluded.updated_at
+         RETURNING *`,
+      )
+      .get(a.id, a.displayName, a.passwordHash ?? null, a.role, JSON.stringify(a.tenants), at, at) as Row;
+    return adviserFrom(row);
+  }
+
+  async getAdviser(id: string): Promise<Adviser | undefined> {
+    this.check();
+    const row = this.prepared('SELECT * FROM advisers WHERE id = ?').get(requireText(id, 'adviser id')) as Row | undefined;
+    return row ? adviserFrom(row) : undefined;
+  }
+
+  async listAdvisers(): Promise<Adviser[]> {
+    this.check();
+    return (this.prepared('SELECT * FROM advisers ORDER BY id').all() as Row[]).map(adviserFrom);
+  }
+
+  async deleteAdviser(id: string): Promise<boolean> {
+    this.check();
+    return this.prepared('DELETE FROM advisers WHERE id = ?').run(requireText(id, 'adviser id')).changes === 1;
+  }
+
+  async markAdviserSeen(id: string): Promise<void> {
+    this.check();
+    this.prepared('UPDATE advisers SET last_seen_at = ? WHERE id = ?').run(this.ms(), requireText(id, 'adviser id'));
+  }
+
+  async countAdvisersSeenSince(cutoff: Date, tenant?: string): Promise<number> {
+    this.check();
+    const since = requireDate(cutoff, 'cutoff').getTime();
+    const forTenant = optionalText(tenant, 'tenant');
+    const row = (
+      forTenant === undefined
+        ? this.prepared('SELECT COUNT(*) AS n FROM advisers WHERE last_seen_at >= ?').get(since)
+        : this.prepared(
+            `SELECT COUNT(*) AS n FROM advisers WHERE last_seen_at >= ?
+             AND (tenants = '[]' OR EXISTS (SELECT 1 FROM json_each(advisers.tenants) WHERE value = ?))`,
+          ).get(since, forTenant)
+    ) as { n: number };
+    return Number(row.n);
+  }
+
+  // ---- Turn outcomes -------------------------------------------------------------------------
+
+  async addTurnOutcome(input: NewTurnOutcome): Promise<void> {
+    this.check();
+    const t = turnOutcomeInput(input);
+    this.prepared('INSERT INTO turn_outcomes (conversation_id, tenant, channel, outcome, topic_id, at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(t.conversationId, t.tenant, t.channel, t.outcome, t.topicId ?? null, this.ms());
+  }
+
+  async listTurnOutcomes(filter: TurnOutcomeFilter): Promise<TurnOutcome[]> {
+    this.check();
+    const f = turnOutcomeFilter(filter);
+    const where = new SqlWhere('sqlite').equals('tenant', f.tenant).equals('channel', f.channel).range('at', f);
+    const rows = this.prepared(`SELECT * FROM turn_outcomes ${where} ORDER BY at, seq`).all(...where.params) as Row[];
+    return rows.map(turnOutcomeFrom);
   }
 
   // ---- Retention and people's rights ---------------------------------------------------------
@@ -529,6 +671,7 @@ export class SqliteStore implements Store {
           feedback: run('DELETE FROM feedback WHERE created_at < ?'),
           unanswered: run('DELETE FROM unanswered WHERE created_at < ?'),
           handoffs: run("DELETE FROM handoffs WHERE status = 'closed' AND created_at < ?"),
+          turnOutcomes: run('DELETE FROM turn_outcomes WHERE at < ?'),
         };
       })
       .immediate();
@@ -568,6 +711,9 @@ export class SqliteStore implements Store {
           ...userIds,
         ).map(callbackFrom),
         feedback: all(`SELECT * FROM feedback WHERE conversation_id IN (${c}) ORDER BY seq`, ...conversationIds).map(feedbackFrom),
+        turnOutcomes: all(`SELECT * FROM turn_outcomes WHERE conversation_id IN (${c}) ORDER BY at, seq`, ...conversationIds).map(
+          turnOutcomeFrom,
+        ),
       };
     })();
   }
@@ -588,6 +734,7 @@ export class SqliteStore implements Store {
           handoffs: run(`DELETE FROM handoffs WHERE conversation_id IN (${c})`, ...conversationIds),
           callbacks: run(`DELETE FROM callbacks WHERE conversation_id IN (${c}) OR user_id IN (${u})`, ...conversationIds, ...userIds),
           feedback: run(`DELETE FROM feedback WHERE conversation_id IN (${c})`, ...conversationIds),
+          turnOutcomes: run(`DELETE FROM turn_outcomes WHERE conversation_id IN (${c})`, ...conversationIds),
         };
       })
       .immediate();
@@ -662,102 +809,8 @@ function migrate(db: Database.Database, migrations: readonly Migration[], now: (
   }).immediate();
 }
 
-// ---- Row mapping -----------------------------------------------------------------------------
+// ---- SQL helpers -----------------------------------------------------------------------------
 
 function placeholders(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
-}
-
-function iso(ms: unknown): string {
-  return new Date(Number(ms)).toISOString();
-}
-
-function isoOrUndefined(ms: unknown): string | undefined {
-  return ms === null || ms === undefined ? undefined : iso(ms);
-}
-
-function textOrUndefined(value: unknown): string | undefined {
-  return value === null || value === undefined ? undefined : String(value);
-}
-
-function conversationFrom(row: Row): Conversation {
-  return jsonClean({
-    id: String(row.id),
-    tenant: String(row.tenant),
-    channel: String(row.channel),
-    userId: textOrUndefined(row.user_id),
-    lastSeq: Number(row.last_seq),
-    started: Boolean(row.started),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  });
-}
-
-function entryFrom(row: Row): TranscriptEntry {
-  return {
-    conversationId: String(row.conversation_id),
-    seq: Number(row.seq),
-    id: String(row.activity_id),
-    activity: JSON.parse(String(row.body)) as StoredActivity,
-    createdAt: iso(row.created_at),
-  };
-}
-
-function stateFrom(row: Row): StateRecord {
-  return { key: String(row.key), value: JSON.parse(String(row.value)) as Record<string, unknown>, updatedAt: iso(row.updated_at) };
-}
-
-function handoffFrom(row: Row): Handoff {
-  return jsonClean({
-    id: String(row.id),
-    conversationId: String(row.conversation_id),
-    tenant: String(row.tenant),
-    channel: String(row.channel),
-    reason: String(row.reason) as HandoffReason,
-    urgent: Boolean(row.urgent),
-    summary: JSON.parse(String(row.summary)) as Record<string, unknown>,
-    status: String(row.status) as HandoffStatus,
-    createdAt: iso(row.created_at),
-    claimedBy: textOrUndefined(row.claimed_by),
-    claimedAt: isoOrUndefined(row.claimed_at),
-    closedBy: textOrUndefined(row.closed_by),
-    closedAt: isoOrUndefined(row.closed_at),
-  });
-}
-
-function callbackFrom(row: Row): Callback {
-  return jsonClean({
-    id: String(row.id),
-    tenant: String(row.tenant),
-    channel: String(row.channel),
-    conversationId: textOrUndefined(row.conversation_id),
-    userId: textOrUndefined(row.user_id),
-    name: String(row.name),
-    contact: String(row.contact),
-    bestTime: textOrUndefined(row.best_time),
-    status: String(row.status) as CallbackStatus,
-    consentAt: iso(row.consent_at),
-    createdAt: iso(row.created_at),
-    doneAt: isoOrUndefined(row.done_at),
-    doneBy: textOrUndefined(row.done_by),
-  });
-}
-
-function feedbackFrom(row: Row): Feedback {
-  return jsonClean({
-    id: String(row.id),
-    conversationId: String(row.conversation_id),
-    topicId: textOrUndefined(row.topic_id),
-    helpful: Boolean(row.helpful),
-    comment: textOrUndefined(row.comment),
-    createdAt: iso(row.created_at),
-  });
-}
-
-function unansweredFrom(row: Row): Unanswered {
-  return { id: String(row.id), tenant: String(row.tenant), channel: String(row.channel), text: String(row.text), createdAt: iso(row.created_at) };
-}
-
-function auditFrom(row: Row): AuditEntry {
-  return { id: Number(row.id), at: iso(row.at), actor: String(row.actor), action: String(row.action), target: String(row.target) };
 }

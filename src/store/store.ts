@@ -3,7 +3,8 @@ import type { Activity, Storage } from 'botbuilder';
 /**
  * The one persistence interface of the assistant: Bot Framework state, the transcript (which can
  * back a Direct Line activity log), the hand-off queue, call-back requests, feedback, unanswered
- * questions, the adviser audit log, retention and cross-instance delivery.
+ * questions, adviser accounts, turn outcomes (for insights), the adviser audit log, retention and
+ * cross-instance delivery.
  *
  * Two implementations pass the same conformance suite (test/store/conformance.ts): SQLite (the
  * embedded default, one process) and PostgreSQL (several instances sharing one database).
@@ -31,6 +32,11 @@ export interface Store {
   createConversation(id: string, meta: ConversationMeta): Promise<Conversation>;
   conversationExists(id: string): Promise<boolean>;
   getConversation(id: string): Promise<Conversation | undefined>;
+  /**
+   * Conversations created in [`from`, `to`), of one tenant and/or channel, oldest first (ties by
+   * id). `limit` defaults to 10,000 (at most 100,000).
+   */
+  listConversations(filter?: ConversationFilter): Promise<Conversation[]>;
   /** True for exactly one caller per conversation (e.g. the one that should run its welcome turn). */
   markConversationStarted(id: string): Promise<boolean>;
   /**
@@ -52,9 +58,17 @@ export interface Store {
    * Queues a conversation for an adviser. `safeguarding` ones are urgent and go before all others;
    * otherwise first in, first out. A conversation has at most one open (queued or claimed)
    * hand-off: enqueueing again returns the open one, made urgent (with the new summary) when the
-   * new reason is `safeguarding`.
+   * new reason is `safeguarding`. A `reference` given again replaces the stored one (the latest
+   * conversation reference is the one to reach the person with).
    */
   enqueueHandoff(input: NewHandoff): Promise<Handoff>;
+  /** Replaces an open (queued or claimed) hand-off's summary; false when it is unknown or closed. */
+  updateHandoffSummary(handoffId: string, summary: Record<string, unknown>): Promise<boolean>;
+  /**
+   * Hand-offs in any state, created in [`from`, `to`), oldest first. `status` empty or omitted means
+   * any status. `limit` defaults to 1000 (at most 10,000).
+   */
+  listHandoffs(filter?: HandoffFilter): Promise<Handoff[]>;
   /** Queued (unclaimed) hand-offs, urgent first, then oldest first. */
   listQueue(tenant?: string): Promise<Handoff[]>;
   /** True for exactly one caller, even across instances, and only while the hand-off is queued. */
@@ -72,34 +86,60 @@ export interface Store {
   // ---- Call-backs, feedback, unanswered questions, audit ---------------------------------------
   /** Throws unless `consent` is true: a call-back request is stored only with consent. */
   addCallback(input: NewCallback): Promise<Callback>;
-  /** Oldest first. */
-  listCallbacks(filter?: { tenant?: string; status?: CallbackStatus }): Promise<Callback[]>;
+  /** Oldest first; `from` inclusive, `to` exclusive (by createdAt). */
+  listCallbacks(filter?: { tenant?: string; status?: CallbackStatus; from?: Date; to?: Date }): Promise<Callback[]>;
   /** False when unknown or already done. */
   markCallbackDone(callbackId: string, doneBy?: string): Promise<boolean>;
   addFeedback(input: NewFeedback): Promise<Feedback>;
-  /** Oldest first. */
-  listFeedback(filter?: { conversationId?: string; topicId?: string }): Promise<Feedback[]>;
+  /** Oldest first; `from` inclusive, `to` exclusive (by createdAt). */
+  listFeedback(filter?: { conversationId?: string; topicId?: string; from?: Date; to?: Date }): Promise<Feedback[]>;
   /** `text` must already be redacted by the caller; it is stored as given. */
   addUnanswered(input: NewUnanswered): Promise<Unanswered>;
-  /** Newest first; `limit` defaults to 100 (at most 1000). */
-  listUnanswered(filter?: { tenant?: string; limit?: number }): Promise<Unanswered[]>;
+  /** Newest first; `from` inclusive, `to` exclusive (by createdAt); `limit` defaults to 100 (at most 1000). */
+  listUnanswered(filter?: UnansweredFilter): Promise<Unanswered[]>;
+  /** Sets the status of these unanswered questions; returns how many changed (unknown ids and ones already so are not counted). */
+  markUnanswered(ids: string[], status: UnansweredStatus): Promise<number>;
   /** Records an adviser's action. `target` should be an id (hand-off, conversation), never content. */
   audit(entry: NewAuditEntry): Promise<AuditEntry>;
   /** Newest first; `limit` defaults to 100 (at most 1000). */
   listAudit(filter?: { actor?: string; target?: string; limit?: number }): Promise<AuditEntry[]>;
 
+  // ---- Adviser accounts (staff data: not purged, not part of a person's export or deletion) ------
+  /**
+   * Creates the account, or replaces every field of an existing one with these (an omitted
+   * `passwordHash` leaves it with none); `createdAt` and `lastSeenAt` are kept.
+   */
+  upsertAdviser(input: NewAdviser): Promise<Adviser>;
+  getAdviser(id: string): Promise<Adviser | undefined>;
+  /** By id (byte order). */
+  listAdvisers(): Promise<Adviser[]>;
+  /** False when unknown. */
+  deleteAdviser(id: string): Promise<boolean>;
+  /** Sets `lastSeenAt` to now; an unknown id changes nothing. */
+  markAdviserSeen(id: string): Promise<void>;
+  /**
+   * Advisers seen at or after `cutoff`; with a tenant, only those who work for it (their tenants
+   * include it, or are empty: all councils).
+   */
+  countAdvisersSeenSince(cutoff: Date, tenant?: string): Promise<number>;
+
+  // ---- Turn outcomes (insights: what kind of answer each turn got; never any text) -----------
+  addTurnOutcome(input: NewTurnOutcome): Promise<void>;
+  /** Outcomes at [`from`, `to`), of one tenant and/or channel, oldest first. */
+  listTurnOutcomes(filter: TurnOutcomeFilter): Promise<TurnOutcome[]>;
+
   // ---- Retention and people's rights ---------------------------------------------------------
   /**
    * Deletes what is older than `cutoff`: transcript activities created before it, conversations
    * with no activity since, Bot Framework state not written since, call-back requests, feedback,
-   * unanswered questions, and closed hand-offs created before it. Open hand-offs and the audit log
-   * (which holds ids, not content) are kept.
+   * unanswered questions, turn outcomes, and closed hand-offs created before it. Open hand-offs,
+   * adviser accounts and the audit log (which holds ids, not content) are kept.
    */
   purgeOlderThan(cutoff: Date): Promise<PurgeCounts>;
   /**
    * Everything held about one person, found by a conversation id or a user id: the conversations
-   * with that id or that user, their transcripts, state (conversation and user), hand-offs,
-   * call-backs and feedback.
+   * with that id or that user, their transcripts, state (conversation and user), hand-offs (with
+   * their conversation references), call-backs, feedback and turn outcomes.
    */
   exportPerson(conversationIdOrUserId: string): Promise<PersonExport>;
   /** Deletes what {@link exportPerson} would return; returns the counts. */
@@ -157,9 +197,21 @@ export interface AppendResult extends TranscriptEntry {
   duplicate: boolean;
 }
 
+export interface ConversationFilter {
+  tenant?: string;
+  channel?: string;
+  /** createdAt at or after. */
+  from?: Date;
+  /** createdAt before. */
+  to?: Date;
+  /** Default 10,000; at most 100,000. */
+  limit?: number;
+}
+
 export const HANDOFF_REASONS = ['asked', 'not-confident', 'safeguarding'] as const;
 export type HandoffReason = (typeof HANDOFF_REASONS)[number];
-export type HandoffStatus = 'queued' | 'claimed' | 'closed';
+export const HANDOFF_STATUSES = ['queued', 'claimed', 'closed'] as const;
+export type HandoffStatus = (typeof HANDOFF_STATUSES)[number];
 
 export interface NewHandoff {
   conversationId: string;
@@ -168,6 +220,11 @@ export interface NewHandoff {
   reason: HandoffReason;
   /** Topic, what was asked, dates given, transcript reference: JSON-clean. */
   summary: Record<string, unknown>;
+  /**
+   * The Bot Framework conversation reference to reach the person with (proactive messages): JSON.
+   * Returned on the hand-off and in a person's export, never shown or logged anywhere else.
+   */
+  reference?: Record<string, unknown>;
 }
 
 export interface Handoff extends NewHandoff {
@@ -181,7 +238,21 @@ export interface Handoff extends NewHandoff {
   closedAt?: string;
 }
 
-export type CallbackStatus = 'open' | 'done';
+export interface HandoffFilter {
+  tenant?: string;
+  /** Any of these; empty or omitted: any status. */
+  status?: HandoffStatus[];
+  claimedBy?: string;
+  /** createdAt at or after. */
+  from?: Date;
+  /** createdAt before. */
+  to?: Date;
+  /** Default 1000; at most 10,000. */
+  limit?: number;
+}
+
+export const CALLBACK_STATUSES = ['open', 'done'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
 
 export interface NewCallback {
   tenant: string;
@@ -224,9 +295,77 @@ export interface NewUnanswered {
   text: string;
 }
 
+export const UNANSWERED_STATUSES = ['new', 'added', 'out-of-scope'] as const;
+/** `new` until someone reviews it: `added` to the content, or judged `out-of-scope`. */
+export type UnansweredStatus = (typeof UNANSWERED_STATUSES)[number];
+
 export interface Unanswered extends NewUnanswered {
   id: string;
+  status: UnansweredStatus;
   createdAt: string;
+}
+
+export interface UnansweredFilter {
+  tenant?: string;
+  status?: UnansweredStatus;
+  /** createdAt at or after. */
+  from?: Date;
+  /** createdAt before. */
+  to?: Date;
+  /** Default 100; at most 1000. */
+  limit?: number;
+}
+
+export const ADVISER_ROLES = ['adviser', 'manager'] as const;
+export type AdviserRole = (typeof ADVISER_ROLES)[number];
+
+export interface NewAdviser {
+  id: string;
+  displayName: string;
+  /** A password hash made by the caller (never a password). Console accounts only. */
+  passwordHash?: string;
+  role: AdviserRole;
+  /** The councils this adviser works for; empty: all of them. */
+  tenants: string[];
+}
+
+export type Adviser = NewAdviser & {
+  createdAt: string;
+  updatedAt: string;
+  lastSeenAt?: string;
+};
+
+export const TURN_OUTCOMES = [
+  'answered',
+  'clarified',
+  'handed-off',
+  'out-of-scope',
+  'not-understood',
+  'safeguarding',
+  'control',
+  'deadline',
+  'flow',
+] as const;
+export type TurnOutcomeKind = (typeof TURN_OUTCOMES)[number];
+
+/** What kind of reply one turn got. Ids and categories only: never what anyone typed. */
+export interface NewTurnOutcome {
+  conversationId: string;
+  tenant: string;
+  channel: string;
+  outcome: TurnOutcomeKind;
+  topicId?: string;
+}
+
+export type TurnOutcome = NewTurnOutcome & { at: string };
+
+export interface TurnOutcomeFilter {
+  tenant?: string;
+  channel?: string;
+  /** At or after. */
+  from?: Date;
+  /** Before. */
+  to?: Date;
 }
 
 export interface NewAuditEntry {
@@ -248,6 +387,7 @@ export interface PurgeCounts {
   feedback: number;
   unanswered: number;
   handoffs: number;
+  turnOutcomes: number;
 }
 
 export interface StateRecord {
@@ -265,6 +405,7 @@ export interface PersonExport {
   handoffs: Handoff[];
   callbacks: Callback[];
   feedback: Feedback[];
+  turnOutcomes: TurnOutcome[];
 }
 
 export interface PersonDeletionCounts {
@@ -274,6 +415,7 @@ export interface PersonDeletionCounts {
   handoffs: number;
   callbacks: number;
   feedback: number;
+  turnOutcomes: number;
 }
 
 export class ETagConflictError extends Error {

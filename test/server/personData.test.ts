@@ -28,6 +28,7 @@ describe('exporting and deleting one person\'s data', () => {
     for (const [id, channel] of [['web-conv-1', 'webchat'], ['web-conv-2', 'webchat'], [smsConversation, 'sms']] as const) {
       await store.createConversation(id, { tenant: 'derby', channel });
       await store.appendActivity(id, { type: 'message', id: `${id}-a`, text: `question from ${id}` });
+      await store.addTurnOutcome({ conversationId: id, tenant: 'derby', channel, outcome: 'answered', topicId: 'mediation' });
     }
     await store.close();
   });
@@ -40,6 +41,9 @@ describe('exporting and deleting one person\'s data', () => {
     const exported = JSON.parse(result.stdout);
     expect(exported.subject).toBe('web-conv-1');
     expect(exported.activities.map((a: { activity: { text: string } }) => a.activity.text)).toEqual(['question from web-conv-1']);
+    expect(exported.turnOutcomes).toEqual([
+      expect.objectContaining({ conversationId: 'web-conv-1', outcome: 'answered', topicId: 'mediation' }),
+    ]);
   });
 
   it('finds an SMS conversation from the number and the council', () => {
@@ -56,10 +60,12 @@ describe('exporting and deleting one person\'s data', () => {
     const deleted = run('delete', ['web-conv-2', '--yes'], dataDir);
     expect(deleted.status).toBe(0);
     expect(deleted.stdout).toMatch(/activities 1/);
+    expect(deleted.stdout).toMatch(/turnOutcomes 1/);
     const store = await createStore({ dataDir });
     try {
       expect(await store.conversationExists('web-conv-2')).toBe(false);
       expect(await store.conversationExists('web-conv-1')).toBe(true);
+      expect((await store.listTurnOutcomes({})).map((t) => t.conversationId).sort()).toEqual([smsConversation, 'web-conv-1'].sort());
     } finally {
       await store.close();
     }

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { ConversationState, TestAdapter, type StoreItems } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConversationNotFoundError, ETagConflictError, StoreInputError, type Handoff, type Store } from '../../src/store/store';
+import {
+  ConversationNotFoundError,
+  ETagConflictError,
+  StoreInputError,
+  TURN_OUTCOMES,
+  type ConversationFilter,
+  type Handoff,
+  type HandoffFilter,
+  type NewAdviser,
+  type Store,
+  type TurnOutcomeFilter,
+  type UnansweredFilter,
+} from '../../src/store/store';
 
 /**
  * One behaviour suite for every Store implementation. A harness is one empty database of the
@@ -41,10 +53,28 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
   }
 }
 
+/** `at(iso)` moves the store's clock; times given as ISO strings are exact to the millisecond. */
+interface Clocked {
+  store: Store;
+  at(iso: string): void;
+}
+
 export function storeConformance(label: string, newHarness: () => Promise<StoreHarness>): void {
   describe(`Store conformance: ${label}`, () => {
     let harness: StoreHarness;
     let store: Store;
+
+    /** A second instance on the same database with a clock of the test's own. */
+    async function clocked(start: string): Promise<Clocked> {
+      let now = Date.parse(start);
+      const opened = await harness.open({ now: () => new Date(now) });
+      return {
+        store: opened,
+        at: (iso: string) => {
+          now = Date.parse(iso);
+        },
+      };
+    }
 
     beforeEach(async () => {
       harness = await newHarness();
@@ -450,6 +480,431 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
       });
     });
 
+    // ---- Hand-off references, summaries and lists --------------------------------------------------
+
+    describe('hand-off references, summary updates and listing', () => {
+      const reference = (conversationId: string, serviceUrl = 'https://smba.example/uk/') => ({
+        activityId: 'act-1',
+        bot: { id: 'bot', name: 'SEND assistant' },
+        channelId: 'msteams',
+        conversation: { id: conversationId, isGroup: false },
+        serviceUrl,
+        user: { id: 'person-1', aadObjectId: null },
+      });
+
+      it('stores the conversation reference and returns it on the hand-off; enqueueing again with one replaces it', async () => {
+        const conversationId = uid('conv');
+        const first = await store.enqueueHandoff({
+          conversationId,
+          tenant: 'derby',
+          channel: 'msteams',
+          reason: 'asked',
+          summary: { topic: 'mediation' },
+          reference: reference(conversationId),
+        });
+        expect(first.reference).toEqual(reference(conversationId));
+        expect((await store.getHandoff(first.id))?.reference).toEqual(reference(conversationId));
+        expect((await store.listQueue('derby'))[0]?.reference).toEqual(reference(conversationId));
+        expect((await store.findOpenHandoff(conversationId))?.reference).toEqual(reference(conversationId));
+
+        // Again without a reference: the stored one stays.
+        const again = await store.enqueueHandoff({ conversationId, tenant: 'derby', channel: 'msteams', reason: 'asked', summary: {} });
+        expect(again).toEqual(first);
+        // Again with a newer one: replaced (the latest reaches the person).
+        const moved = await store.enqueueHandoff({
+          conversationId,
+          tenant: 'derby',
+          channel: 'msteams',
+          reason: 'not-confident',
+          summary: {},
+          reference: reference(conversationId, 'https://smba.example/emea/'),
+        });
+        expect(moved).toMatchObject({ id: first.id, urgent: false, summary: { topic: 'mediation' } });
+        expect(moved.reference?.serviceUrl).toBe('https://smba.example/emea/');
+        // Escalated without a reference: urgent, new summary, reference kept.
+        const escalated = await store.enqueueHandoff({ conversationId, tenant: 'derby', channel: 'msteams', reason: 'safeguarding', summary: { s: 1 } });
+        expect(escalated).toMatchObject({ id: first.id, urgent: true, summary: { s: 1 } });
+        expect(escalated.reference?.serviceUrl).toBe('https://smba.example/emea/');
+
+        const without = await store.enqueueHandoff({ conversationId: uid('conv'), tenant: 'derby', channel: 'webchat', reason: 'asked', summary: {} });
+        expect(without.reference).toBeUndefined();
+        expect('reference' in without).toBe(false);
+      });
+
+      it.each([
+        ['an array', [1, 2]],
+        ['a string', 'ref'],
+        ['a number', 5],
+      ])('refuses a reference that is %s', async (_what, bad) => {
+        await expectRejects(
+          store.enqueueHandoff({ conversationId: uid('conv'), tenant: 'derby', channel: 'webchat', reason: 'asked', summary: {}, reference: bad as never }),
+          StoreInputError,
+        );
+      });
+
+      it('updates the summary of an open hand-off only', async () => {
+        const queued = await store.enqueueHandoff({ conversationId: uid('conv'), tenant: 'derby', channel: 'webchat', reason: 'asked', summary: { v: 1 } });
+        const claimed = await store.enqueueHandoff({ conversationId: uid('conv'), tenant: 'derby', channel: 'webchat', reason: 'asked', summary: { v: 1 } });
+        const closed = await store.enqueueHandoff({ conversationId: uid('conv'), tenant: 'derby', channel: 'webchat', reason: 'asked', summary: { v: 1 } });
+        await store.claimHandoff(claimed.id, 'adviser-1');
+        await store.closeHandoff(closed.id);
+        const cases: [string, string, boolean][] = [
+          ['queued', queued.id, true],
+          ['claimed', claimed.id, true],
+          ['closed', closed.id, false],
+          ['unknown', uid('nope'), false],
+        ];
+        for (const [what, id, expected] of cases) {
+          expect(await store.updateHandoffSummary(id, { v: 2, what, nested: { dates: ['2026-01-02'] } }), what).toBe(expected);
+        }
+        expect((await store.getHandoff(queued.id))?.summary).toEqual({ v: 2, what: 'queued', nested: { dates: ['2026-01-02'] } });
+        expect((await store.getHandoff(claimed.id))).toMatchObject({ status: 'claimed', claimedBy: 'adviser-1', summary: { v: 2, what: 'claimed' } });
+        expect((await store.getHandoff(closed.id))?.summary).toEqual({ v: 1 });
+        await expectRejects(store.updateHandoffSummary('', {}), StoreInputError);
+        await expectRejects(store.updateHandoffSummary(queued.id, [] as never), StoreInputError);
+        await expectRejects(store.updateHandoffSummary(queued.id, null as never), StoreInputError);
+      });
+
+      it('lists hand-offs by tenant, status, adviser and creation time, oldest first', async () => {
+        const { store: timed, at } = await clocked('2026-03-02T09:00:00.000Z');
+        const make = async (time: string, tenant: string, reason: Handoff['reason'] = 'asked') => {
+          at(time);
+          return timed.enqueueHandoff({ conversationId: uid('conv'), tenant, channel: 'webchat', reason, summary: {} });
+        };
+        // Created out of time order on purpose: the list is by creation time, not insertion.
+        const h2 = await make('2026-03-02T10:00:00.000Z', 'derby');
+        const h1 = await make('2026-03-01T10:00:00.000Z', 'derby', 'safeguarding');
+        const h3 = await make('2026-03-03T10:00:00.000Z', 'worcestershire');
+        const h4 = await make('2026-03-04T10:00:00.000Z', 'derby');
+        const h5 = await make('2026-03-05T10:00:00.000Z', 'derby');
+        await timed.claimHandoff(h2.id, 'adviser-1');
+        await timed.claimHandoff(h3.id, 'adviser-2');
+        await timed.claimHandoff(h4.id, 'adviser-1');
+        await timed.closeHandoff(h4.id, 'adviser-1');
+        const ids = { h1: h1.id, h2: h2.id, h3: h3.id, h4: h4.id, h5: h5.id };
+        const cases: [string, HandoffFilter | undefined, (keyof typeof ids)[]][] = [
+          ['no filter', undefined, ['h1', 'h2', 'h3', 'h4', 'h5']],
+          ['empty filter', {}, ['h1', 'h2', 'h3', 'h4', 'h5']],
+          ['tenant', { tenant: 'derby' }, ['h1', 'h2', 'h4', 'h5']],
+          ['one status', { status: ['queued'] }, ['h1', 'h5']],
+          ['open', { status: ['queued', 'claimed'] }, ['h1', 'h2', 'h3', 'h5']],
+          ['empty status list: any', { status: [] }, ['h1', 'h2', 'h3', 'h4', 'h5']],
+          ['closed', { status: ['closed'] }, ['h4']],
+          ['claimed by (closed ones keep it)', { claimedBy: 'adviser-1' }, ['h2', 'h4']],
+          ['claimed by, still claimed', { claimedBy: 'adviser-1', status: ['claimed'] }, ['h2']],
+          ['from is inclusive', { from: new Date('2026-03-03T10:00:00.000Z') }, ['h3', 'h4', 'h5']],
+          ['to is exclusive', { to: new Date('2026-03-03T10:00:00.000Z') }, ['h1', 'h2']],
+          ['range and tenant', { from: new Date('2026-03-02T00:00:00Z'), to: new Date('2026-03-05T00:00:00Z'), tenant: 'derby' }, ['h2', 'h4']],
+          ['limit', { limit: 2 }, ['h1', 'h2']],
+          ['limit below 1 gives 1', { limit: 0 }, ['h1']],
+          ['unknown tenant', { tenant: 'nowhere' }, []],
+        ];
+        for (const [what, filter, expected] of cases) {
+          expect((await store.listHandoffs(filter)).map((h) => h.id), what).toEqual(expected.map((k) => ids[k]));
+        }
+        const [first] = await store.listHandoffs({ limit: 1 });
+        expect(first).toEqual(await store.getHandoff(h1.id));
+        expect(first?.createdAt).toBe('2026-03-01T10:00:00.000Z');
+      });
+
+      it('caps the hand-off list at 1000 by default and 10,000 at most', async () => {
+        const { store: timed } = await clocked('2026-03-02T09:00:00.000Z');
+        // Far more than enough to see the default cap; few enough to stay quick.
+        await Promise.all(
+          Array.from({ length: 1003 }, () =>
+            timed.enqueueHandoff({ conversationId: uid('conv'), tenant: 'derby', channel: 'webchat', reason: 'asked', summary: {} }),
+          ),
+        );
+        expect(await store.listHandoffs()).toHaveLength(1000);
+        expect(await store.listHandoffs({ limit: 50_000 })).toHaveLength(1003);
+      });
+
+      it.each([
+        ['an unknown status', { status: ['lost'] }],
+        ['a status that is not a list', { status: 'queued' }],
+        ['an invalid from', { from: new Date('nonsense') }],
+        ['a to that is not a Date', { to: '2026-01-01' }],
+        ['a tenant that is not text', { tenant: 7 }],
+      ])('refuses a hand-off filter with %s', async (_what, filter) => {
+        await expectRejects(store.listHandoffs(filter as never), StoreInputError);
+      });
+    });
+
+    // ---- Conversations list --------------------------------------------------------------------
+
+    describe('listing conversations', () => {
+      it('lists by creation time (oldest first), tenant and channel, with a limit', async () => {
+        const { store: timed, at } = await clocked('2026-02-01T00:00:00.000Z');
+        const make = async (id: string, time: string, tenant: string, channel: string) => {
+          at(time);
+          await timed.createConversation(id, { tenant, channel });
+        };
+        await make('conv-b', '2026-02-01T12:00:00.000Z', 'derby', 'webchat');
+        await make('conv-c', '2026-02-03T12:00:00.000Z', 'derby', 'sms');
+        await make('conv-a', '2026-02-02T12:00:00.000Z', 'worcestershire', 'webchat');
+        // Same creation time: by id, in byte order ('Z' before 'a').
+        await make('conv-e', '2026-02-04T12:00:00.000Z', 'derby', 'webchat');
+        await make('conv-D', '2026-02-04T12:00:00.000Z', 'derby', 'webchat');
+        const cases: [string, ConversationFilter | undefined, string[]][] = [
+          ['all', undefined, ['conv-b', 'conv-a', 'conv-c', 'conv-D', 'conv-e']],
+          ['tenant', { tenant: 'derby' }, ['conv-b', 'conv-c', 'conv-D', 'conv-e']],
+          ['channel', { channel: 'webchat' }, ['conv-b', 'conv-a', 'conv-D', 'conv-e']],
+          ['tenant and channel', { tenant: 'derby', channel: 'sms' }, ['conv-c']],
+          ['from inclusive', { from: new Date('2026-02-03T12:00:00.000Z') }, ['conv-c', 'conv-D', 'conv-e']],
+          ['to exclusive', { to: new Date('2026-02-03T12:00:00.000Z') }, ['conv-b', 'conv-a']],
+          ['empty range', { from: new Date('2026-02-03T00:00:00Z'), to: new Date('2026-02-03T00:00:00Z') }, []],
+          ['limit', { limit: 3 }, ['conv-b', 'conv-a', 'conv-c']],
+        ];
+        for (const [what, filter, expected] of cases) {
+          expect((await store.listConversations(filter)).map((c) => c.id), what).toEqual(expected);
+        }
+        expect((await store.listConversations({ tenant: 'worcestershire' }))[0]).toEqual(await store.getConversation('conv-a'));
+        expect((await store.listConversations({ limit: 1 }))[0]?.createdAt).toBe('2026-02-01T12:00:00.000Z');
+        await expectRejects(store.listConversations({ from: new Date(Number.NaN) }), StoreInputError);
+      });
+    });
+
+    // ---- Adviser accounts ----------------------------------------------------------------------
+
+    describe('adviser accounts', () => {
+      const sam: NewAdviser = { id: 'console:sam', displayName: 'Sam Adviser', passwordHash: 'scrypt$salt$hash', role: 'adviser', tenants: ['derby'] };
+
+      it('creates, replaces, reads, lists (by id) and deletes accounts', async () => {
+        const { store: timed, at } = await clocked('2026-03-01T09:00:00.000Z');
+        const created = await timed.upsertAdviser(sam);
+        expect(created).toEqual({ ...sam, createdAt: '2026-03-01T09:00:00.000Z', updatedAt: '2026-03-01T09:00:00.000Z' });
+        expect(await store.getAdviser(sam.id)).toEqual(created);
+
+        at('2026-03-02T09:00:00.000Z');
+        await timed.markAdviserSeen(sam.id);
+        at('2026-03-03T09:00:00.000Z');
+        // Replaces every field; an omitted password hash leaves the account without one.
+        const updated = await timed.upsertAdviser({ id: sam.id, displayName: 'Sam A.', role: 'manager', tenants: ['derby', 'worcestershire', 'derby'] });
+        expect(updated).toEqual({
+          id: sam.id,
+          displayName: 'Sam A.',
+          role: 'manager',
+          tenants: ['derby', 'worcestershire'],
+          createdAt: '2026-03-01T09:00:00.000Z',
+          updatedAt: '2026-03-03T09:00:00.000Z',
+          lastSeenAt: '2026-03-02T09:00:00.000Z',
+        });
+        expect('passwordHash' in updated).toBe(false);
+        expect(await store.getAdviser(sam.id)).toEqual(updated);
+
+        await timed.upsertAdviser({ id: 'teams:b', displayName: 'B', role: 'adviser', tenants: [] });
+        await timed.upsertAdviser({ id: 'console:Zed', displayName: 'Zed', role: 'adviser', tenants: [] });
+        await timed.upsertAdviser({ id: 'console:alex', displayName: 'Alex', role: 'manager', tenants: [] });
+        const listed = await store.listAdvisers();
+        expect(listed.map((a) => a.id)).toEqual(['console:Zed', 'console:alex', 'console:sam', 'teams:b']);
+        expect(listed.find((a) => a.id === 'teams:b')?.tenants).toEqual([]);
+
+        expect(await store.deleteAdviser(sam.id)).toBe(true);
+        expect(await store.deleteAdviser(sam.id)).toBe(false);
+        expect(await store.getAdviser(sam.id)).toBeUndefined();
+        // Unknown: nothing happens.
+        await store.markAdviserSeen(sam.id);
+        expect(await store.getAdviser(sam.id)).toBeUndefined();
+      });
+
+      it('counts advisers seen since a time, for a council or all', async () => {
+        const { store: timed, at } = await clocked('2026-03-01T09:00:00.000Z');
+        const accounts: [string, string[], string | undefined][] = [
+          ['all-councils', [], '2026-03-10T09:00:00.000Z'],
+          ['derby-only', ['derby'], '2026-03-09T09:00:00.000Z'],
+          ['derby-worcs', ['derby', 'worcestershire'], '2026-03-08T09:00:00.000Z'],
+          ['worcs-only', ['worcestershire'], '2026-03-10T09:00:00.000Z'],
+          ['never-seen', ['derby'], undefined],
+        ];
+        for (const [id, tenants, seen] of accounts) {
+          await timed.upsertAdviser({ id, displayName: id, role: 'adviser', tenants });
+          if (seen) {
+            at(seen);
+            await timed.markAdviserSeen(id);
+          }
+        }
+        const cases: [string, string, string | undefined, number][] = [
+          ['everyone seen', '2026-03-01T00:00:00.000Z', undefined, 4],
+          ['cutoff is inclusive', '2026-03-09T09:00:00.000Z', undefined, 3],
+          ['derby: its own and all-council advisers', '2026-03-01T00:00:00.000Z', 'derby', 3],
+          ['derby, recently', '2026-03-09T00:00:00.000Z', 'derby', 2],
+          ['worcestershire', '2026-03-01T00:00:00.000Z', 'worcestershire', 3],
+          ['a council nobody named: only all-council advisers', '2026-03-01T00:00:00.000Z', 'milton-keynes', 1],
+          ['nobody since', '2026-03-11T00:00:00.000Z', undefined, 0],
+        ];
+        for (const [what, cutoff, tenant, expected] of cases) {
+          expect(await store.countAdvisersSeenSince(new Date(cutoff), tenant), what).toBe(expected);
+        }
+        await expectRejects(store.countAdvisersSeenSince(new Date('nonsense')), StoreInputError);
+      });
+
+      it.each([
+        ['an empty id', { ...sam, id: '' }],
+        ['no display name', { ...sam, displayName: '' }],
+        ['an unknown role', { ...sam, role: 'admin' }],
+        ['tenants that are not a list', { ...sam, tenants: 'derby' }],
+        ['an empty tenant', { ...sam, tenants: ['derby', ''] }],
+        ['an empty password hash', { ...sam, passwordHash: '' }],
+      ])('refuses an adviser with %s', async (_what, input) => {
+        await expectRejects(store.upsertAdviser(input as never), StoreInputError);
+        expect(await store.listAdvisers()).toEqual([]);
+      });
+
+      it('refuses empty ids when reading, deleting or marking advisers', async () => {
+        await expectRejects(store.getAdviser(''), StoreInputError);
+        await expectRejects(store.deleteAdviser(''), StoreInputError);
+        await expectRejects(store.markAdviserSeen(''), StoreInputError);
+      });
+    });
+
+    // ---- Turn outcomes -------------------------------------------------------------------------
+
+    describe('turn outcomes', () => {
+      it('stores every kind of outcome (ids and categories only) and lists them oldest first', async () => {
+        const { store: timed, at } = await clocked('2026-04-01T08:00:00.000Z');
+        const base = Date.parse('2026-04-01T08:00:00.000Z');
+        for (const [i, outcome] of TURN_OUTCOMES.entries()) {
+          at(new Date(base + i * 60_000).toISOString());
+          await timed.addTurnOutcome({ conversationId: 'c1', tenant: 'derby', channel: 'webchat', outcome, topicId: i % 2 ? 'mediation' : undefined });
+        }
+        const all = await store.listTurnOutcomes({});
+        expect(all.map((t) => t.outcome)).toEqual([...TURN_OUTCOMES]);
+        expect(all[0]).toEqual({ conversationId: 'c1', tenant: 'derby', channel: 'webchat', outcome: 'answered', at: '2026-04-01T08:00:00.000Z' });
+        expect(all[1]).toEqual({
+          conversationId: 'c1',
+          tenant: 'derby',
+          channel: 'webchat',
+          outcome: 'clarified',
+          topicId: 'mediation',
+          at: '2026-04-01T08:01:00.000Z',
+        });
+      });
+
+      it('filters by time, tenant and channel', async () => {
+        const { store: timed, at } = await clocked('2026-04-01T08:00:00.000Z');
+        const add = async (time: string, tenant: string, channel: string, outcome: (typeof TURN_OUTCOMES)[number]) => {
+          at(time);
+          await timed.addTurnOutcome({ conversationId: uid('conv'), tenant, channel, outcome });
+        };
+        await add('2026-04-02T10:00:00.000Z', 'derby', 'webchat', 'clarified');
+        await add('2026-04-01T10:00:00.000Z', 'derby', 'sms', 'answered');
+        await add('2026-04-03T10:00:00.000Z', 'worcestershire', 'webchat', 'out-of-scope');
+        await add('2026-04-04T10:00:00.000Z', 'derby', 'webchat', 'safeguarding');
+        const cases: [string, TurnOutcomeFilter, string[]][] = [
+          ['all, by time', {}, ['answered', 'clarified', 'out-of-scope', 'safeguarding']],
+          ['tenant', { tenant: 'derby' }, ['answered', 'clarified', 'safeguarding']],
+          ['channel', { channel: 'webchat' }, ['clarified', 'out-of-scope', 'safeguarding']],
+          ['tenant and channel', { tenant: 'derby', channel: 'sms' }, ['answered']],
+          ['from inclusive', { from: new Date('2026-04-03T10:00:00.000Z') }, ['out-of-scope', 'safeguarding']],
+          ['to exclusive', { to: new Date('2026-04-03T10:00:00.000Z') }, ['answered', 'clarified']],
+          ['range', { from: new Date('2026-04-02T00:00:00Z'), to: new Date('2026-04-04T00:00:00Z'), tenant: 'derby' }, ['clarified']],
+        ];
+        for (const [what, filter, expected] of cases) {
+          expect((await store.listTurnOutcomes(filter)).map((t) => t.outcome), what).toEqual(expected);
+        }
+      });
+
+      it.each([
+        ['an unknown outcome', { conversationId: 'c', tenant: 'derby', channel: 'webchat', outcome: 'great' }],
+        ['no conversation id', { conversationId: '', tenant: 'derby', channel: 'webchat', outcome: 'answered' }],
+        ['no tenant', { conversationId: 'c', tenant: '', channel: 'webchat', outcome: 'answered' }],
+        ['no channel', { conversationId: 'c', tenant: 'derby', outcome: 'answered' }],
+        ['a topic that is not text', { conversationId: 'c', tenant: 'derby', channel: 'webchat', outcome: 'answered', topicId: 3 }],
+      ])('refuses a turn outcome with %s', async (_what, input) => {
+        await expectRejects(store.addTurnOutcome(input as never), StoreInputError);
+        expect(await store.listTurnOutcomes({})).toEqual([]);
+      });
+
+      it('refuses a bad time range', async () => {
+        await expectRejects(store.listTurnOutcomes({ from: new Date('x') }), StoreInputError);
+      });
+    });
+
+    // ---- Unanswered status and time ranges -----------------------------------------------------
+
+    describe('unanswered question status and time ranges', () => {
+      it("starts unanswered questions as 'new' and marks them, counting only real changes", async () => {
+        const { store: timed, at } = await clocked('2026-05-01T09:00:00.000Z');
+        const u1 = await timed.addUnanswered({ tenant: 'derby', channel: 'sms', text: 'q1' });
+        at('2026-05-02T09:00:00.000Z');
+        const u2 = await timed.addUnanswered({ tenant: 'derby', channel: 'webchat', text: 'q2' });
+        at('2026-05-03T09:00:00.000Z');
+        const u3 = await timed.addUnanswered({ tenant: 'worcestershire', channel: 'webchat', text: 'q3' });
+        expect([u1.status, u2.status, u3.status]).toEqual(['new', 'new', 'new']);
+        expect(u1.createdAt).toBe('2026-05-01T09:00:00.000Z');
+
+        expect(await store.markUnanswered([u1.id, u2.id, u1.id, uid('unknown')], 'added')).toBe(2);
+        expect(await store.markUnanswered([u1.id, u2.id], 'added')).toBe(0);
+        expect(await store.markUnanswered([u2.id], 'out-of-scope')).toBe(1);
+        expect(await store.markUnanswered([], 'added')).toBe(0);
+
+        const cases: [string, UnansweredFilter, string[]][] = [
+          ['all, newest first', {}, ['q3', 'q2', 'q1']],
+          ['new', { status: 'new' }, ['q3']],
+          ['added', { status: 'added' }, ['q1']],
+          ['out of scope', { status: 'out-of-scope' }, ['q2']],
+          ['from inclusive', { from: new Date('2026-05-02T09:00:00.000Z') }, ['q3', 'q2']],
+          ['to exclusive', { to: new Date('2026-05-02T09:00:00.000Z') }, ['q1']],
+          ['range, tenant and status', { from: new Date('2026-05-01T00:00:00Z'), tenant: 'derby', status: 'out-of-scope' }, ['q2']],
+          ['limit', { limit: 2 }, ['q3', 'q2']],
+        ];
+        for (const [what, filter, expected] of cases) {
+          expect((await store.listUnanswered(filter)).map((u) => u.text), what).toEqual(expected);
+        }
+        expect((await store.listUnanswered({ status: 'added' }))[0]).toEqual({ ...u1, status: 'added' });
+      });
+
+      it.each([
+        ['an unknown status', () => store.markUnanswered(['x'], 'done' as never)],
+        ['ids that are not a list', () => store.markUnanswered('x' as never, 'added')],
+        ['an empty id', () => store.markUnanswered(['x', ''], 'added')],
+        ['a list filter with an unknown status', () => store.listUnanswered({ status: 'old' as never })],
+        ['a list filter with a bad date', () => store.listUnanswered({ to: new Date('x') })],
+      ])('refuses %s', async (_what, call) => {
+        await expectRejects(call(), StoreInputError);
+      });
+
+      it('lists feedback and call-backs within a time range', async () => {
+        const { store: timed, at } = await clocked('2026-06-01T09:00:00.000Z');
+        const f1 = await timed.addFeedback({ conversationId: 'c1', topicId: 'mediation', helpful: true });
+        const c1 = await timed.addCallback({ tenant: 'derby', channel: 'sms', name: 'A', contact: '07700 900300', consent: true });
+        at('2026-06-02T09:00:00.000Z');
+        const f2 = await timed.addFeedback({ conversationId: 'c2', topicId: 'mediation', helpful: false });
+        const c2 = await timed.addCallback({ tenant: 'derby', channel: 'sms', name: 'B', contact: '07700 900301', consent: true });
+        at('2026-06-03T09:00:00.000Z');
+        const f3 = await timed.addFeedback({ conversationId: 'c3', helpful: true });
+        const c3 = await timed.addCallback({ tenant: 'worcestershire', channel: 'webchat', name: 'C', contact: 'c@example.org', consent: true });
+        await timed.markCallbackDone(c3.id, 'adviser-1');
+
+        const feedbackCases: [string, Parameters<Store['listFeedback']>[0], string[]][] = [
+          ['all', {}, [f1.id, f2.id, f3.id]],
+          ['from inclusive', { from: new Date('2026-06-02T09:00:00.000Z') }, [f2.id, f3.id]],
+          ['to exclusive', { to: new Date('2026-06-02T09:00:00.000Z') }, [f1.id]],
+          ['range and topic', { from: new Date('2026-06-01T00:00:00Z'), to: new Date('2026-06-04T00:00:00Z'), topicId: 'mediation' }, [f1.id, f2.id]],
+        ];
+        for (const [what, filter, expected] of feedbackCases) {
+          expect((await store.listFeedback(filter)).map((f) => f.id), what).toEqual(expected);
+        }
+        const callbackCases: [string, Parameters<Store['listCallbacks']>[0], string[]][] = [
+          ['all', {}, [c1.id, c2.id, c3.id]],
+          ['from inclusive', { from: new Date('2026-06-02T09:00:00.000Z') }, [c2.id, c3.id]],
+          ['to exclusive', { to: new Date('2026-06-02T09:00:00.000Z') }, [c1.id]],
+          ['range and status', { from: new Date('2026-06-02T00:00:00Z'), status: 'open' }, [c2.id]],
+          ['range and tenant', { from: new Date('2026-06-02T00:00:00Z'), tenant: 'worcestershire' }, [c3.id]],
+        ];
+        for (const [what, filter, expected] of callbackCases) {
+          expect((await store.listCallbacks(filter)).map((c) => c.id), what).toEqual(expected);
+        }
+        expect((await store.listCallbacks({ from: new Date('2026-06-03T00:00:00Z') }))[0]).toMatchObject({
+          createdAt: '2026-06-03T09:00:00.000Z',
+          consentAt: '2026-06-03T09:00:00.000Z',
+          doneAt: '2026-06-03T09:00:00.000Z',
+        });
+        await expectRejects(store.listCallbacks({ status: 'closed' as never }), StoreInputError);
+        await expectRejects(store.listFeedback({ from: 'yesterday' as never }), StoreInputError);
+      });
+    });
+
     // ---- Retention ---------------------------------------------------------------------------
 
     describe('retention', () => {
@@ -469,6 +924,10 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
         await old.addCallback({ tenant: 'derby', channel: 'sms', name: 'Old', contact: '07700 900000', consent: true });
         await old.addFeedback({ conversationId: oldConv, helpful: true });
         await old.addUnanswered({ tenant: 'derby', channel: 'sms', text: 'old question' });
+        await old.addTurnOutcome({ conversationId: oldConv, tenant: 'derby', channel: 'webchat', outcome: 'answered', topicId: 'mediation' });
+        await old.addTurnOutcome({ conversationId: spanning, tenant: 'derby', channel: 'webchat', outcome: 'handed-off' });
+        await old.upsertAdviser({ id: 'console:old', displayName: 'Old Adviser', role: 'adviser', tenants: [] });
+        await old.markAdviserSeen('console:old');
         const oldClosed = await old.enqueueHandoff({ conversationId: oldConv, tenant: 'derby', channel: 'webchat', reason: 'asked', summary: {} });
         await old.closeHandoff(oldClosed.id);
         const oldOpen = await old.enqueueHandoff({ conversationId: spanning, tenant: 'derby', channel: 'webchat', reason: 'asked', summary: {} });
@@ -481,9 +940,22 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
         const newCallback = await store.addCallback({ tenant: 'derby', channel: 'sms', name: 'New', contact: '07700 900001', consent: true });
         await store.addFeedback({ conversationId: newConv, helpful: false });
         await store.addUnanswered({ tenant: 'derby', channel: 'sms', text: 'new question' });
+        await store.addTurnOutcome({ conversationId: spanning, tenant: 'derby', channel: 'webchat', outcome: 'deadline' });
 
         const counts = await store.purgeOlderThan(new Date(realNow - 30 * DAY));
-        expect(counts).toEqual({ activities: 2, conversations: 1, state: 1, callbacks: 1, feedback: 1, unanswered: 1, handoffs: 1 });
+        expect(counts).toEqual({
+          activities: 2,
+          conversations: 1,
+          state: 1,
+          callbacks: 1,
+          feedback: 1,
+          unanswered: 1,
+          handoffs: 1,
+          turnOutcomes: 2,
+        });
+        expect((await store.listTurnOutcomes({})).map((t) => t.outcome)).toEqual(['deadline']);
+        // Adviser accounts are staff data, not people's: retention leaves them (and their last visit).
+        expect((await store.getAdviser('console:old'))?.lastSeenAt).toBe(new Date(realNow - 40 * DAY).toISOString());
 
         expect(await store.conversationExists(oldConv)).toBe(false);
         expect(await store.botStorage().read([`webchat/conversations/${oldConv}/`])).toEqual({});
@@ -509,6 +981,7 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
           feedback: 0,
           unanswered: 0,
           handoffs: 0,
+          turnOutcomes: 0,
         });
       });
     });
@@ -529,10 +1002,19 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
           [`webchat/conversations/${c2}/users/${userId}/`]: { private: true },
         };
         await target.botStorage().write(state);
-        const handoff = await target.enqueueHandoff({ conversationId: c1, tenant, channel: 'webchat', reason: 'asked', summary: { who: userId } });
+        const handoff = await target.enqueueHandoff({
+          conversationId: c1,
+          tenant,
+          channel: 'webchat',
+          reason: 'asked',
+          summary: { who: userId },
+          reference: { conversation: { id: c1 }, serviceUrl: 'https://webchat.example/', user: { id: userId } },
+        });
         const callback = await target.addCallback({ tenant, channel: 'webchat', conversationId: c2, name: userId, contact: `${userId}@example.org`, consent: true });
         const byUser = await target.addCallback({ tenant, channel: 'sms', userId, name: userId, contact: '07700 900002', consent: true });
         const feedback = await target.addFeedback({ conversationId: c1, helpful: true, comment: userId });
+        await target.addTurnOutcome({ conversationId: c1, tenant, channel: 'webchat', outcome: 'answered', topicId: 'mediation' });
+        await target.addTurnOutcome({ conversationId: c2, tenant, channel: 'webchat', outcome: 'handed-off' });
         return { c1, c2, handoff, callback, byUser, feedback };
       }
 
@@ -550,6 +1032,11 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
         expect(byUser.handoffs.map((h) => h.id)).toEqual([a.handoff.id]);
         expect(byUser.callbacks.map((c) => c.id).sort()).toEqual([a.callback.id, a.byUser.id].sort());
         expect(byUser.feedback.map((f) => f.id)).toEqual([a.feedback.id]);
+        expect(byUser.handoffs[0]?.reference).toEqual({ conversation: { id: a.c1 }, serviceUrl: 'https://webchat.example/', user: { id: 'user-a' } });
+        expect(byUser.turnOutcomes.map((t) => [t.conversationId, t.outcome])).toEqual([
+          [a.c1, 'answered'],
+          [a.c2, 'handed-off'],
+        ]);
         expect(JSON.stringify(byUser)).not.toContain('user-b');
 
         const byConversation = await store.exportPerson(a.c2);
@@ -561,17 +1048,33 @@ export function storeConformance(label: string, newHarness: () => Promise<StoreH
       it("deletes one person's data and leaves everyone else's", async () => {
         const a = await seedPerson(store, 'user-a', 'derby');
         const b = await seedPerson(store, 'user-b', 'derby');
+        await store.upsertAdviser({ id: 'user-a', displayName: 'Staff who shares the id', role: 'adviser', tenants: [] });
         const before = await store.exportPerson('user-b');
         const counts = await store.deletePerson('user-a');
-        expect(counts).toEqual({ conversations: 2, activities: 2, state: 3, handoffs: 1, callbacks: 2, feedback: 1 });
+        expect(counts).toEqual({ conversations: 2, activities: 2, state: 3, handoffs: 1, callbacks: 2, feedback: 1, turnOutcomes: 2 });
         const after = await store.exportPerson('user-a');
-        expect(after).toMatchObject({ conversations: [], activities: [], state: [], handoffs: [], callbacks: [], feedback: [] });
+        expect(after).toMatchObject({ conversations: [], activities: [], state: [], handoffs: [], callbacks: [], feedback: [], turnOutcomes: [] });
+        expect(after).not.toHaveProperty('advisers');
+        // Adviser accounts are staff data: never part of a person's deletion.
+        expect(await store.getAdviser('user-a')).toBeDefined();
         expect(await store.conversationExists(a.c1)).toBe(false);
         expect(await store.getHandoff(a.handoff.id)).toBeUndefined();
         const untouched = await store.exportPerson('user-b');
         expect({ ...untouched, exportedAt: '' }).toEqual({ ...before, exportedAt: '' });
         expect(await store.getHandoff(b.handoff.id)).toBeDefined();
-        expect(await store.deletePerson('user-a')).toEqual({ conversations: 0, activities: 0, state: 0, handoffs: 0, callbacks: 0, feedback: 0 });
+        expect(await store.deletePerson('user-a')).toEqual({
+          conversations: 0,
+          activities: 0,
+          state: 0,
+          handoffs: 0,
+          callbacks: 0,
+          feedback: 0,
+          turnOutcomes: 0,
+        });
+        // By a conversation id: the person found through it loses the outcomes of all their conversations.
+        const c = await seedPerson(store, 'user-c', 'derby');
+        expect((await store.deletePerson(c.c2)).turnOutcomes).toBe(2);
+        expect((await store.exportPerson(c.c1)).turnOutcomes).toEqual([]);
       });
     });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { configureLog } from '../../src/log';
+import { postgresMigrations } from '../../src/store/migrations/postgres';
 import { migratePostgres, PostgresStore } from '../../src/store/postgresStore';
 import { createStore, isPostgresUrl, StoreInputError, type Store } from '../../src/store/store';
 import { storeConformance, type StoreHarness } from './conformance';
@@ -138,10 +139,50 @@ if (unreachable && !explicit) {
     it('migratePostgres (as scripts/migrate.ts runs it) is safe to run twice and concurrently', async () => {
       const schema = schemaName();
       cleanup.push(() => dropSchema(schema));
+      const latest = Math.max(...postgresMigrations.map((m) => m.version));
+      expect(latest).toBe(2);
       const results = await Promise.all([1, 2, 3].map(() => migratePostgres({ connectionString: url, schema })));
-      expect(results.map((r) => r.to)).toEqual([1, 1, 1]);
+      expect(results.map((r) => r.to)).toEqual([latest, latest, latest]);
       expect(results.filter((r) => r.from === 0)).toHaveLength(1);
-      expect(await migratePostgres({ connectionString: url, schema })).toEqual({ from: 1, to: 1 });
+      expect(await migratePostgres({ connectionString: url, schema })).toEqual({ from: latest, to: latest });
+    });
+
+    it('upgrades a version 1 schema to version 2, keeping its data', async () => {
+      const schema = schemaName();
+      cleanup.push(() => dropSchema(schema));
+      const v1 = postgresMigrations.filter((m) => m.version === 1);
+      expect(await migratePostgres({ connectionString: url, schema, migrations: v1 })).toEqual({ from: 0, to: 1 });
+      // Rows as version 1 wrote them.
+      const admin = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await admin.connect();
+      try {
+        const at = new Date('2026-01-05T10:00:00.000Z');
+        await admin.query("INSERT INTO conversations (id, tenant, channel, created_at, updated_at) VALUES ('c1', 'derby', 'webchat', $1, $1)", [at]);
+        await admin.query("INSERT INTO unanswered (id, tenant, channel, text, created_at) VALUES ('u1', 'derby', 'sms', 'kept question', $1)", [at]);
+        await admin.query(
+          `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, status, created_at)
+           VALUES ('h1', 'c1', 'derby', 'webchat', 'asked', false, '{"a":1}', 'queued', $1)`,
+          [at],
+        );
+      } finally {
+        await admin.end();
+      }
+
+      expect(await migratePostgres({ connectionString: url, schema })).toEqual({ from: 1, to: 2 });
+      const upgraded = await PostgresStore.open({ connectionString: url, schema });
+      cleanup.push(() => upgraded.close());
+      expect(await upgraded.listUnanswered()).toEqual([
+        { id: 'u1', tenant: 'derby', channel: 'sms', text: 'kept question', status: 'new', createdAt: '2026-01-05T10:00:00.000Z' },
+      ]);
+      const handoff = await upgraded.getHandoff('h1');
+      expect(handoff).toMatchObject({ id: 'h1', status: 'queued', summary: { a: 1 } });
+      expect(handoff && 'reference' in handoff).toBe(false);
+      expect(await upgraded.updateHandoffSummary('h1', { a: 2 })).toBe(true);
+      expect(await upgraded.markUnanswered(['u1'], 'added')).toBe(1);
+      await upgraded.addTurnOutcome({ conversationId: 'c1', tenant: 'derby', channel: 'webchat', outcome: 'answered' });
+      await upgraded.upsertAdviser({ id: 'console:sam', displayName: 'Sam', role: 'adviser', tenants: ['derby'] });
+      expect(await upgraded.listTurnOutcomes({})).toHaveLength(1);
+      expect(await upgraded.countAdvisersSeenSince(new Date(0), 'derby')).toBe(0);
     });
 
     it('re-listens after its LISTEN connection is killed', async () => {
@@ -190,7 +231,7 @@ if (unreachable && !explicit) {
 
   afterAll(() => {
     const joined = logLines.join('\n');
-    for (const secret of ['07700 900', '@example.org', 'message 3', 'first copy', 'user-a first', 'handler bug', '://postgres@']) {
+    for (const secret of ['07700 900', '@example.org', 'message 3', 'first copy', 'user-a first', 'handler bug', '://postgres@', 'Sam Adviser', 'scrypt$', 'smba.example']) {
       expect(joined).not.toContain(secret);
     }
   });

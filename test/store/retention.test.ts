@@ -5,7 +5,7 @@ import type { PurgeCounts } from '../../src/store/store';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
-const counts: PurgeCounts = { activities: 1, conversations: 0, state: 0, callbacks: 0, feedback: 0, unanswered: 0, handoffs: 0 };
+const counts: PurgeCounts = { activities: 1, conversations: 0, state: 0, callbacks: 0, feedback: 0, unanswered: 0, handoffs: 0, turnOutcomes: 2 };
 
 describe('retention scheduler', () => {
   let job: RetentionJob | undefined;
@@ -42,6 +42,7 @@ describe('retention scheduler', () => {
     await vi.advanceTimersByTimeAsync(10 * HOUR);
     expect(cutoffs).toHaveLength(4);
     expect(lines.some((line) => line.includes('"event":"store.retention_purged"') && line.includes('"activities":1'))).toBe(true);
+    expect(lines.some((line) => line.includes('"event":"store.retention_purged"') && line.includes('"turnOutcomes":2'))).toBe(true);
   });
 
   it('uses the configured number of days and never keeps the process alive', () => {

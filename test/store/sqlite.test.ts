@@ -38,7 +38,7 @@ storeConformance('SQLite', sqliteHarness);
 afterAll(() => {
   const joined = logLines.join('\n');
   expect(joined).toContain('store.migrated');
-  for (const secret of ['07700 900', '@example.org', 'message 3', 'first copy', 'user-a first', 'handler bug']) {
+  for (const secret of ['07700 900', '@example.org', 'message 3', 'first copy', 'user-a first', 'handler bug', 'Sam Adviser', 'scrypt$', 'smba.example']) {
     expect(joined).not.toContain(secret);
   }
 });
@@ -65,7 +65,7 @@ describe('SQLite store specifics', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const versions = db.prepare('SELECT version FROM schema_version ORDER BY version').all() as { version: number }[];
-      expect(versions.map((v) => v.version)).toEqual([1]);
+      expect(versions.map((v) => v.version)).toEqual([1, 2]);
     } finally {
       db.close();
     }
@@ -79,14 +79,54 @@ describe('SQLite store specifics', () => {
     const id = 'kept-conversation';
     await first.createConversation(id, { tenant: 'derby', channel: 'webchat' });
     await first.close();
-    const newer = [...sqliteMigrations, { version: 2, name: 'test-extra', sql: 'CREATE TABLE extra (x INTEGER)' }];
+    const latest = Math.max(...sqliteMigrations.map((m) => m.version));
+    const newer = [...sqliteMigrations, { version: latest + 1, name: 'test-extra', sql: 'CREATE TABLE extra (x INTEGER)' }];
     const second = await SqliteStore.open({ dataDir: root, migrations: newer });
     cleanup.push(() => second.close());
-    expect(await second.schemaVersion()).toBe(2);
+    expect(await second.schemaVersion()).toBe(latest + 1);
     expect(await second.conversationExists(id)).toBe(true);
     const third = await SqliteStore.open({ dataDir: root, migrations: newer });
     cleanup.push(() => third.close());
-    expect(await third.schemaVersion()).toBe(2);
+    expect(await third.schemaVersion()).toBe(latest + 1);
+  });
+
+  it('upgrades a version 1 database to version 2, keeping its data', async () => {
+    const root = tempDir();
+    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    const { sqliteMigrations } = await import('../../src/store/migrations/sqlite');
+    const v1 = await SqliteStore.open({ dataDir: root, migrations: sqliteMigrations.filter((m) => m.version === 1) });
+    expect(await v1.schemaVersion()).toBe(1);
+    await v1.close();
+    // Rows as version 1 wrote them.
+    const at = Date.parse('2026-01-05T10:00:00.000Z');
+    const db = new Database(path.join(root, 'assistant.sqlite'));
+    try {
+      db.prepare("INSERT INTO conversations (id, tenant, channel, created_at, updated_at) VALUES ('c1', 'derby', 'webchat', ?, ?)").run(at, at);
+      db.prepare("INSERT INTO unanswered (id, tenant, channel, text, created_at) VALUES ('u1', 'derby', 'sms', 'kept question', ?)").run(at);
+      db.prepare(
+        `INSERT INTO handoffs (id, conversation_id, tenant, channel, reason, urgent, summary, status, created_at)
+         VALUES ('h1', 'c1', 'derby', 'webchat', 'asked', 0, '{"a":1}', 'queued', ?)`,
+      ).run(at);
+    } finally {
+      db.close();
+    }
+
+    const upgraded = await SqliteStore.open({ dataDir: root });
+    cleanup.push(() => upgraded.close());
+    expect(await upgraded.schemaVersion()).toBe(2);
+    expect(await upgraded.listUnanswered()).toEqual([
+      { id: 'u1', tenant: 'derby', channel: 'sms', text: 'kept question', status: 'new', createdAt: '2026-01-05T10:00:00.000Z' },
+    ]);
+    const handoff = await upgraded.getHandoff('h1');
+    expect(handoff).toMatchObject({ id: 'h1', status: 'queued', summary: { a: 1 } });
+    expect(handoff && 'reference' in handoff).toBe(false);
+    expect((await upgraded.listConversations()).map((c) => c.id)).toEqual(['c1']);
+    expect(await upgraded.updateHandoffSummary('h1', { a: 2 })).toBe(true);
+    expect(await upgraded.markUnanswered(['u1'], 'added')).toBe(1);
+    await upgraded.addTurnOutcome({ conversationId: 'c1', tenant: 'derby', channel: 'webchat', outcome: 'answered' });
+    await upgraded.upsertAdviser({ id: 'console:sam', displayName: 'Sam', role: 'adviser', tenants: [] });
+    expect(await upgraded.listTurnOutcomes({})).toHaveLength(1);
+    expect(await upgraded.listAdvisers()).toHaveLength(1);
   });
 
   it('refuses to be used after close', async () => {

@@ -121,4 +121,40 @@ CREATE INDEX audit_actor ON audit (actor);
 CREATE INDEX audit_target ON audit (target);
 `,
   },
+  {
+    version: 2,
+    name: 'advisers-insights',
+    sql: `
+ALTER TABLE handoffs ADD COLUMN reference text;
+CREATE INDEX handoffs_created ON handoffs (created_at);
+
+CREATE INDEX conversations_created ON conversations (created_at);
+
+ALTER TABLE unanswered ADD COLUMN status text NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'added', 'out-of-scope'));
+
+CREATE TABLE advisers (
+  id text PRIMARY KEY,
+  display_name text NOT NULL,
+  password_hash text,
+  role text NOT NULL CHECK (role IN ('adviser', 'manager')),
+  tenants text[] NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  last_seen_at timestamptz
+);
+
+CREATE TABLE turn_outcomes (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  conversation_id text NOT NULL,
+  tenant text NOT NULL,
+  channel text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN
+    ('answered', 'clarified', 'handed-off', 'out-of-scope', 'not-understood', 'safeguarding', 'control', 'deadline', 'flow')),
+  topic_id text,
+  at timestamptz NOT NULL
+);
+CREATE INDEX turn_outcomes_at ON turn_outcomes (at);
+CREATE INDEX turn_outcomes_conversation ON turn_outcomes (conversation_id);
+`,
+  },
 ];

@@ -122,4 +122,40 @@ CREATE INDEX audit_actor ON audit (actor);
 CREATE INDEX audit_target ON audit (target);
 `,
   },
+  {
+    version: 2,
+    name: 'advisers-insights',
+    sql: `
+ALTER TABLE handoffs ADD COLUMN reference TEXT;
+CREATE INDEX handoffs_created ON handoffs (created_at);
+
+CREATE INDEX conversations_created ON conversations (created_at);
+
+ALTER TABLE unanswered ADD COLUMN status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'added', 'out-of-scope'));
+
+CREATE TABLE advisers (
+  id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  password_hash TEXT,
+  role TEXT NOT NULL CHECK (role IN ('adviser', 'manager')),
+  tenants TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_seen_at INTEGER
+);
+
+CREATE TABLE turn_outcomes (
+  seq INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN
+    ('answered', 'clarified', 'handed-off', 'out-of-scope', 'not-understood', 'safeguarding', 'control', 'deadline', 'flow')),
+  topic_id TEXT,
+  at INTEGER NOT NULL
+);
+CREATE INDEX turn_outcomes_at ON turn_outcomes (at);
+CREATE INDEX turn_outcomes_conversation ON turn_outcomes (conversation_id);
+`,
+  },
 ];
