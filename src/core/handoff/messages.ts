@@ -1,0 +1,461 @@
+/**
+ * Everything the assistant says around a hand-off to a human adviser, as `Reply` objects: asking
+ * to pass on the conversation, the queue, an adviser joining and their words, the assistant coming
+ * back, and out of hours a call-back request. Written for a worried parent on a phone late at
+ * night: short, warm, plain, and never promising what the service cannot do (no exact times, no
+ * adviser when there is none). These are product words; every council fact (names, numbers,
+ * hours) comes from the tenant.
+ *
+ * Choices are `{ kind: 'reply' }`: pressing one sends its label as the person's message, so the
+ * dialog reads a press and a typed answer the same way. The labels are in {@link HANDOFF_LABELS}.
+ */
+import type { KnowledgeBase } from '../knowledge/load';
+import type { Tenant } from '../knowledge/schema';
+import { contactPhrase } from '../knowledge/render';
+import { NATIONAL_CONTACTS, type Choice, type Reply } from '../replies';
+import type { CallbackField, CallbackProblem } from './callback';
+import { describeAdviserHours, describeNextOpening, type AdviserAvailability } from './hours';
+import type { HandoffReason } from './summary';
+import { cleanLine, cleanMessage, escapeMarkdown, shorten } from './text';
+
+/** The labels of the choices offered here; a dialog compares what the person sent with these. */
+export const HANDOFF_LABELS = {
+  consentYes: 'Yes, pass it on',
+  consentNo: 'No, start afresh',
+  leaveQueue: 'Leave queue',
+  callback: 'Ask for a call-back',
+  noCallback: 'No thanks',
+  helpedYes: 'Yes, it helped',
+  helpedNo: "No, it didn't",
+  anyTime: 'Any time',
+  storeYes: 'Yes, keep my details',
+  storeNo: "No, don't keep them",
+} as const;
+
+/** What the person types to leave the queue (also the label of the choice that does it). */
+export const LEAVE_QUEUE_WORDS = 'leave queue';
+
+/** Two SMS segments, as for every other reply. */
+export const HANDOFF_SMS_MAX = 320;
+
+export type TenantRef = Tenant | string | undefined;
+
+function choice(label: string, short?: string): Choice {
+  return short ? { label, short, action: { kind: 'reply' } } : { label, action: { kind: 'reply' } };
+}
+
+/** At most {@link HANDOFF_SMS_MAX} UTF-16 units (what SMS limits count), cut at a word if need be. */
+function fitSms(text: string): string {
+  let max = HANDOFF_SMS_MAX;
+  let out = shorten(text, max, true);
+  while (out.length > HANDOFF_SMS_MAX && max > 10) {
+    max -= 10;
+    out = shorten(text, max, true);
+  }
+  return out;
+}
+
+/** The required parts, then as many optional parts (in order) as fit in an SMS. */
+function composeSms(required: ReadonlyArray<string | undefined>, optional: ReadonlyArray<string | undefined> = []): string {
+  let text = required.filter((p): p is string => !!p).join(' ');
+  for (const part of optional) {
+    if (!part) continue;
+    const next = `${text} ${part}`;
+    if (next.length <= HANDOFF_SMS_MAX) text = next;
+  }
+  return fitSms(text);
+}
+
+function reply(text: string, sms: string, choices: Choice[] = []): Reply {
+  return { text, sms: fitSms(sms), choices, sources: [] };
+}
+
+/** A place in the queue as a whole number ≥ 1, or undefined when it is not a usable number. */
+function place(position: unknown): number | undefined {
+  return typeof position === 'number' && Number.isFinite(position) && position >= 1 ? Math.floor(position) : undefined;
+}
+
+/** "about 10 minutes"; a missing or odd wait text is said as not knowing. */
+function waitWords(waitText: unknown): string | undefined {
+  const text = shorten(cleanLine(waitText), 60, true);
+  return text === '' ? undefined : text;
+}
+
+/** An adviser's name as shown to the person; "An adviser" when there is none. */
+function adviserName(name: unknown): string | undefined {
+  const text = shorten(cleanLine(name), 60, true);
+  return text === '' ? undefined : text;
+}
+
+/** "Sam (adviser)", or the name as it is when it already says adviser ("Sam, SEND adviser"). */
+function adviserLabel(name: unknown): string {
+  const shown = adviserName(name);
+  if (!shown) return 'Adviser';
+  return /\badviser\b/i.test(shown) ? shown : `${shown} (adviser)`;
+}
+
+/**
+ * Splits text into pieces of at most `max` UTF-16 units (what SMS counts), between words where it
+ * can; a word longer than a piece is split between its characters, never inside an emoji.
+ */
+function splitWords(text: string, max: number): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/u).filter(Boolean)) {
+    const next = current ? `${current} ${word}` : word;
+    if (next.length <= max) {
+      current = next;
+      continue;
+    }
+    if (current) pieces.push(current);
+    current = '';
+    for (const char of word) {
+      if ((current + char).length > max) {
+        pieces.push(current);
+        current = '';
+      }
+      current += char;
+    }
+  }
+  if (current) pieces.push(current);
+  return pieces;
+}
+
+export class HandoffMessages {
+  constructor(readonly knowledge: Pick<KnowledgeBase, 'tenants'>) {}
+
+  /** The tenant itself, or the one with this id, or the generic tenant (as ReplyComposer finds it). */
+  tenant(ref: TenantRef): Tenant {
+    if (ref && typeof ref === 'object') return ref;
+    const tenant = (ref && this.knowledge.tenants.get(ref)) || this.knowledge.tenants.get('generic');
+    if (!tenant) throw new Error('no generic tenant in knowledge/tenants');
+    return tenant;
+  }
+
+  /** How to reach the council's SENDIASS, with its hours when the council publishes them. */
+  private sendiass(tenant: Tenant, also = false): { text: string; sms: string } {
+    const s = tenant.sendiass;
+    const how = contactPhrase(s, `through ${tenant.councilName}'s website`);
+    const hours = s.hours ? ` (${s.hours})` : '';
+    const lead = also ? 'You can also contact' : 'You can contact';
+    return {
+      text: `${lead} ${s.name} ${how}${hours}. Their advice is free, impartial and confidential.`,
+      sms: `${lead} ${s.name} ${how}${hours}.`,
+    };
+  }
+
+  /** Whether a call-back can honestly be offered: only where the council has advisers with set hours. */
+  offersCallback(_ref: TenantRef): boolean {
+    // Every council with the adviser desk takes call-backs: advisers see them in the console, also
+    // where the council has published no chat hours.
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Before the hand-off
+
+  /** Asks whether what they typed so far may go to the adviser, so they need not say it again. */
+  consentQuestion(reason: HandoffReason): Reply {
+    const lead =
+      reason === 'safeguarding'
+        ? "I'd like an adviser to talk with you as soon as possible."
+        : reason === 'not-confident'
+          ? "I'm not sure I can answer that well, and I don't want to guess. An adviser can help."
+          : 'I can pass you to an adviser.';
+    const text =
+      `${lead} An adviser is a real person who knows about SEND support. Talking to them is free and confidential.\n\n` +
+      "Can I pass on what you've typed so far? Then you won't have to explain it all again.\n\n" +
+      `If you choose "${HANDOFF_LABELS.consentNo}", the adviser won't see it, and you can tell them what you want to.`;
+    const sms =
+      `${lead} An adviser is a real person who knows about SEND. It's free and confidential. ` +
+      "Can I pass on what you've typed so far, so you don't have to repeat it?";
+    return reply(text, sms, [choice(HANDOFF_LABELS.consentYes, 'Yes'), choice(HANDOFF_LABELS.consentNo, 'No')]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // In the queue
+
+  /**
+   * Joined the queue: their place, a realistic wait, how to leave. With no adviser signed in it
+   * says so, and offers a call-back instead of a wait it cannot estimate.
+   */
+  queued(position: number, waitText: string, advisersOnline: number): Reply {
+    const n = place(position);
+    const where = n === undefined ? "You're in the queue to talk to an adviser." : n === 1 ? "You're next in the queue to talk to an adviser." : `You're number ${n} in the queue to talk to an adviser.`;
+    const nobody = !(typeof advisersOnline === 'number' && advisersOnline >= 1);
+    const wait = waitWords(waitText);
+    const leave = `To leave the queue, type **${LEAVE_QUEUE_WORDS}**.`;
+    const leaveSms = `To leave the queue, reply ${LEAVE_QUEUE_WORDS.toUpperCase()}.`;
+    if (nobody) {
+      const honest =
+        "No adviser is signed in at the moment, so I can't say how long you'll wait. " +
+        'You can keep waiting, or leave the queue and ask for a call-back instead.';
+      return reply(
+        `${where}\n\n${honest}\n\n${leave}`,
+        composeSms([where, "No adviser is signed in right now, so I can't say how long it will be. You can wait, or ask for a call-back instead."], [leaveSms]),
+        [choice(HANDOFF_LABELS.leaveQueue), choice(HANDOFF_LABELS.callback, 'Call-back')],
+      );
+    }
+    const waitLine = wait ? `The wait is likely to be ${wait}, but it can change.` : "I can't say exactly how long the wait will be.";
+    const text = `${where} ${waitLine} I'll let you know how it's going.\n\nPlease keep this chat open so you don't miss the adviser.\n\n${leave}`;
+    const sms = composeSms([where, waitLine], ["The adviser's replies will come here.", leaveSms]);
+    return reply(text, sms, [choice(HANDOFF_LABELS.leaveQueue)]);
+  }
+
+  /** Still waiting: the new place and wait (which can go up when an urgent conversation goes first). */
+  queueUpdate(position: number, waitText: string): Reply {
+    const n = place(position);
+    const where = n === undefined ? "You're still in the queue." : n === 1 ? "You're now next in the queue." : `You're now number ${n} in the queue.`;
+    const wait = waitWords(waitText);
+    const waitLine = wait ? ` The wait is likely to be ${wait}.` : '';
+    const text = `${where}${waitLine} Thank you for waiting.`;
+    return reply(text, composeSms([`${where}${waitLine}`], ['Thank you for waiting.', `To leave, reply ${LEAVE_QUEUE_WORDS.toUpperCase()}.`]), [choice(HANDOFF_LABELS.leaveQueue)]);
+  }
+
+  /** Left the queue: no adviser will join, and the assistant carries on. */
+  leftQueue(): Reply {
+    const text =
+      "You've left the queue, so an adviser won't join this chat.\n\n" +
+      'You can keep asking me questions, or ask for a person again at any time.';
+    return reply(text, "You've left the queue, so an adviser won't join. You can keep asking me questions, or ask for a person again any time.");
+  }
+
+  /** After a safeguarding reply: the conversation goes first; the urgent numbers still stand. */
+  urgentQueued(): Reply {
+    const { emergency, childline, samaritans } = NATIONAL_CONTACTS;
+    const text =
+      "I've asked for an adviser to join you urgently. They'll be with you as soon as possible.\n\n" +
+      `The numbers I gave you still stand. If anyone is in danger right now, don't wait: call ${emergency}.\n\n` +
+      `- Childline: ${childline}, free, any time\n` +
+      `- Samaritans: ${samaritans}, free, any time`;
+    const sms =
+      "I've asked for an adviser to join you urgently. They'll be with you as soon as possible. " +
+      `If anyone is in danger now, don't wait: call ${emergency}. Childline ${childline}. Samaritans ${samaritans} (free, any time).`;
+    return reply(text, sms);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // With the adviser
+
+  /** An adviser has taken the conversation: from now on it is a person. */
+  adviserJoined(adviserName_: string): Reply {
+    const name = adviserName(adviserName_);
+    const who = !name ? 'An adviser' : /\badviser\b/i.test(name) ? name : `${name}, an adviser,`;
+    const rest = "You're now talking to a person, not the automated assistant. What you type now goes to them.";
+    return reply(`**${escapeMarkdown(who)}** has joined the chat. ${rest}`, `${who} has joined the chat. ${rest}`);
+  }
+
+  /**
+   * An adviser's words as the person sees them: "Sam (adviser): …", plain text (no markdown: it is
+   * shown as typed, and sent with textFormat plain). The SMS form is cut at 320 characters; use
+   * {@link adviserLineParts} on SMS to send a long message in several parts.
+   */
+  adviserLine(adviserName_: string, text: string): Reply {
+    const label = adviserLabel(adviserName_);
+    const body = cleanMessage(text) || '(an empty message)';
+    return reply(`${label}: ${body}`, `${label}: ${body.replace(/\s*\n\s*/g, ' ')}`);
+  }
+
+  /** The same, split into as many SMS-sized replies as the adviser's message needs ("Sam (adviser) 1/2: …"). */
+  adviserLineParts(adviserName_: string, text: string): Reply[] {
+    const label = adviserLabel(adviserName_);
+    const body = (cleanMessage(text) || '(an empty message)').replace(/\s*\n\s*/g, ' ');
+    const whole = `${label}: ${body}`;
+    if (whole.length <= HANDOFF_SMS_MAX) return [this.adviserLine(adviserName_, text)];
+    // Room for "<label> 99/99: " in front of each part.
+    const room = Math.max(40, HANDOFF_SMS_MAX - label.length - 8);
+    const pieces = splitWords(body, room);
+    return pieces.map((piece, i) => {
+      const head = `${label} ${i + 1}/${pieces.length}`;
+      return reply(`${head}: ${piece}`, `${head}: ${piece}`);
+    });
+  }
+
+  /** The assistant is back (the adviser ended the chat, or it went quiet), and asks whether it helped. */
+  back(why: 'closed' | 'silence'): Reply {
+    const lead =
+      why === 'silence'
+        ? "The chat with the adviser has ended, as it's been quiet for a while."
+        : 'The adviser has ended the chat.';
+    const text =
+      `${lead} You're talking to the automated assistant again. You can ask me something else, or ask for a person again at any time.\n\n` +
+      'Did talking to an adviser help?';
+    const sms = `${lead} You're talking to the automated assistant again. Did talking to an adviser help?`;
+    return reply(text, sms, [choice(HANDOFF_LABELS.helpedYes, 'Yes'), choice(HANDOFF_LABELS.helpedNo, 'No')]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // No adviser: out of hours, or nobody free
+
+  /**
+   * No adviser now because it is outside their hours: when they are next, a call-back offer (only
+   * where the council has adviser hours), and the SENDIASS contact. `now` words the next opening
+   * ("tomorrow at 9:30am").
+   */
+  outOfHours(tenantRef: TenantRef, availability: AdviserAvailability, now: Date = new Date()): Reply {
+    const tenant = this.tenant(tenantRef);
+    const hoursText = availability?.hoursText ?? describeAdviserHours(tenant);
+    const callback = this.offersCallback(tenant);
+    const next = availability?.nextOpening ? describeNextOpening(availability.nextOpening, now) : undefined;
+    const nextText = next && next !== 'later' ? next : undefined;
+    const sorry = "I'm sorry, there's no adviser available to chat right now.";
+    const hoursLine = hoursText ? `Advisers are available ${hoursText}.` : undefined;
+    const nextLine = nextText ? `Advisers are next available ${nextText}.` : undefined;
+    const offer = callback ? 'If you like, I can take a few details so an adviser can call or email you back. They will try to get in touch when they are next working.' : undefined;
+    const contact = this.sendiass(tenant, callback);
+    const text = [
+      [sorry, hoursLine, nextLine].filter(Boolean).join(' '),
+      offer,
+      contact.text,
+    ].filter(Boolean).join('\n\n');
+    const sms = composeSms(
+      ["Sorry, no adviser is available to chat right now.", nextText ? `Advisers are next available ${nextText}.` : undefined, callback ? 'I can ask an adviser to call or email you back.' : undefined, contact.sms],
+    );
+    return reply(text, sms, callback ? [choice(HANDOFF_LABELS.callback, 'Call-back'), choice(HANDOFF_LABELS.noCallback)] : []);
+  }
+
+  /** Within hours, but no adviser is free or signed in: the same offers, without the hours. */
+  nobodyAvailable(tenantRef: TenantRef): Reply {
+    const tenant = this.tenant(tenantRef);
+    const callback = this.offersCallback(tenant);
+    const sorry = "I'm sorry, no adviser is free to chat at the moment.";
+    const offer = callback ? 'If you like, I can take a few details so an adviser can call or email you back when they can.' : undefined;
+    const contact = this.sendiass(tenant, callback);
+    const text = [sorry, offer, contact.text].filter(Boolean).join('\n\n');
+    const sms = composeSms([
+      'Sorry, no adviser is free to chat right now.',
+      callback ? 'I can ask an adviser to call or email you back.' : undefined,
+      contact.sms,
+    ]);
+    return reply(text, sms, callback ? [choice(HANDOFF_LABELS.callback, 'Call-back'), choice(HANDOFF_LABELS.noCallback)] : []);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Call-back request
+
+  callbackAskName(): Reply {
+    const text = "I'll ask you three quick questions. You can type **cancel** at any time to stop.\n\nFirst, what name should the adviser ask for? A first name is fine.";
+    // Not "CANCEL" on SMS: providers read it as opting out of all texts.
+    return reply(text, "I'll ask 3 quick questions (reply NEVER MIND to stop). What name should the adviser ask for? A first name is fine.");
+  }
+
+  callbackAskContact(): Reply {
+    const text = 'What phone number or email address should the adviser use? A UK phone number is best, like 07700 900123.';
+    return reply(text, 'What phone number or email should the adviser use? A UK number is best, like 07700 900123.');
+  }
+
+  /** When to call; with the tenant, the advisers' hours too, so the answer can fit them. */
+  callbackAskBestTime(tenantRef?: TenantRef): Reply {
+    const hours = tenantRef === undefined ? undefined : describeAdviserHours(this.tenant(tenantRef));
+    const hoursLine = hours ? ` Advisers work ${hours}.` : '';
+    const text = `When is a good time to get in touch? For example "weekday mornings", "after 3pm" or "any time".${hoursLine}`;
+    return reply(text, composeSms(['When is a good time to get in touch? E.g. "mornings" or "any time".'], [hoursLine.trim()]), [choice(HANDOFF_LABELS.anyTime)]);
+  }
+
+  /**
+   * Asks to keep the details, saying why, for how long (`retentionDays`) and, with the tenant,
+   * where the privacy notice is.
+   */
+  callbackAskConsent(retentionDays: number, tenantRef?: TenantRef): Reply {
+    const tenant = tenantRef === undefined ? undefined : this.tenant(tenantRef);
+    const days = typeof retentionDays === 'number' && Number.isFinite(retentionDays) && retentionDays >= 1 ? Math.floor(retentionDays) : undefined;
+    const kept = days === undefined ? 'then deleted' : `kept for up to ${days} day${days === 1 ? '' : 's'}, then deleted`;
+    const who = tenant && !tenant.generic ? tenant.councilName : 'the council';
+    const privacy = tenant?.privacyNoticeUrl ? ` How we use your information: ${tenant.privacyNoticeUrl}` : '';
+    const text =
+      `To arrange this, ${who} needs to keep your name, your contact details and the time you gave. ` +
+      `They are used only to get back to you about this, and ${kept}.${privacy}\n\nIs that OK?`;
+    const sms = composeSms([`To arrange this we need to keep your name, contact details and best time. They're used only to get back to you, and ${kept}. Is that OK?`], [privacy.trim()]);
+    return reply(text, sms, [choice(HANDOFF_LABELS.storeYes, 'Yes'), choice(HANDOFF_LABELS.storeNo, 'No')]);
+  }
+
+  /**
+   * What was wrong with an answer, and the question again. `field` says which question it was for
+   * ('empty' and 'too-long' can be any); without it the wording fits any question.
+   */
+  callbackInvalid(problem: CallbackProblem, field?: CallbackField): Reply {
+    const [text, sms] = invalidWords(problem, field);
+    return reply(text, sms, field === 'bestTime' ? [choice(HANDOFF_LABELS.anyTime)] : []);
+  }
+
+  /** The request is saved: what happens next, without promising a time, and SENDIASS meanwhile. */
+  callbackSaved(tenantRef: TenantRef): Reply {
+    const tenant = this.tenant(tenantRef);
+    const contact = this.sendiass(tenant);
+    const text =
+      "Thank you. I've passed on your request. An adviser will try to get in touch at the time you gave, or as close to it as they can. " +
+      "I can't promise an exact time.\n\n" +
+      `If you need advice before then, ${contact.text.replace(/^You can contact/, 'you can contact')}\n\nYou can keep asking me questions too.`;
+    const sms = composeSms(
+      ["Thank you, I've passed on your request. An adviser will try to get in touch at the time you gave, or as close as they can."],
+      [`If you need advice sooner, ${contact.sms.replace(/^You can contact/, 'contact')}`],
+    );
+    return reply(text, sms);
+  }
+
+  /** They did not want their details kept: nothing is kept, and other ways to get help. */
+  callbackDeclined(tenantRef: TenantRef): Reply {
+    const tenant = this.tenant(tenantRef);
+    const contact = this.sendiass(tenant);
+    const text =
+      "That's fine. I haven't kept your details, so an adviser won't get back to you.\n\n" +
+      `${contact.text}\n\nYou can keep asking me questions too.`;
+    const sms = composeSms(
+      ["That's fine, I haven't kept your details.", contact.sms],
+      ['You can keep asking me questions.'],
+    );
+    return reply(text, sms);
+  }
+}
+
+/** [text, sms] for a call-back answer that could not be used. */
+function invalidWords(problem: CallbackProblem, field: CallbackField | undefined): [string, string] {
+  switch (problem) {
+    case 'empty':
+      if (field === 'name') return ["I didn't get a name. What name should the adviser ask for?", "I didn't get a name. What name should the adviser ask for?"];
+      if (field === 'contact') return ["I didn't get a phone number or email address. What should the adviser use?", "I didn't get a phone number or email. What should the adviser use?"];
+      if (field === 'bestTime') return ['When is a good time to get in touch? You can say "any time".', 'When is a good time to get in touch? You can say "any time".'];
+      return ["Sorry, I didn't get that. Could you try again?", "Sorry, I didn't get that. Could you try again?"];
+    case 'too-long':
+      if (field === 'name') return ["That's a bit long for a name. Could you give a shorter one? A first name is fine.", "That's a bit long for a name. A first name is fine."];
+      if (field === 'contact') return ["That's too long for a phone number or email address. Please type just one.", "That's too long. Please send just one phone number or email."];
+      if (field === 'bestTime') return ['Could you make that a bit shorter? For example "weekday mornings".', 'Could you make that shorter? E.g. "weekday mornings".'];
+      return ["That's a bit long. Could you make it shorter?", "That's a bit long. Could you make it shorter?"];
+    case 'not-a-name':
+      return [
+        'Sorry, that doesn\'t look like a name. Please type just the name the adviser should ask for, like "Sam".',
+        'Sorry, that doesn\'t look like a name. Please send just the name the adviser should ask for, like "Sam".',
+      ];
+    case 'not-a-phone-or-email':
+      return [
+        "Sorry, I couldn't find one phone number or email address in that. Please type just one, like 07700 900123 or name@example.com.",
+        "Sorry, I couldn't find one phone number or email in that. Please send just one, like 07700 900123 or name@example.com.",
+      ];
+    case 'phone-wrong-length':
+      return [
+        'That number seems to have too many or too few digits. UK numbers have 11 digits and start with 0, like 07700 900123. Could you check it?',
+        'That number seems to have too many or too few digits. UK numbers have 11 digits and start with 0, like 07700 900123.',
+      ];
+    case 'phone-not-uk':
+      return [
+        "Sorry, I can't use that number. Please give a UK landline or mobile number, or an email address instead.",
+        "Sorry, I can't use that number. Please send a UK landline or mobile number, or an email address.",
+      ];
+    case 'email-invalid':
+      return [
+        "That email address doesn't look quite right. Could you check it? It should look like name@example.com.",
+        "That email address doesn't look quite right. It should look like name@example.com.",
+      ];
+    default:
+      return ["Sorry, I didn't get that. Could you try again?", "Sorry, I didn't get that. Could you try again?"];
+  }
+}
+
+/**
+ * Whether a message while queued asks to leave the queue: "leave queue" (the words the queue
+ * messages give), the choice's label, and close variants ("leave the queue", "exit queue").
+ */
+export function saysLeaveQueue(text: unknown): boolean {
+  const words = cleanLine(text).toLowerCase().replace(/['’]/g, '').replace(/[^\p{L}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
+  return /^(?:please )?(?:i want to |id like to |can i )?(?:leave|exit|quit|get out of|come out of) (?:the |this )?(?:queue|q)(?: please)?$/.test(words);
+}

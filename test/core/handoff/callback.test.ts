@@ -1,0 +1,259 @@
+import { describe, expect, it } from 'vitest';
+import { readBestTime, readContact, readName } from '../../../src/core/handoff/callback';
+
+describe('readName', () => {
+  it.each([
+    ['Sam', 'Sam'],
+    ['  Sam  ', 'Sam'],
+    ['Mary-Jane O\'Neil', 'Mary-Jane O\'Neil'],
+    ['Siobhán Ó Súilleabháin', 'Siobhán Ó Súilleabháin'],
+    ['D’Arcy', 'D’Arcy'],
+    ['J. R. Smith', 'J. R. Smith'],
+    ['Dr. Amara Okafor', 'Dr. Amara Okafor'],
+    ['Jo\t\tBloggs', 'Jo Bloggs'],
+    ['Jo\nBloggs', 'Jo Bloggs'],
+    ['محمد علي', 'محمد علي'],
+    ['דוד כהן', 'דוד כהן'],
+    ['王小明', '王小明'],
+    ['Zoë', 'Zoë'],
+    ['Zoe\u0308', 'Zoë'], // combining diaeresis, normalised
+    ['A', 'A'],
+    ['\u202Eevil\u202C', 'evil'], // direction overrides dropped
+    ['a'.repeat(80), 'a'.repeat(80)],
+  ])('%j is the name %j', (input, value) => {
+    expect(readName(input)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['\u0000\u0007', 'empty'],
+    ['\u200B', 'empty'],
+    ['a'.repeat(81), 'too-long'],
+    ['Sam '.repeat(30), 'too-long'],
+    ['12345', 'not-a-name'],
+    ['07700 900123', 'not-a-name'],
+    ['Sam2', 'not-a-name'],
+    ['sam@example.com', 'not-a-name'],
+    ['https://example.com', 'not-a-name'],
+    ['www.example.com', 'not-a-name'],
+    ['example.co.uk', 'not-a-name'],
+    ['<b>Sam</b>', 'not-a-name'],
+    ['<script>alert(1)</script>', 'not-a-name'],
+    ['Sam &amp; Jo', 'not-a-name'],
+    ['Sam 😀', 'not-a-name'],
+    ['...', 'not-a-name'],
+    ["'Sam'", 'not-a-name'],
+    ['-', 'not-a-name'],
+    ['Sam, Jo', 'not-a-name'],
+    ['\uD800Sam', 'Sam'],
+  ])('%j: %s', (input, problem) => {
+    if (problem === 'Sam') expect(readName(input)).toEqual({ ok: true, value: 'Sam' });
+    else expect(readName(input)).toEqual({ ok: false, problem });
+  });
+});
+
+describe('readContact: UK phone numbers become E.164', () => {
+  it.each([
+    ['07700 900123', '+447700900123'],
+    ['07700900123', '+447700900123'],
+    ['+44 7700 900123', '+447700900123'],
+    ['+447700900123', '+447700900123'],
+    ['+44 (0)7700 900123', '+447700900123'],
+    ['0044 7700 900123', '+447700900123'],
+    ['447700900123', '+447700900123'],
+    ['(01332) 641414', '+441332641414'],
+    ['01332 641414', '+441332641414'],
+    ['01908-254518', '+441908254518'],
+    ['01905.768153', '+441905768153'],
+    ['020 7946 0018', '+442079460018'],
+    ['0300 123 4567', '+443001234567'],
+    ['0808 808 3555', '+448088083555'],
+    ['016977 3456', '+44169773456'], // a nine-digit area number
+    ['tel:+441332641414', '+441332641414'],
+    ['  07700 900123  ', '+447700900123'],
+    ['my mobile is 07700 900123 thanks', '+447700900123'],
+    ['call (01332) 641414 after 3', '+441332641414'],
+    ['<a href="tel:07700900123">me</a>', '+447700900123'], // markup around it: only the number is kept
+  ])('%j → %s', (input, value) => {
+    expect(readContact(input)).toEqual({ ok: true, kind: 'phone', value });
+  });
+
+  it.each([
+    ['0770 090 012', 'phone-wrong-length'],
+    ['077009001234', 'phone-wrong-length'],
+    ['+44 7700 90012', 'phone-wrong-length'],
+    ['7700 900123', 'phone-wrong-length'],
+    ['12345', 'phone-wrong-length'],
+    ['+1 202 555 0123', 'phone-not-uk'],
+    ['+353 1 234 5678', 'phone-not-uk'],
+    ['00353 1 234 5678', 'phone-not-uk'],
+    ['0909 879 0000', 'phone-not-uk'], // premium rate
+    ['07700 900123 or 01332 641414', 'not-a-phone-or-email'],
+    ['phone me', 'not-a-phone-or-email'],
+  ])('%j: %s', (input, problem) => {
+    expect(readContact(input)).toEqual({ ok: false, problem });
+  });
+});
+
+describe('readContact: email addresses, domain in lower case', () => {
+  it.each([
+    ['jo@example.com', 'jo@example.com'],
+    ['Jo.Bloggs@Example.CO.UK', 'Jo.Bloggs@example.co.uk'],
+    ['  jo+send@example.org. ', 'jo+send@example.org'],
+    ['mailto:jo@example.com', 'jo@example.com'],
+    ['<jo@example.com>', 'jo@example.com'],
+    ["o'neil@example.ie", "o'neil@example.ie"],
+    ['Jo Bloggs <jo@example.com>', 'jo@example.com'],
+    ['email me at jo@example.com please', 'jo@example.com'],
+    ['jo@sub.example-mail.com', 'jo@sub.example-mail.com'],
+    ['zoë@exämple.com', 'zoë@exämple.com'],
+  ])('%j → %s', (input, value) => {
+    expect(readContact(input)).toEqual({ ok: true, kind: 'email', value });
+  });
+
+  it.each([
+    ['jo@', 'email-invalid'],
+    ['@example.com', 'email-invalid'],
+    ['jo@example', 'email-invalid'],
+    ['jo@@example.com', 'email-invalid'],
+    ['jo@exa mple.com', 'email-invalid'],
+    ['jo..bloggs@example.com', 'email-invalid'],
+    ['.jo@example.com', 'email-invalid'],
+    ['jo@-example.com', 'email-invalid'],
+    ['jo@example.c', 'email-invalid'],
+    ['<b>jo</b>@example.com', 'email-invalid'],
+    ['jo@example.com, sam@example.com', 'not-a-phone-or-email'],
+    [`${'a'.repeat(65)}@example.com`, 'email-invalid'],
+    [`jo@${'a'.repeat(250)}.com`, 'too-long'],
+    ['', 'empty'],
+    ['   \n\t ', 'empty'],
+  ])('%j: %s', (input, problem) => {
+    expect(readContact(input)).toEqual({ ok: false, problem });
+  });
+});
+
+describe('readBestTime', () => {
+  it.each([
+    ['weekday mornings', 'weekday mornings'],
+    ['  after 3pm\n(school run before)  ', 'after 3pm (school run before)'],
+    ['any', 'Any time'],
+    ['Anytime', 'Any time'],
+    ['any time', 'Any time'],
+    ['Whenever', 'Any time'],
+    ["don’t mind", 'Any time'],
+    ['بعد الظهر', 'بعد الظهر'],
+    ['mornings 🙂', 'mornings 🙂'],
+    ['<b>mornings</b>', '<b>mornings</b>'], // kept as text; shown as text
+    ['a\u0000b\u0007c\u001Bd', 'a b c d'],
+    ['x'.repeat(120), 'x'.repeat(120)],
+  ])('%j → %j', (input, value) => {
+    expect(readBestTime(input)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    ['', 'empty'],
+    [' \u0000 ', 'empty'],
+    ['x'.repeat(121), 'too-long'],
+  ])('%j: %s', (input, problem) => {
+    expect(readBestTime(input)).toEqual({ ok: false, problem });
+  });
+});
+
+/** A small deterministic random source (mulberry32), so a failure can be repeated. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = [
+  'Sam', ' ', '-', "'", '.', '@', 'example.com', '+44', '07700 900123', '(', ')', '0', '7', '😀', '👨‍👩‍👧', '\uD83D', '\uDE00',
+  '<script>', '</b>', '&amp;', 'محمد', 'שלום', '\u202E', '\u200F', '\u0000', '\u0007', '\n', '\r\n', '\t', '\u2028', '\uFEFF',
+  'Ω', 'ß', 'e\u0301', '٣', '１２３', 'http://', 'www.', '"', '\\', '%', '${x}', '{{name}}', 'mailto:', 'tel:', 'any time',
+];
+
+function oddInputs(): unknown[] {
+  const next = random(20260101);
+  const inputs: unknown[] = [
+    '', ' ', 'x'.repeat(100_000), '😀'.repeat(50_000), '\uD800'.repeat(1000), '\uDC00\uD800', '<'.repeat(100_000),
+    `${'0'.repeat(50_000)}@${'a'.repeat(50_000)}.com`, '+44'.repeat(30_000), ' '.repeat(100_000), '\u0000'.repeat(10_000),
+    'مرحبا بالعالم'.repeat(5000), '\u202Eevil.com', '<img src=x onerror=alert(1)>', undefined, null, 42, {}, [], true,
+    Symbol('s'), () => 'x',
+  ];
+  for (let i = 0; i < 1500; i++) {
+    const length = Math.floor(next() * 40);
+    let text = '';
+    for (let j = 0; j < length; j++) text += PIECES[Math.floor(next() * PIECES.length)];
+    inputs.push(text);
+  }
+  return inputs;
+}
+
+const hasLoneSurrogate = (text: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+// eslint-disable-next-line no-control-regex
+const hasControl = (text: string) => /[\u0000-\u001F\u007F-\u009F]/.test(text);
+
+describe('nothing throws, and what is accepted is clean (property-style)', () => {
+  const inputs = oddInputs();
+
+  it('readName', () => {
+    for (const input of inputs) {
+      const result = readName(input);
+      if (result.ok) {
+        expect(Array.from(result.value).length).toBeGreaterThan(0);
+        expect(Array.from(result.value).length).toBeLessThanOrEqual(80);
+        expect(result.value).toBe(result.value.trim());
+        expect(hasLoneSurrogate(result.value) || hasControl(result.value)).toBe(false);
+        expect(result.value).toMatch(/^[\p{L}\p{M}][\p{L}\p{M} '’.\-‐]*$/u);
+      } else {
+        expect(['empty', 'too-long', 'not-a-name']).toContain(result.problem);
+      }
+    }
+  });
+
+  it('readContact', () => {
+    for (const input of inputs) {
+      const result = readContact(input);
+      if (result.ok) {
+        if (result.kind === 'phone') expect(result.value).toMatch(/^\+44[123578]\d{8,9}$/);
+        else {
+          expect(result.value.split('@')).toHaveLength(2);
+          expect(result.value.split('@')[1]).toBe(result.value.split('@')[1]!.toLowerCase());
+          expect(result.value.length).toBeLessThanOrEqual(254);
+        }
+        expect(hasLoneSurrogate(result.value) || hasControl(result.value) || /[\s<>]/.test(result.value)).toBe(false);
+      } else {
+        expect(['empty', 'too-long', 'not-a-phone-or-email', 'phone-wrong-length', 'phone-not-uk', 'email-invalid']).toContain(result.problem);
+      }
+    }
+  });
+
+  it('readBestTime', () => {
+    for (const input of inputs) {
+      const result = readBestTime(input);
+      if (result.ok) {
+        expect(Array.from(result.value).length).toBeGreaterThan(0);
+        expect(Array.from(result.value).length).toBeLessThanOrEqual(120);
+        expect(hasLoneSurrogate(result.value) || hasControl(result.value)).toBe(false);
+      } else {
+        expect(['empty', 'too-long']).toContain(result.problem);
+      }
+    }
+  });
+
+  it('is quick on 100 KB', () => {
+    const started = performance.now();
+    for (const input of ['x'.repeat(100_000), '0 '.repeat(50_000), '+'.repeat(100_000), 'a@'.repeat(50_000), '\uD800a'.repeat(50_000)]) {
+      readName(input);
+      readContact(input);
+      readBestTime(input);
+    }
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
