@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { AdviserTokenFormatError, parseAdviserTokens } from './advisers/tokens';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -64,6 +65,22 @@ const trustProxy = z
   .transform((value): number | string => (/^\d+$/.test(value) ? Number(value) : value));
 // --- Web chat and widget (end) ---
 
+// --- Adviser console (begin) ---
+/** ADVISER_TOKENS: see src/advisers/tokens.ts and .env.example. Errors never repeat the value. */
+const adviserTokens = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    try {
+      return parseAdviserTokens(value);
+    } catch (error) {
+      if (!(error instanceof AdviserTokenFormatError)) throw error;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: error.message });
+      return z.NEVER;
+    }
+  });
+// --- Adviser console (end) ---
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3978),
@@ -84,6 +101,8 @@ const schema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,39}$/, 'must be lower-case letters, digits and underscores (at most 40), starting with a letter or _')
     .optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** A conversation with an adviser where nobody has written for this long is closed; the assistant comes back. */
+  HANDOFF_SILENCE_MINUTES: z.coerce.number().int().min(1).max(1440).default(20),
   // SMS (Twilio-style). TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL together turn SMS on.
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID: AC and 32 hex characters').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16, "must be the Twilio account's auth token").optional(),
@@ -109,6 +128,12 @@ const schema = z.object({
   MicrosoftAppType: appType.optional(),
   MicrosoftAppTenantId: z.string().trim().regex(GUID, "must be the Microsoft Entra tenant ID (directory ID), a GUID").optional(),
   // --- Azure Bot Service and Teams (end) ---
+  // --- Adviser console (begin): /advisers; see .env.example ---
+  ADVISER_TOKENS: adviserTokens,
+  // Never echoed in errors or logs.
+  ADVISER_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADVISER_SESSION_HOURS: z.coerce.number().int('must be a whole number of hours').min(1).max(24).default(8),
+  // --- Adviser console (end) ---
 });
 
 export type Config = z.infer<typeof schema>;
