@@ -73,6 +73,48 @@ const contactSchema = z
   })
   .strict();
 
+/** The Bot Connector for UK Teams tenants: where the bot posts to the advisers' channel. */
+export const DEFAULT_TEAMS_SERVICE_URL = 'https://smba.trafficmanager.net/uk/';
+
+/**
+ * A channel id as "Get link to channel" shows it, percent-encoded (19%3a…%40thread.tacv2) or not:
+ * decoded before it is checked.
+ */
+const teamsChannelId = z
+  .string()
+  .trim()
+  .transform((value) => {
+    try {
+      return value.includes('%') ? decodeURIComponent(value) : value;
+    } catch {
+      return value;
+    }
+  })
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^19:[A-Za-z0-9._-]+@thread\.(tacv2|skype)$/,
+        'must be a Teams channel id such as 19:0b3c4a5d6e7f48a9b0c1d2e3f4a5b6c7@thread.tacv2 (the part of "Get link to channel" after /channel/)',
+      ),
+  );
+
+/** Where hand-off cards go in Microsoft Teams (docs/teams-advisers.md). */
+export const advisersTeamsChannelSchema = z
+  .object({
+    conversationId: teamsChannelId,
+    serviceUrl: url
+      .refine((value) => value.startsWith('https://'), 'must be an https address such as https://smba.trafficmanager.net/uk/')
+      .default(DEFAULT_TEAMS_SERVICE_URL),
+    /** The council's Microsoft Entra tenant id (the tenantId in "Get link to channel"). */
+    tenantId: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a tenant id (a GUID)')
+      .optional(),
+  })
+  .strict();
+
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time such as 09:30');
 
@@ -109,6 +151,8 @@ export const tenantSchema = z
     /** SMS numbers (E.164) that belong to this council. */
     smsNumbers: z.array(z.string().regex(/^\+\d{8,15}$/, 'must be an E.164 number such as +447700900123')).default([]),
     privacyNoticeUrl: url.optional(),
+    /** The advisers' Teams channel: hand-offs are posted there as cards. Absent: no Teams cards. */
+    advisersTeamsChannel: advisersTeamsChannelSchema.optional(),
     sources: z.array(nonEmpty).min(1, 'name the documents the local details come from'),
   })
   .strict();
@@ -240,6 +284,7 @@ export type Topic = z.infer<typeof topicSchema>;
 export type SourceDocument = z.infer<typeof documentSchema>;
 export type Tenant = z.infer<typeof tenantSchema>;
 export type Contact = z.infer<typeof contactSchema>;
+export type AdvisersTeamsChannel = z.infer<typeof advisersTeamsChannelSchema>;
 export type ControlReply = z.infer<typeof controlReplySchema>;
 export type Flow = z.infer<typeof flowSchema>;
 export type FlowStep = z.infer<typeof flowStepSchema>;
