@@ -1,6 +1,7 @@
 import { ActivityTypes } from 'botbuilder';
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { say } from '../src/bot/say';
+import type { HandoffReason } from '../src/store/store';
 import { fitFor } from '../src/bot/renderReply';
 import { noMoreFeedback } from './feedback';
 import { dataOf, understandingOf, type DialogServices } from './services';
@@ -24,7 +25,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
    * Whether the message is plainly an answer to the question being asked (an offered choice's
    * number or exact words): then it is not read as an interruption. Safeguarding still comes first.
    */
-  protected answersPrompt(_inner: DialogContext, _text: string, _control: string): boolean {
+  protected answersPrompt(_inner: DialogContext, _text: string, _control: string): boolean | Promise<boolean> {
     return false;
   }
 
@@ -37,15 +38,14 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     if (understanding.kind === 'safeguarding') {
       noMoreFeedback(data);
       await say(inner.context, replies.safeguarding(data.tenant), data);
-      return inner.cancelAllDialogs();
+      return handOff(inner, { handoff: 'safeguarding', asked: activity.text });
     }
     if (understanding.kind !== 'control') return undefined;
     // Pressing a button whose words sound like a control ("Yes, they need more help") answers the question.
-    if (this.answersPrompt(inner, activity.text, understanding.control)) return undefined;
+    if (await this.answersPrompt(inner, activity.text, understanding.control)) return undefined;
     switch (understanding.control) {
       case 'human':
-        await say(inner.context, replies.person(data.tenant, 'asked'), data);
-        return inner.cancelAllDialogs();
+        return handOff(inner, { handoff: 'asked', asked: activity.text });
       case 'help':
         await say(inner.context, replies.control('help', data.tenant), data);
         await inner.repromptDialog();
@@ -60,4 +60,15 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         return undefined;
     }
   }
+}
+
+/** How a dialog ends to pass the person to an adviser: the main dialog starts the hand-off. */
+export interface HandoffResult {
+  handoff: HandoffReason;
+  asked?: string;
+}
+
+async function handOff(inner: DialogContext, result: HandoffResult): Promise<DialogTurnResult> {
+  await inner.cancelAllDialogs();
+  return { status: DialogTurnStatus.complete, result };
 }

@@ -2,7 +2,7 @@ import { type TurnContext } from 'botbuilder';
 import { TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import {
   DEADLINE_KINDS, FACT_NAMES, assignRoles, computeDeadline, extractDates, formatLong, isBefore, todayInLondon,
-  type DeadlineKind, type FactName, type Facts, type FoundDate, type IsoDate, type Question,
+  type DeadlineKind, type DeadlineResult, type FactName, type Facts, type FoundDate, type IsoDate, type Question,
 } from '../src/core/dates';
 import {
   APPEAL_DECISIONS, CHANGE_LABEL, DECISION_LABELS, KIND_LABELS, NONE_OF_THESE_LABEL, NO_CERTIFICATE_LABEL, YES_LABEL,
@@ -303,6 +303,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     const { context } = step;
     const today = todayOf(context);
     const result = computeDeadline(kind, state.facts);
+    rememberForAdviser(data, result);
     const [headline, nextSteps] = explainDeadline(result, { today, tenant, decision: state.decision });
     await send(context, headline!, data);
     if (!SMS_CHANNELS.has(context.activity.channelId) && !isBefore(result.due, today)) {
@@ -316,6 +317,15 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     await send(context, nextSteps!, data);
     return step.endDialog();
   }
+}
+
+/** Keeps the dates and the deadline for an adviser's summary, should the person ask for one later. */
+function rememberForAdviser(data: ConversationData, result: DeadlineResult): void {
+  const dates = Object.entries(result.facts)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([label, date]) => ({ label: label.replace(/_/g, ' '), date }));
+  data.datesGiven = [...(data.datesGiven ?? []), ...dates].slice(-6);
+  data.deadlinesWorkedOut = [...(data.deadlinesWorkedOut ?? []), { label: result.kind.replace(/-/g, ' '), date: result.due, rule: result.rule }].slice(-3);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { createRedactor, type Redactor } from '../src/core/redact';
 import type { ReplyComposer } from '../src/core/replies';
 import { errorFields, log } from '../src/log';
 import type { DialogServices } from './services';
+import type { TurnOutcomeKind } from '../src/store/store';
 
 /**
  * "Did this help?" and unanswered questions, for the dialogs: when to ask (the policy is in
@@ -97,5 +98,23 @@ export async function saveUnanswered(
     });
   } catch (error) {
     log.warn('unanswered.not_saved', errorFields(error));
+  }
+}
+
+/** Counts what kind of answer this turn got, for the service's insights (no text). Never fails the turn. */
+export async function recordOutcome(
+  services: DialogServices, context: TurnContext, data: ConversationData, outcome: TurnOutcomeKind, topicId?: string,
+): Promise<void> {
+  if (!services.feedback?.addTurnOutcome) return;
+  try {
+    await services.feedback.addTurnOutcome({
+      conversationId: context.activity.conversation?.id ?? 'unknown',
+      tenant: data.tenant ?? services.defaultTenant,
+      channel: context.activity.channelId,
+      outcome,
+      ...(topicId && { topicId }),
+    });
+  } catch (error) {
+    log.warn('outcome.not_saved', errorFields(error));
   }
 }

@@ -11,8 +11,10 @@ import { pickChoice } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
 import { WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
 import { fitFor } from '../src/bot/renderReply';
+import type { HandoffResult } from './cancelAndHelpDialog';
+import { HANDOFF_DIALOG, HandoffDialog, type HandoffOptions } from './handoffDialog';
 import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult } from './clarifyDialog';
-import { feedbackMemory, noMoreFeedback, saveFeedback, saveUnanswered, withFeedback } from './feedback';
+import { feedbackMemory, noMoreFeedback, recordOutcome, saveFeedback, saveUnanswered, withFeedback } from './feedback';
 import { flowDialogId, type FlowOptions, type FlowResult } from './flowDialog';
 import { flowDialogs } from './flowDialogs';
 import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
@@ -33,7 +35,7 @@ interface ChildOptions {
 }
 
 /** What a child dialog may end with: a clarify, deadline or flow result. */
-type ChildResult = ClarifyResult | FlowResult | undefined;
+type ChildResult = ClarifyResult | FlowResult | HandoffResult | { reroute: true } | undefined;
 
 /**
  * Routes each message: risk first, then an answer to "Did this help?", a choice from the last
@@ -48,6 +50,7 @@ export class MainDialog extends ComponentDialog {
     this.flows = flowsOf(services);
     this.addDialog(new ClarifyDialog(services));
     this.addDialog(new DeadlineDialog(services)); // Deadline hook
+    this.addDialog(new HandoffDialog(services));
     for (const dialog of flowDialogs(services)) this.addDialog(dialog);
     this.addDialog(new WaterfallDialog(STEPS, [this.routeStep.bind(this), this.afterChildStep.bind(this)]));
     this.addDialog(new WaterfallDialog(CHILD, [this.beginChildStep.bind(this), this.afterChildStep.bind(this)]));
@@ -61,6 +64,14 @@ export class MainDialog extends ComponentDialog {
     const dc = await dialogs.createContext(context);
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
+  }
+
+  /** Ends whatever the conversation was in (the adviser closed it: the assistant starts afresh). */
+  async cancelAll(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
+    const dialogs = new DialogSet(dialogState);
+    dialogs.add(this);
+    const dc = await dialogs.createContext(context);
+    await dc.cancelAllDialogs();
   }
 
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -79,7 +90,9 @@ export class MainDialog extends ComponentDialog {
     if (understanding.kind === 'safeguarding') {
       noMoreFeedback(data);
       await say(context, replies.safeguarding(data.tenant), data);
-      return step.endDialog();
+      await recordOutcome(this.services, context, data, 'safeguarding');
+      // An adviser is asked for at once (urgently, in hours); the numbers above come first whatever the hour.
+      return this.handOff(step, { reason: 'safeguarding', asked: text });
     }
 
     const offeredIndex = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
@@ -102,6 +115,7 @@ export class MainDialog extends ComponentDialog {
     if (wantsDeadline(understanding, text, todayOf(context))) {
       data.unclearTurns = 0;
       const topicId = understanding.kind === 'answer' ? understanding.topicId : undefined;
+      await recordOutcome(this.services, context, data, 'deadline', topicId);
       return step.beginDialog(DEADLINE_DIALOG, { text, topicId } satisfies DeadlineOptions);
     }
 
@@ -109,6 +123,7 @@ export class MainDialog extends ComponentDialog {
     const flowId = this.flowToStart(understanding, text);
     if (flowId) {
       data.unclearTurns = 0;
+      await recordOutcome(this.services, context, data, 'flow');
       return step.beginDialog(flowDialogId(flowId), { text } satisfies FlowOptions);
     }
 
@@ -119,17 +134,21 @@ export class MainDialog extends ComponentDialog {
         return step.endDialog();
       case 'control':
         data.unclearTurns = 0;
+        if (understanding.control === 'human') return this.handOff(step, { reason: 'asked', asked: text });
         if (understanding.control === 'out-of-scope') await saveUnanswered(this.services, context, data, text, 'out-of-scope');
+        await recordOutcome(this.services, context, data, understanding.control === 'out-of-scope' ? 'out-of-scope' : 'control');
         await this.control(context, understanding.control);
         return step.endDialog();
       case 'clarify':
         (step.values as { asked?: string }).asked = text;
+        await recordOutcome(this.services, context, data, 'clarified');
         return step.beginDialog(CLARIFY_DIALOG, {
           candidateIds: understanding.candidates.map((c) => c.id),
         } satisfies ClarifyOptions);
       case 'not-understood':
         await saveUnanswered(this.services, context, data, text, 'not-understood');
-        return this.unclear(step);
+        await recordOutcome(this.services, context, data, 'not-understood');
+        return this.unclear(step, text);
     }
   }
 
@@ -154,12 +173,13 @@ export class MainDialog extends ComponentDialog {
   private async afterChildStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const result = step.result as ChildResult;
     if (!result || 'ended' in result) return step.endDialog();
+    if ('handoff' in result) return this.handOff(step, { reason: result.handoff, ...(result.asked && { asked: result.asked }) });
     if ('chosen' in result) return this.act(step, result.chosen);
     if ('reroute' in result) return step.replaceDialog(STEPS);
     const asked = (step.values as { asked?: string }).asked;
     const data = await dataOf(this.services, step.context);
     if (asked) await saveUnanswered(this.services, step.context, data, asked, 'unclear-after-clarify');
-    return this.unclear(step);
+    return this.unclear(step, asked);
   }
 
   /** Acts on a choice the person picked (from any message, a clarifying question or a flow). */
@@ -186,8 +206,7 @@ export class MainDialog extends ComponentDialog {
         await say(step.context, fitFor(replies.feedbackThanks(choice.action.helpful, data.tenant), step.context.activity.channelId), data);
         break;
       case 'person':
-        await say(step.context, replies.person(data.tenant, 'asked'), data);
-        break;
+        return this.handOff(step, { reason: 'asked' });
       case 'something-else':
       case 'reply':
         await say(step.context, replies.control('help', data.tenant), data);
@@ -199,19 +218,26 @@ export class MainDialog extends ComponentDialog {
   /** A topic's answer, with "Work out my deadline" or the related flow offered, and sometimes "Did this help?". */
   private async answer(context: TurnContext, topicId: string): Promise<void> {
     const data = await dataOf(this.services, context);
+    data.lastTopicId = topicId;
+    await recordOutcome(this.services, context, data, 'answered', topicId);
     let reply: Reply = withDeadlineChoice(this.services.replies.answer(topicId, data.tenant), topicId);
     const offer = this.flows.offerFor(topicId);
     if (offer) reply = { ...reply, choices: [...reply.choices, offer] };
     await say(context, withFeedback(this.services, reply, topicId, data, context.activity.channelId), data);
   }
 
-  private async unclear(step: WaterfallStepContext): Promise<DialogTurnResult> {
+  /** Starts talking to a person (the hand-off dialog decides: queue, call-back, or the service's contacts). */
+  private handOff(step: WaterfallStepContext, options: HandoffOptions): Promise<DialogTurnResult> {
+    return step.replaceDialog(CHILD, { dialogId: HANDOFF_DIALOG, options } satisfies ChildOptions);
+  }
+
+  private async unclear(step: WaterfallStepContext, asked?: string): Promise<DialogTurnResult> {
     const data = await dataOf(this.services, step.context);
     data.unclearTurns += 1;
     const channel = step.context.activity.channelId;
     if (data.unclearTurns >= UNCLEAR_TURNS_BEFORE_PERSON) {
       data.unclearTurns = 0;
-      await say(step.context, this.services.replies.person(data.tenant, 'not-understood'), data);
+      return this.handOff(step, { reason: 'not-confident', ...(asked && { asked }) });
     } else {
       await say(step.context, fitFor(this.services.replies.notUnderstood(), channel), data);
     }
@@ -221,7 +247,6 @@ export class MainDialog extends ComponentDialog {
   private async control(context: TurnContext, control: string): Promise<void> {
     const data = await dataOf(this.services, context);
     const { replies } = this.services;
-    if (control === 'human') return say(context, replies.person(data.tenant, 'asked'), data);
     // The welcome just sent already said hello: a bare greeting only needs the choices.
     if (control === 'greeting' && context.turnState.get(WELCOMED_THIS_TURN)) {
       return say(context, fitFor(replies.starterPrompt(), context.activity.channelId), data);

@@ -2,6 +2,9 @@ import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { ReplyComposer } from '../src/core/replies';
 import type { Understander, Understanding } from '../src/core/understanding/understand';
 import { FlowEngine } from '../src/core/flows/engine';
+import { HandoffMessages } from '../src/core/handoff/messages';
+import type { HandoffPort } from '../src/handoff/service';
+import type { TurnOutcomeKind } from '../src/store/store';
 import { emptyConversationData, type ConversationData } from '../src/bot/conversationData';
 
 /**
@@ -12,6 +15,8 @@ import { emptyConversationData, type ConversationData } from '../src/bot/convers
 export interface FeedbackSink {
   addFeedback(input: { conversationId: string; topicId?: string; helpful: boolean; comment?: string }): Promise<unknown>;
   addUnanswered(input: { tenant: string; channel: string; text: string }): Promise<unknown>;
+  /** What kind of answer a turn got (for the service's insights); never any text. */
+  addTurnOutcome?(input: { conversationId: string; tenant: string; channel: string; outcome: TurnOutcomeKind; topicId?: string }): Promise<unknown>;
 }
 
 /** Keeps feedback and unanswered questions in memory (tests, or running without a store). */
@@ -38,6 +43,10 @@ export interface DialogServices {
   feedback?: FeedbackSink;
   /** The guided-flow engine; made from `replies` when not given. */
   flows?: FlowEngine;
+  /** The adviser desk; without one, "talk to a person" gives the council's advice service contacts. */
+  handoff?: HandoffPort;
+  /** How long call-back details are kept (RETENTION_DAYS), to tell the person. */
+  retentionDays?: number;
 }
 
 const UNDERSTOOD = Symbol('understoodThisTurn');
@@ -75,4 +84,16 @@ export function flowsOf(services: DialogServices): FlowEngine {
     engines.set(services.replies, engine);
   }
   return engine;
+}
+
+const handoffWords = new WeakMap<ReplyComposer, HandoffMessages>();
+
+/** What the assistant says around a hand-off, for this knowledge base. */
+export function handoffWordsOf(services: DialogServices): HandoffMessages {
+  let words = handoffWords.get(services.replies);
+  if (!words) {
+    words = new HandoffMessages(services.replies.knowledge);
+    handoffWords.set(services.replies, words);
+  }
+  return words;
 }

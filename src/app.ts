@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import type { AssistantBot } from './bot/assistantBot';
 import { createAssistantBot } from './bot/createAssistantBot';
 import type { ActivityLog } from './channels/directline/activityLog';
-import { DirectLineAdapter } from './channels/directline/adapter';
+import { DirectLineAdapter, WEBCHAT_CHANNEL_ID } from './channels/directline/adapter';
 import { createDirectLine } from './channels/directline/router';
 import { directLineSettings } from './channels/directline/settings';
 import type { DirectLineStreams } from './channels/directline/streams';
@@ -15,12 +15,23 @@ import { CONTENT_SECURITY_POLICY_DIRECTIVES, createWebRouter } from './channels/
 // Azure Bot Service and Teams (POST /api/messages)
 import { mountBotService, type BotServiceAdapter } from './channels/botService';
 import { createSmsRouter } from './channels/sms/router';
-import { createSmsAdapter, type SmsAdapter } from './channels/sms/smsAdapter';
+import { createSmsAdapter, SMS_CHANNEL_ID, type SmsAdapter } from './channels/sms/smsAdapter';
+import { adviserAvailability } from './core/handoff/hours';
+import { estimateWait } from './core/handoff/wait';
+import { HandoffService } from './handoff/service';
+import { adviserAccountsFrom } from './advisers/accounts';
+import { createAdviserRouter } from './advisers/router';
+import { sessionSecretFor } from './advisers/session';
+import type { AdviserNotifier } from './handoff/types';
+import { TeamsAdviserChannel, advisersChannelOf, handleAdviserActivity } from './channels/teams/adviserChannel';
+import { consoleHref } from '../dialogs/handoffDialog';
+import { startHandoffSweeper, type HandoffSweeper } from './handoff/sweeper';
+import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { Config } from './config';
 import { createAssistantCore, type AssistantCore } from './core/assistant';
 import { errorFields, log } from './log';
 import { startRetention, type RetentionJob } from './store/retention';
-import { createStore, isPostgresUrl, type Store } from './store/store';
+import { createStore, isPostgresUrl, type Handoff, type Store } from './store/store';
 
 export interface Assistant {
   app: Express;
@@ -28,6 +39,10 @@ export interface Assistant {
   bot: AssistantBot;
   store: Store;
   adapter: DirectLineAdapter;
+  /** The hand-off to advisers: the queue, the desk the console and Teams use, the person's side. */
+  handoff: HandoffService;
+  /** Closes conversations with an adviser that have gone quiet (HANDOFF_SILENCE_MINUTES). */
+  sweeper: HandoffSweeper;
   activityLog: ActivityLog;
   /** Present when SMS is configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL). */
   smsAdapter?: SmsAdapter;
@@ -102,8 +117,27 @@ function build(
   retention: boolean,
 ): Assistant {
   const storage = store.botStorage();
+  // The adviser desk: the queue and call-backs in the store; what must reach the person goes out on
+  // their own channel (the adapters below exist by the time anyone is handed off).
+  const channels: PersonChannels = {};
+  const adviserNotifiers: AdviserNotifier[] = [];
+  const handoff = new HandoffService({
+    store,
+    notifiers: adviserNotifiers,
+    hours: (tenant, now) => {
+      const found = core.knowledge.tenants.get(tenant);
+      return found ? adviserAvailability(found, now) : { open: false };
+    },
+    estimateWait,
+    deliver: (handoffToDeliver, event) => deliverToPerson(channels, config, handoffToDeliver, (context) => bot.handoffEvent(context, event)),
+    // Web chat and SMS record both sides themselves; Teams and the Emulator do not.
+    recordsOwnTranscript: (channel) => channel !== WEBCHAT_CHANNEL_ID && channel !== SMS_CHANNEL_ID,
+    log,
+  });
   // "Did this help?" answers and unanswered questions (redacted before they get here) go to the store.
-  const bot = createAssistantBot({ core, storage, defaultTenant: config.DEFAULT_TENANT, feedback: store });
+  const bot = createAssistantBot({
+    core, storage, defaultTenant: config.DEFAULT_TENANT, feedback: store, handoff, retentionDays: config.RETENTION_DAYS,
+  });
 
   const activityLog = new StoreActivityLog(store);
   // The adapter's details name ids and the error's kind; its stack frames are left out of the log.
@@ -140,7 +174,32 @@ function build(
     );
   });
   // --- Azure Bot Service and Teams (begin) ---
-  const botServiceAdapter = mountBotService(app, { config, logic: (context) => bot.run(context), storage, turnLock: turnLock?.run, log });
+  // Advisers in Teams: hand-off cards, Accept, and replies in the card's thread go to the desk first.
+  const councilName = (tenant: string) => core.knowledge.tenants.get(tenant)?.councilName;
+  const consoleUrl = (h: Handoff) => (config.PUBLIC_BASE_URL ? new URL(consoleHref(h.id), config.PUBLIC_BASE_URL).toString() : undefined);
+  const adviserDeps = { desk: handoff, storage, log, botName: BOT_NAME, councilName, consoleUrl };
+  const botServiceAdapter = mountBotService(app, {
+    config,
+    logic: async (context) => {
+      if (await handleAdviserActivity(context, adviserDeps)) return;
+      await bot.run(context);
+    },
+    storage,
+    turnLock: turnLock?.run,
+    log,
+  });
+  if (botServiceAdapter && config.MicrosoftAppId) {
+    adviserNotifiers.push(new TeamsAdviserChannel({
+      adapter: botServiceAdapter,
+      appId: config.MicrosoftAppId,
+      storage,
+      log,
+      botName: BOT_NAME,
+      channelFor: (tenant) => advisersChannelOf(core.knowledge.tenants.get(tenant)),
+      councilName,
+      consoleUrl,
+    }));
+  }
   // --- Azure Bot Service and Teams (end) ---
   // --- Web chat and widget (begin): Direct Line REST + streamUrl WebSockets, CORS for council sites ---
   const directLine = createDirectLine({
@@ -155,24 +214,36 @@ function build(
   });
   app.use(directLine.router);
   const directLineStreams = directLine.streams;
-  if (directLineStreams) {
-    // WebSocket upgrades never reach express: every server made by app.listen hands them over.
-    const listen = app.listen.bind(app) as (...args: unknown[]) => Server;
-    app.listen = ((...args: unknown[]) => {
-      const server = listen(...args);
-      directLineStreams.attach(server);
-      // Open sockets would hold server.close() up until they end: they are told to go away (1001)
-      // and reconnect, elsewhere when there are several instances.
-      const close = server.close.bind(server);
-      server.close = ((callback?: (error?: Error) => void) => {
-        directLineStreams.goingAway();
-        return close(callback);
-      }) as typeof server.close;
-      return server;
-    }) as typeof app.listen;
-  }
   // --- Web chat and widget (end) ---
   const smsAdapter = mountSms(app, config, core, store, storage, bot, turnLock);
+  Object.assign(channels, { directLine: adapter, sms: smsAdapter, botService: botServiceAdapter });
+  const sweeper = startHandoffSweeper(store, handoff, { silenceMs: config.HANDOFF_SILENCE_MINUTES * 60_000 });
+  // The adviser console: sign-in, the live queue and call-backs, conversations, replies.
+  const advisers = createAdviserRouter({
+    desk: handoff,
+    accounts: adviserAccountsFrom(store),
+    tokens: config.ADVISER_TOKENS,
+    sessionSecret: sessionSecretFor(config),
+    sessionHours: config.ADVISER_SESSION_HOURS,
+    secureCookies: config.NODE_ENV === 'production',
+    log,
+  });
+  app.use('/advisers', advisers);
+  // WebSocket upgrades never reach express, and long-lived streams would hold server.close() up:
+  // every server app.listen makes hands upgrades to Direct Line and, on close, tells web chat
+  // sockets to go away (1001, they reconnect elsewhere) and ends advisers' live updates.
+  const listen = app.listen.bind(app) as (...args: unknown[]) => Server;
+  app.listen = ((...args: unknown[]) => {
+    const server = listen(...args);
+    directLineStreams?.attach(server);
+    const close = server.close.bind(server);
+    server.close = ((callback?: (error?: Error) => void) => {
+      directLineStreams?.goingAway();
+      void advisers.close();
+      return close(callback);
+    }) as typeof server.close;
+    return server;
+  }) as typeof app.listen;
   app.use(createWebRouter({ contentSecurityPolicy: false }));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'NotFound', message: 'There is nothing at this address.' } });
@@ -196,6 +267,8 @@ function build(
       const drainMs = closeOptions.drainMs ?? DEFAULT_DRAIN_MS;
       // Web chat streams go first: their clients reconnect (elsewhere) and catch up from the store.
       await directLineStreams?.close();
+      // Advisers' live updates would hold server.close() up: they end, and the page reconnects.
+      await advisers.close();
       const [drained, smsDrained, botServiceDrained] = await Promise.all([
         adapter.drain(drainMs),
         smsAdapter?.drain(drainMs) ?? true,
@@ -205,12 +278,35 @@ function build(
       if (!smsDrained) log.warn('shutdown_sms_turns_unfinished', { conversations: smsAdapter?.pendingConversations ?? 0 });
       if (!botServiceDrained) log.warn('shutdown_bot_service_turns_unfinished', { conversations: botServiceAdapter?.pendingConversations ?? 0 });
       retentionJob?.stop();
+      sweeper.stop();
       await turnLock?.close().catch((error: unknown) => log.warn('turn_lock_close_failed', errorFields(error)));
       if (ownsStore) await store.close();
     })();
     return closing;
   };
-  return { app, core, bot, store, adapter, activityLog, smsAdapter, botServiceAdapter, directLineStreams, close };
+  return { app, core, bot, store, handoff, sweeper, adapter, activityLog, smsAdapter, botServiceAdapter, directLineStreams, close };
+}
+
+/** The adapters that can reach a person on their own channel, outside a turn of theirs. */
+interface PersonChannels {
+  directLine?: DirectLineAdapter;
+  sms?: SmsAdapter;
+  botService?: BotServiceAdapter;
+}
+
+/** Runs a proactive turn in the hand-off's conversation, on the channel the person used. */
+async function deliverToPerson(channels: PersonChannels, config: Config, handoff: Handoff, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  const reference = (handoff.reference ?? { conversation: { id: handoff.conversationId } }) as Partial<ConversationReference>;
+  if (handoff.channel === WEBCHAT_CHANNEL_ID) {
+    if (!channels.directLine) throw new Error('Web chat is not running');
+    return channels.directLine.continueConversation(reference, logic);
+  }
+  if (handoff.channel === SMS_CHANNEL_ID) {
+    if (!channels.sms) throw new Error('SMS is not configured');
+    return channels.sms.continueConversation(reference, logic);
+  }
+  if (!channels.botService) throw new Error('The Bot Service endpoint is not enabled');
+  await channels.botService.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
 }
 
 /** The SMS webhook at /api/sms, when the provider's settings are all there. */

@@ -6,8 +6,11 @@ import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../../dialogs/mainDialog';
 import type { ReplyComposer } from '../core/replies';
 import { emptyConversationData, type ConversationData } from './conversationData';
-import { fitFor } from './renderReply';
+import { fitFor, renderReply } from './renderReply';
 import { say } from './say';
+import type { HandoffMessages } from '../core/handoff/messages';
+import { markFeedbackAsked, emptyFeedbackMemory } from '../core/flows/feedback';
+import type { HandoffPort, PersonEvent } from '../handoff/service';
 
 export interface AssistantBotOptions {
   conversationState: ConversationState;
@@ -18,6 +21,9 @@ export interface AssistantBotOptions {
   /** Tenant for activities that don't name one (and for unknown names). */
   defaultTenant: string;
   knownTenant: (id: string) => boolean;
+  /** The adviser desk, when this deployment has one. */
+  handoff?: HandoffPort;
+  handoffWords: HandoffMessages;
 }
 
 /** The tenant a channel names in channelData, if it is one we know. */
@@ -71,6 +77,60 @@ export class AssistantBot extends TeamsActivityHandler {
     const { replies } = this.options;
     const welcome = how === 'with-choices' ? replies.welcome(data.tenant) : replies.welcomeBeforeAnswer(data.tenant);
     await say(context, fitFor(welcome, context.activity.channelId), data);
+  }
+
+  /**
+   * A proactive turn in the person's conversation while it is with advisers: a new place in the
+   * queue, an adviser joining, an adviser's words, or the assistant coming back after the close.
+   * Nothing else is said: while with a person the bot only relays.
+   */
+  async handoffEvent(context: TurnContext, event: PersonEvent): Promise<void> {
+    const data = await this.data(context);
+    const words = this.options.handoffWords;
+    const channel = context.activity.channelId;
+    switch (event.kind) {
+      case 'queue-position': {
+        if (data.handoff?.id !== event.handoffId || data.handoff.status !== 'queued' || !this.options.handoff) break;
+        const handoff = await this.options.handoff.openFor(context.activity.conversation?.id ?? '');
+        if (!handoff || handoff.id !== event.handoffId) break;
+        const place = await this.options.handoff.positionOf(handoff);
+        if (!place || place.position === data.handoff.toldPosition) break;
+        data.handoff.toldPosition = place.position;
+        // Each SMS costs the council and buzzes a phone: by text, only "you're next".
+        if (channel === 'sms' && place.position !== 1) break;
+        await say(context, fitFor(words.queueUpdate(place.position, place.waitText), channel), data);
+        break;
+      }
+      case 'adviser-joined':
+        data.handoff = { id: event.handoffId, status: 'claimed' };
+        await say(context, fitFor(words.adviserJoined(event.adviserName), channel), data);
+        break;
+      case 'adviser-says': {
+        data.offered = [];
+        const line = renderReply(fitFor(words.adviserLine(event.adviserName, event.text), channel), channel);
+        await context.sendActivity({
+          ...line,
+          textFormat: 'plain',
+          channelData: { ...(line.channelData as object | undefined), adviser: { id: event.adviserId, name: event.adviserName } },
+        });
+        break;
+      }
+      case 'back': {
+        if (data.handoff && data.handoff.id !== event.handoffId) break;
+        data.handoff = undefined;
+        await this.options.mainDialog.cancelAll(context, this.dialogState);
+        data.feedback ??= emptyFeedbackMemory();
+        const reply = words.back(event.why);
+        if (data.feedback.off) {
+          await say(context, fitFor({ ...reply, choices: [] }, channel), data);
+        } else {
+          markFeedbackAsked(data.feedback, 'handoff');
+          await say(context, fitFor({ ...reply, choices: this.options.replies.feedbackChoices() }, channel), data);
+        }
+        break;
+      }
+    }
+    await this.options.conversationState.saveChanges(context, false);
   }
 
   override async run(context: TurnContext): Promise<void> {

@@ -11,6 +11,12 @@ export interface ConversationData {
   offered: Choice[];
   /** When "Did this help?" was asked, and whether it is waiting for an answer (src/core/flows/feedback.ts). */
   feedback?: FeedbackMemory;
+  /** The open hand-off to an adviser, while there is one (the store holds the truth). */
+  handoff?: { id: string; status: 'queued' | 'claimed'; toldPosition?: number };
+  /** What an adviser's summary would start from: the topic last answered, dates given, deadlines worked out. */
+  lastTopicId?: string;
+  datesGiven?: Array<{ label: string; date: string }>;
+  deadlinesWorkedOut?: Array<{ label: string; date: string; rule?: string }>;
 }
 
 export function emptyConversationData(): ConversationData {

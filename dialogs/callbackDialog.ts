@@ -1,0 +1,133 @@
+import { ActivityTypes, type TurnContext } from 'botbuilder';
+import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { readBestTime, readContact, readName, type CallbackProblem } from '../src/core/handoff/callback';
+import { HANDOFF_LABELS } from '../src/core/handoff/messages';
+import type { Reply } from '../src/core/replies';
+import { pickChoice } from '../src/core/understanding/choices';
+import { fitFor } from '../src/bot/renderReply';
+import { say } from '../src/bot/say';
+import { errorFields, log } from '../src/log';
+import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import { yesOrNo } from './deadlineAnswers';
+import { dataOf, handoffWordsOf, type DialogServices } from './services';
+
+export const CALLBACK_DIALOG = 'callbackDialog';
+const STEPS = 'callbackSteps';
+/** After this many answers it cannot use for one question, it stops asking and gives the service's contacts. */
+const MAX_TRIES = 3;
+
+export interface CallbackOptions {
+  tenant: string;
+}
+
+interface CallbackValues {
+  name?: string;
+  contact?: string;
+  bestTime?: string;
+  tries: number;
+}
+
+
+type Reader = (text: string) => { ok: true; value: string } | { ok: false; problem: string };
+
+/**
+ * A call-back request when no adviser can chat: name, a phone number or email address, the best
+ * time, and consent to keep them. Nothing is stored until the person agrees; every answer is
+ * checked, and a wrong one is asked again with what was wrong.
+ */
+export class CallbackDialog extends CancelAndHelpDialog {
+  constructor(services: DialogServices) {
+    super(CALLBACK_DIALOG, services);
+    this.addDialog(new WaterfallDialog(STEPS, [
+      this.askName.bind(this),
+      this.readStep('name', (text) => readName(text), (w) => w.callbackAskContact()).bind(this),
+      this.readStep('contact', (text) => readContact(text), (w, tenant) => w.callbackAskBestTime(tenant)).bind(this),
+      this.readStep('bestTime', (text) => readBestTime(text), (w, tenant) => w.callbackAskConsent(this.services.retentionDays ?? 30, tenant)).bind(this),
+      this.consentStep.bind(this),
+    ]));
+    this.initialDialogId = STEPS;
+  }
+
+  protected override answersPrompt(_inner: DialogContext, text: string): boolean {
+    // Names, numbers and times are never controls; only a whole message like "cancel" interrupts.
+    return !/^\W*(cancel|stop|help|start again|restart|quit|exit|never ?mind)\W*$/i.test(text.trim());
+  }
+
+  private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    (step.values as CallbackValues).tries = 0;
+    const data = await dataOf(this.services, step.context);
+    await say(step.context, fitFor(handoffWordsOf(this.services).callbackAskName(), step.context.activity.channelId), data);
+    return Dialog.EndOfTurn;
+  }
+
+  /** Reads one answer; a wrong one is asked again (the step repeats itself), a good one moves on. */
+  private readStep(field: 'name' | 'contact' | 'bestTime', read: Reader, next: (words: ReturnType<typeof handoffWordsOf>, tenant: string) => Reply) {
+    return async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
+      const values = step.values as CallbackValues;
+      const data = await dataOf(this.services, step.context);
+      const words = handoffWordsOf(this.services);
+      const result = read(messageText(step.context));
+      if (!result.ok) {
+        values.tries += 1;
+        if (values.tries >= MAX_TRIES) return this.giveUp(step);
+        await say(step.context, fitFor(words.callbackInvalid(result.problem as CallbackProblem, field), step.context.activity.channelId), data);
+        return this.repeat(step);
+      }
+      values[field] = result.value;
+      values.tries = 0;
+      await say(step.context, fitFor(next(words, (step.options as CallbackOptions).tenant), step.context.activity.channelId), data);
+      return Dialog.EndOfTurn;
+    };
+  }
+
+  private async consentStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as CallbackValues;
+    const { context } = step;
+    const data = await dataOf(this.services, context);
+    const { tenant } = step.options as CallbackOptions;
+    const words = handoffWordsOf(this.services);
+    const text = messageText(context);
+    const picked = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
+    const choice = picked === undefined ? undefined : data.offered[picked];
+    const agreed = choice ? choice.label === HANDOFF_LABELS.storeYes : yesOrNo(text) === 'yes';
+    if (!agreed || !this.services.handoff) {
+      await say(context, fitFor(words.callbackDeclined(tenant), context.activity.channelId), data);
+      return step.endDialog();
+    }
+    try {
+      await this.services.handoff.requestCallback({
+        tenant,
+        channel: context.activity.channelId,
+        conversationId: context.activity.conversation?.id,
+        name: values.name!,
+        contact: values.contact!,
+        ...(values.bestTime && { bestTime: values.bestTime }),
+        consent: true,
+      });
+    } catch (error) {
+      log.error('callback.not_saved', errorFields(error));
+      await say(context, fitFor(words.callbackDeclined(tenant), context.activity.channelId), data);
+      return step.endDialog();
+    }
+    await say(context, fitFor(words.callbackSaved(tenant), context.activity.channelId), data);
+    return step.endDialog();
+  }
+
+  private async giveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const data = await dataOf(this.services, step.context);
+    const { tenant } = step.options as CallbackOptions;
+    await say(step.context, fitFor(handoffWordsOf(this.services).callbackDeclined(tenant), step.context.activity.channelId), data);
+    return step.endDialog();
+  }
+
+  /** Waits for another answer to the same question: the waterfall's index is moved back one step. */
+  private repeat(step: WaterfallStepContext): DialogTurnResult {
+    const state = step.activeDialog?.state as { stepIndex?: number } | undefined;
+    if (state && typeof state.stepIndex === 'number') state.stepIndex -= 1;
+    return Dialog.EndOfTurn;
+  }
+}
+
+function messageText(context: TurnContext): string {
+  return context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
+}

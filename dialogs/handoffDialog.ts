@@ -1,0 +1,280 @@
+import { ActivityTypes, EventFactory, TurnContext, type Activity } from 'botbuilder';
+import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { HandoffReason } from '../src/store/store';
+import type { Choice } from '../src/core/replies';
+import { buildHandoffSummary } from '../src/core/handoff/summary';
+import { pickChoice } from '../src/core/understanding/choices';
+import type { ConversationData } from '../src/bot/conversationData';
+import { fitFor } from '../src/bot/renderReply';
+import { say } from '../src/bot/say';
+import type { HandoffPort } from '../src/handoff/service';
+import { summaryOf } from '../src/handoff/service';
+import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import { CALLBACK_DIALOG, CallbackDialog, type CallbackOptions } from './callbackDialog';
+import { HANDOFF_LABELS, saysLeaveQueue } from '../src/core/handoff/messages';
+import { yesOrNo } from './deadlineAnswers';
+import { noMoreFeedback, recordOutcome } from './feedback';
+import { dataOf, handoffWordsOf, understandingOf, type DialogServices } from './services';
+
+export const HANDOFF_DIALOG = 'handoffDialog';
+const STEPS = 'handoffSteps';
+const WAITING = 'handoffWaiting';
+
+export interface HandoffOptions {
+  reason: HandoffReason;
+  /** The person's words that led here (kept in the adviser's summary only with consent). */
+  asked?: string;
+}
+
+/** Where the console shows a hand-off. */
+export const consoleHref = (handoffId: string): string => `/advisers/#/handoffs/${encodeURIComponent(handoffId)}`;
+
+const NOT_NOW: Choice = { label: 'Not now', action: { kind: 'reply' } };
+
+/**
+ * Talking to a person. In the council's hours (or while an adviser is signed in) it asks whether
+ * the person agrees to pass on what they typed, queues the conversation, says where they are in
+ * the queue, and then stays silent: what the person writes goes to the adviser, and the adviser's
+ * words come back from outside (AssistantBot.handoffEvent), until the adviser closes or the
+ * conversation falls silent. Out of hours it says so and offers a call-back. After a safeguarding
+ * reply it queues at once, marked urgent, and asks for consent afterwards.
+ */
+export class HandoffDialog extends CancelAndHelpDialog {
+  constructor(services: DialogServices) {
+    super(HANDOFF_DIALOG, services);
+    this.addDialog(new WaterfallDialog(STEPS, [this.startStep.bind(this), this.consentStep.bind(this), this.queuedStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(WAITING, [this.waitStep.bind(this), this.heardStep.bind(this)]));
+    this.addDialog(new CallbackDialog(services));
+    this.initialDialogId = STEPS;
+  }
+
+  private get port(): HandoffPort | undefined {
+    return this.services.handoff;
+  }
+
+  /** Interruptions apply while asking for consent; once queued, the person's words go to the adviser. */
+  override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
+    if (inner.activeDialog?.id === WAITING) return inner.continueDialog();
+    return super.onContinueDialog(inner);
+  }
+
+  /** "No, start afresh" sounds like "start again", and "No thanks" like "cancel": a choice offered is an answer. */
+  protected override async answersPrompt(inner: DialogContext, text: string, control: string): Promise<boolean> {
+    if (control === 'human') return true; // "talk to a person" while being asked about it: a yes
+    const { offered } = await dataOf(this.services, inner.context);
+    return pickChoice(text, offered.map((c) => [c.label, c.short])) !== undefined;
+  }
+
+  private async startStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { context } = step;
+    const options = step.options as HandoffOptions;
+    const data = await dataOf(this.services, context);
+    const tenant = data.tenant ?? this.services.defaultTenant;
+    const words = handoffWordsOf(this.services);
+    if (!this.port) {
+      // No adviser desk in this deployment: the council's advice service is the person to talk to.
+      if (options.reason !== 'safeguarding') await say(context, this.services.replies.person(tenant, options.reason === 'asked' ? 'asked' : 'not-understood'), data);
+      return step.endDialog();
+    }
+    const open = await this.port.openFor(conversationIdOf(context));
+    if (open) {
+      if (options.reason === 'safeguarding' && !open.urgent) await this.queue(step, data, tenant, options, summaryOf(open).consent);
+      return step.replaceDialog(WAITING);
+    }
+    const availability = await this.port.availability(tenant);
+    if (!availability.open) {
+      await say(context, fitFor(words.outOfHours(tenant, availability), context.activity.channelId), data);
+      (step.values as StepValues).offeredCallback = true;
+      return Dialog.EndOfTurn;
+    }
+    if (options.reason === 'safeguarding') {
+      // Someone may be at risk: an adviser is asked for at once; consent only decides what they see.
+      await this.queue(step, data, tenant, options, false);
+      await say(context, fitFor(words.urgentQueued(), context.activity.channelId), data);
+    }
+    await this.askConsent(step, data);
+    return Dialog.EndOfTurn;
+  }
+
+  private async consentStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { context } = step;
+    const options = step.options as HandoffOptions;
+    const values = step.values as StepValues;
+    const data = await dataOf(this.services, context);
+    const tenant = data.tenant ?? this.services.defaultTenant;
+    const text = messageText(context);
+    const picked = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
+    const choice = picked === undefined ? undefined : data.offered[picked];
+    if (values.offeredCallback) {
+      if (choice?.label === HANDOFF_LABELS.callback || (choice === undefined && (yesOrNo(text) === 'yes' || asksForCallback(text)))) {
+        return step.replaceDialog(CALLBACK_DIALOG, { tenant } satisfies CallbackOptions);
+      }
+      if (choice?.label === HANDOFF_LABELS.noCallback || yesOrNo(text) === 'no') {
+        await say(context, fitFor(this.services.replies.control('cancel', tenant), context.activity.channelId), data);
+        return step.endDialog();
+      }
+      return step.endDialog({ reroute: true });
+    }
+    if (choice?.label === NOT_NOW.label) {
+      if (data.handoff) await this.port!.leave(conversationIdOf(context));
+      data.handoff = undefined;
+      await say(context, fitFor(handoffWordsOf(this.services).leftQueue(), context.activity.channelId), data);
+      return step.endDialog();
+    }
+    const answer = choice
+      ? choice.label === HANDOFF_LABELS.consentYes ? 'yes' : choice.label === HANDOFF_LABELS.consentNo ? 'no' : undefined
+      : yesOrNo(text);
+    if (answer === undefined && options.reason !== 'safeguarding') {
+      // Not an answer but something new ("actually, what is mediation?"): the assistant takes it.
+      return step.endDialog({ reroute: true });
+    }
+    await this.queue(step, data, tenant, options, answer === 'yes');
+    if (answer === undefined && data.handoff) {
+      const open = await this.port!.openFor(conversationIdOf(context));
+      if (open) await this.port!.personWrote(open, context.activity);
+    }
+    return step.next();
+  }
+
+  private async queuedStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return step.replaceDialog(WAITING);
+  }
+
+  private async waitStep(_step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return Dialog.EndOfTurn;
+  }
+
+  /** A message while queued or with an adviser: the bot stays silent unless the person is at risk or leaves. */
+  private async heardStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { context } = step;
+    const data = await dataOf(this.services, context);
+    const words = handoffWordsOf(this.services);
+    const port = this.port!;
+    const open = await port.openFor(conversationIdOf(context));
+    if (!open) {
+      // Closed on another instance before its message arrived: the assistant is back.
+      data.handoff = undefined;
+      return step.endDialog({ reroute: true });
+    }
+    const text = messageText(context);
+    if (!text.trim()) return step.replaceDialog(WAITING);
+    const understanding = understandingOf(this.services, context, text);
+    await port.personWrote(open, context.activity);
+    if (understanding.kind === 'safeguarding') {
+      noMoreFeedback(data);
+      await say(context, this.services.replies.safeguarding(data.tenant), data);
+      if (!open.urgent) {
+        await this.queue(step, data, open.tenant, { reason: 'safeguarding', asked: text }, summaryOf(open).consent);
+      }
+      return step.replaceDialog(WAITING);
+    }
+    const picked = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
+    const choice = picked === undefined ? undefined : data.offered[picked];
+    if (open.status === 'queued' && (choice?.label === HANDOFF_LABELS.callback || asksForCallback(text))) {
+      // Tired of waiting: a call-back instead.
+      await port.leave(open.conversationId);
+      data.handoff = undefined;
+      return step.replaceDialog(CALLBACK_DIALOG, { tenant: open.tenant } satisfies CallbackOptions);
+    }
+    const leaving = choice?.label === HANDOFF_LABELS.leaveQueue || saysLeaveQueue(text) ||
+      (understanding.kind === 'control' && LEAVING.has(understanding.control));
+    if (open.status === 'queued' && leaving) {
+      await port.leave(open.conversationId);
+      data.handoff = undefined;
+      await say(context, fitFor(words.leftQueue(), context.activity.channelId), data);
+      return step.endDialog();
+    }
+    if (open.status === 'queued' && understanding.kind === 'control' && understanding.control === 'human') {
+      const place = await port.positionOf(open);
+      if (place) await say(context, fitFor(words.queueUpdate(place.position, place.waitText), context.activity.channelId), data);
+    }
+    return step.replaceDialog(WAITING);
+  }
+
+  private async askConsent(step: WaterfallStepContext, data: ConversationData): Promise<void> {
+    const options = step.options as HandoffOptions;
+    const reply = handoffWordsOf(this.services).consentQuestion(options.reason);
+    const choices = options.reason === 'safeguarding' ? reply.choices : [...reply.choices, NOT_NOW];
+    await say(step.context, fitFor(withChoices(reply, choices), step.context.activity.channelId), data);
+  }
+
+  /** Joins the queue (or updates the open hand-off) and tells the person where they stand. */
+  private async queue(step: WaterfallStepContext, data: ConversationData, tenant: string, options: HandoffOptions, consent: boolean): Promise<void> {
+    const { context } = step;
+    const port = this.port!;
+    const conversationId = conversationIdOf(context);
+    const topic = data.lastTopicId ? this.topicOf(data.lastTopicId) : undefined;
+    const summary = buildHandoffSummary({
+      reason: options.reason,
+      tenant,
+      channel: context.activity.channelId,
+      consent,
+      conversationId,
+      href: '',
+      ...(topic && { topic }),
+      ...(options.asked && { asked: options.asked }),
+      ...(data.datesGiven && { dates: data.datesGiven }),
+      ...(data.deadlinesWorkedOut && { deadlines: data.deadlinesWorkedOut }),
+    });
+    const already = data.handoff ? await port.openFor(conversationId) : undefined;
+    if (already && already.reason === 'safeguarding' && options.reason === 'safeguarding') {
+      // Consent given after an urgent hand-off: the adviser may now see what was said.
+      await port.updateSummary(already, { ...summary, transcript: { conversationId, href: consoleHref(already.id) } });
+      return;
+    }
+    const queued = await port.initiate({
+      conversationId,
+      tenant,
+      channel: context.activity.channelId,
+      reason: options.reason,
+      summary,
+      reference: TurnContext.getConversationReference(context.activity),
+    });
+    const withHref = { ...summary, transcript: { conversationId, href: consoleHref(queued.handoff.id) } };
+    await port.updateSummary(queued.handoff, withHref);
+    await recordOutcome(this.services, context, data, 'handed-off', data.lastTopicId);
+    data.handoff = { id: queued.handoff.id, status: queued.handoff.status === 'claimed' ? 'claimed' : 'queued', toldPosition: queued.position };
+    if (sendsEvents(context.activity.channelId)) {
+      // The Bot Framework hand-off protocol: the channel (and anything listening on it) hears of it.
+      const event = EventFactory.createHandoffInitiation(context, { handoffId: queued.handoff.id, urgent: queued.handoff.urgent, ...withHref });
+      await context.sendActivity(event as Partial<Activity>);
+    }
+    if (options.reason !== 'safeguarding' || consent) {
+      const words = handoffWordsOf(this.services);
+      await say(context, fitFor(words.queued(queued.position, queued.waitText, queued.advisersOnline), context.activity.channelId), data);
+    }
+  }
+
+  private topicOf(topicId: string): { id: string; title: string } | undefined {
+    const topic = this.services.replies.knowledge.topics.get(topicId);
+    return topic ? { id: topicId, title: topic.title } : undefined;
+  }
+}
+
+interface StepValues {
+  offeredCallback?: boolean;
+}
+
+/** Controls that mean "I don't want to wait any more" while in the queue. */
+const LEAVING = new Set(['cancel', 'restart', 'goodbye']);
+
+function withChoices<T extends { choices: Choice[] }>(reply: T, choices: Choice[]): T {
+  return { ...reply, choices };
+}
+
+function asksForCallback(text: string): boolean {
+  return /\bcall\s*-?\s*(me\s+)?back\b|\bring\s+me\b|\bphone\s+me\b/i.test(text);
+}
+
+function messageText(context: TurnContext): string {
+  return context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
+}
+
+function conversationIdOf(context: TurnContext): string {
+  return context.activity.conversation?.id ?? 'unknown';
+}
+
+/** SMS has no events, and Teams refuses activity types it does not know. */
+function sendsEvents(channelId: string): boolean {
+  return channelId !== 'sms' && channelId !== 'msteams';
+}

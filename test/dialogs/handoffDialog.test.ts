@@ -1,0 +1,315 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TestAdapter, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAssistantBot } from '../../src/bot/createAssistantBot';
+import type { AssistantBot } from '../../src/bot/assistantBot';
+import { adviserAvailability } from '../../src/core/handoff/hours';
+import { estimateWait } from '../../src/core/handoff/wait';
+import { HandoffService } from '../../src/handoff/service';
+import type { AdviserIdentity } from '../../src/handoff/types';
+import { startHandoffSweeper } from '../../src/handoff/sweeper';
+import { SqliteStore } from '../../src/store/sqliteStore';
+import type { Store } from '../../src/store/store';
+import { core } from '../helpers/testBot';
+
+/**
+ * The hand-off through the real bot, dialogs, HandoffService and a real SQLite store; only the
+ * channel is Bot Framework's TestAdapter. "Open" means the council's hours say so (a fixed clock)
+ * or an adviser is signed in.
+ */
+
+const SAM: AdviserIdentity = { id: 'console:sam', name: 'Sam', via: 'console', tenants: [], role: 'adviser' };
+const ALEX: AdviserIdentity = { id: 'console:alex', name: 'Alex', via: 'console', tenants: [], role: 'adviser' };
+// Milton Keynes advisers work weekdays 9:30 to 15:30.
+const MONDAY_11AM = new Date('2026-11-23T11:00:00Z');
+const MONDAY_9PM = new Date('2026-11-23T21:00:00Z');
+
+interface Person {
+  adapter: TestAdapter;
+  conversationId: string;
+  /** Sends one message; returns what the bot sent in that turn. */
+  say(text: string): Promise<Partial<Activity>[]>;
+  /** Everything sent to this person from outside their turns (adviser, queue, the bot coming back). */
+  later: Partial<Activity>[];
+}
+
+let dataDir: string;
+let store: Store;
+let clock: Date;
+let service: HandoffService;
+let bot: AssistantBot;
+const people = new Map<string, Person>();
+
+function person(conversationId: string, channelId = 'webchat', tenant = 'milton-keynes'): Person {
+  const adapter = new TestAdapter((context) => bot.run(context), {
+    channelId,
+    conversation: { id: conversationId } as Activity['conversation'],
+    channelData: { tenant },
+  });
+  // Both sides are kept in the store, as the web chat and SMS channels do.
+  adapter.use(async (context, next) => {
+    if (context.activity.type === 'message') await record(conversationId, tenant, channelId, context.activity);
+    context.onSendActivities(async (_ctx, activities, send) => {
+      for (const activity of activities) await record(conversationId, tenant, channelId, { ...activity, from: { id: 'bot', name: 'bot', role: 'bot' } });
+      return send();
+    });
+    await next();
+  });
+  const later: Partial<Activity>[] = [];
+  const p: Person = {
+    adapter,
+    conversationId,
+    later,
+    async say(text) {
+      adapter.activeQueue.splice(0);
+      await adapter.receiveActivity(text);
+      return adapter.activeQueue.splice(0);
+    },
+  };
+  people.set(conversationId, p);
+  return p;
+}
+
+async function record(conversationId: string, tenant: string, channel: string, activity: Partial<Activity>): Promise<void> {
+  await store.createConversation(conversationId, { tenant, channel });
+  await store.appendActivity(conversationId, JSON.parse(JSON.stringify({ ...activity, id: undefined })) as Partial<Activity>);
+}
+
+const textOf = (activities: Partial<Activity>[]) => activities.filter((a) => a.type === 'message').map((a) => a.text ?? '').join('\n');
+const buttonsOf = (activities: Partial<Activity>[]) =>
+  activities.flatMap((a) => (a.suggestedActions?.actions ?? []).map((x) => String(x.title)));
+
+beforeEach(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-dialog-'));
+  clock = MONDAY_11AM;
+  store = await SqliteStore.open({ dataDir, now: () => clock });
+  service = new HandoffService({
+    store,
+    now: () => clock,
+    hours: (tenant, now) => adviserAvailability(core().knowledge.tenants.get(tenant)!, now),
+    estimateWait,
+    deliver: async (handoff, event) => {
+      const p = people.get(handoff.conversationId)!;
+      const before = p.adapter.activeQueue.length;
+      const activity = TurnContext.applyConversationReference(
+        { type: 'event', name: 'continueConversation' },
+        handoff.reference as Partial<ConversationReference>,
+        true,
+      );
+      await p.adapter.processActivity(activity, (context) => bot.handoffEvent(context, event));
+      p.later.push(...p.adapter.activeQueue.splice(before));
+    },
+    recordsOwnTranscript: () => false,
+  });
+  bot = createAssistantBot({ core: core(), storage: store.botStorage(), defaultTenant: 'generic', feedback: store, handoff: service, retentionDays: 30 });
+  people.clear();
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function queuedWithConsent(p: Person, consent: 'Yes, pass it on' | 'No, start afresh' = 'Yes, pass it on') {
+  await p.say('hello');
+  await p.say('what is a tribunal appeal?');
+  const asked = await p.say('can I talk to a person please');
+  if (p.adapter.template.channelId === 'sms') expect(textOf(asked)).toMatch(/pass on/i);
+  else expect(buttonsOf(asked)).toContain('Yes, pass it on');
+  return p.say(consent);
+}
+
+describe('asking for a person', () => {
+  it.each([
+    { consent: 'Yes, pass it on' as const, shared: true },
+    { consent: 'No, start afresh' as const, shared: false },
+  ])('in hours: asks for consent ($consent), queues, says where they are, and announces handoff.initiate', async ({ consent, shared }) => {
+    const p = person('c-consent');
+    const queued = await queuedWithConsent(p, consent);
+    expect(textOf(queued)).toMatch(/next in the queue|number 1/i);
+    const event = queued.find((a) => a.type === 'event' && a.name === 'handoff.initiate');
+    expect(event).toBeDefined();
+    const [handoff] = await store.listQueue();
+    expect(handoff).toMatchObject({ conversationId: 'c-consent', reason: 'asked', tenant: 'milton-keynes', channel: 'webchat', status: 'queued' });
+    expect((event!.value as { handoffId: string }).handoffId).toBe(handoff!.id);
+    const summary = handoff!.summary as { consent: boolean; asked?: string; topic?: { id: string } };
+    expect(summary.consent).toBe(shared);
+    if (shared) expect(summary.asked).toMatch(/talk to a person/);
+    else expect(summary.asked).toBeUndefined();
+    // What the person said before the hand-off reaches the adviser only with consent.
+    const view = await service.view(SAM, handoff!.id);
+    expect(view!.lines.some((l) => /tribunal appeal/.test(l.text))).toBe(shared);
+  });
+
+  it('on SMS the hand-off happens without an event activity', async () => {
+    const p = person('c-sms', 'sms');
+    const queued = await queuedWithConsent(p);
+    expect(queued.some((a) => a.type === 'event')).toBe(false);
+    expect(await store.listQueue()).toHaveLength(1);
+  });
+
+  it('"Not now" leaves nothing in the queue', async () => {
+    const p = person('c-notnow');
+    await p.say('I want to speak to someone');
+    await p.say('Not now');
+    expect(await store.listQueue()).toHaveLength(0);
+  });
+});
+
+describe('with an adviser', () => {
+  it('relays both ways, says nothing of its own meanwhile, and comes back with feedback when closed', async () => {
+    const p = person('c-relay');
+    await queuedWithConsent(p);
+    const [handoff] = await store.listQueue();
+
+    expect(await service.claim(SAM, handoff!.id)).toBe(true);
+    expect(textOf(p.later)).toMatch(/Sam/);
+    p.later.splice(0);
+
+    // The person's messages go to the adviser; the bot sends nothing, whatever they say.
+    for (const text of ['thank you', 'what is mediation?', 'start again', 'help', 'hello?']) {
+      expect(await p.say(text)).toEqual([]);
+    }
+    expect(await service.reply(SAM, handoff!.id, 'Hello, I have read what you wrote. <b>How</b> can I help?')).toBe(true);
+    expect(textOf(p.later)).toContain('<b>How</b> can I help?');
+    expect(p.later[0]!.textFormat).toBe('plain');
+    const view = await service.view(SAM, handoff!.id);
+    expect(view!.lines.map((l) => l.from)).toContain('adviser');
+    expect(view!.lines.some((l) => l.from === 'person' && l.text === 'what is mediation?')).toBe(true);
+
+    p.later.splice(0);
+    expect(await service.close(SAM, handoff!.id)).toBe(true);
+    expect(textOf(p.later)).toMatch(/automated assistant again/i);
+    expect(textOf(p.later)).toMatch(/did talking to an adviser help/i);
+    const feedback = await p.say('Yes');
+    expect(textOf(feedback)).toMatch(/thank/i);
+    expect((await store.listFeedback({ conversationId: 'c-relay' }))[0]).toMatchObject({ topicId: 'handoff', helpful: true });
+    // And the assistant answers again.
+    expect(textOf(await p.say('what is mediation?'))).toMatch(/mediation/i);
+  });
+
+  it('only the adviser who claimed can reply or close; a second claim fails', async () => {
+    const p = person('c-race');
+    await queuedWithConsent(p);
+    const [handoff] = await store.listQueue();
+    const results = await Promise.all([service.claim(SAM, handoff!.id), service.claim(ALEX, handoff!.id)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const loser = results[0] ? ALEX : SAM;
+    expect(await service.reply(loser, handoff!.id, 'hi')).toBe(false);
+    expect(await service.close(loser, handoff!.id)).toBe(false);
+  });
+
+  it('an adviser limited to another council sees nothing of it', async () => {
+    const p = person('c-tenant');
+    await queuedWithConsent(p);
+    const [handoff] = await store.listQueue();
+    const derbyOnly: AdviserIdentity = { ...ALEX, tenants: ['derby'] };
+    expect(await service.queue(derbyOnly)).toEqual([]);
+    expect(await service.view(derbyOnly, handoff!.id)).toBeUndefined();
+    expect(await service.claim(derbyOnly, handoff!.id)).toBe(false);
+  });
+
+  it('after a configured silence the assistant comes back and says so', async () => {
+    const p = person('c-silence');
+    await queuedWithConsent(p);
+    const [handoff] = await store.listQueue();
+    await service.claim(SAM, handoff!.id);
+    p.later.splice(0);
+    const sweeper = startHandoffSweeper(store, service, { silenceMs: 20 * 60_000, now: () => clock });
+    try {
+      clock = new Date(MONDAY_11AM.getTime() + 10 * 60_000);
+      expect(await sweeper.runNow()).toBe(0);
+      clock = new Date(MONDAY_11AM.getTime() + 25 * 60_000);
+      expect(await sweeper.runNow()).toBe(1);
+    } finally {
+      sweeper.stop();
+    }
+    expect((await store.getHandoff(handoff!.id))!.status).toBe('closed');
+    expect(textOf(p.later)).toMatch(/automated assistant again/i);
+  });
+});
+
+describe('the queue', () => {
+  it('tells people when their place changes, and lets them leave', async () => {
+    const first = person('c-first');
+    const second = person('c-second');
+    await queuedWithConsent(first);
+    const queued = await queuedWithConsent(second);
+    expect(textOf(queued)).toMatch(/number 2/);
+    const [firstHandoff] = await store.listQueue();
+    await service.claim(SAM, firstHandoff!.id);
+    expect(textOf(second.later)).toMatch(/next/i);
+
+    const left = await second.say('leave queue');
+    expect(textOf(left)).toMatch(/left the queue|you've left|no longer/i);
+    expect(await store.listQueue()).toHaveLength(0);
+    expect((await store.listHandoffs({ status: ['closed'] }))[0]).toMatchObject({ conversationId: 'c-second', closedBy: 'person' });
+  });
+});
+
+describe('safeguarding', () => {
+  it.each([
+    { when: 'in hours', at: MONDAY_11AM, queued: true },
+    { when: 'out of hours', at: MONDAY_9PM, queued: false },
+  ])('gives urgent numbers at once $when, and queues urgently when advisers are there', async ({ at, queued }) => {
+    clock = at;
+    if (queued) await queuedWithConsent(person('c-calm'));
+    const p = person('c-risk');
+    await p.say('hello');
+    const replies = await p.say('my daughter says she wants to kill herself and the school has excluded her');
+    expect(textOf(replies)).toMatch(/999/);
+    expect(textOf(replies)).toMatch(/116 123/);
+    const queue = await store.listQueue();
+    if (queued) {
+      expect(queue[0]).toMatchObject({ conversationId: 'c-risk', urgent: true, reason: 'safeguarding' });
+    } else {
+      expect(queue.some((h) => h.conversationId === 'c-risk')).toBe(false);
+      expect(textOf(replies)).toMatch(/call-back|call or email you back/i);
+    }
+  });
+});
+
+describe('out of hours: a call-back', () => {
+  it('takes name, contact and best time, checks each, and stores them only with consent', async () => {
+    clock = MONDAY_9PM;
+    const p = person('c-callback');
+    await p.say('hello');
+    const offer = await p.say('talk to an adviser');
+    expect(textOf(offer)).toMatch(/no adviser/i);
+    expect(buttonsOf(offer)).toContain('Ask for a call-back');
+    expect(textOf(await p.say('Ask for a call-back'))).toMatch(/name/i);
+    expect(textOf(await p.say('Jo Bloggs'))).toMatch(/phone|email/i);
+    expect(textOf(await p.say('call me maybe'))).toMatch(/phone|email/i);
+    expect(textOf(await p.say('07700 900123'))).toMatch(/time/i);
+    const consent = await p.say('after 3pm');
+    expect(buttonsOf(consent)).toContain('Yes, keep my details');
+    expect(await store.listCallbacks()).toHaveLength(0);
+    await p.say('Yes, keep my details');
+    const [callback] = await store.listCallbacks();
+    expect(callback).toMatchObject({ name: 'Jo Bloggs', contact: '+447700900123', bestTime: 'after 3pm', tenant: 'milton-keynes', status: 'open' });
+    expect((await service.callbacks(SAM)).map((c) => c.id)).toEqual([callback!.id]);
+  });
+
+  it('stores nothing when the person says no', async () => {
+    clock = MONDAY_9PM;
+    const p = person('c-nocallback');
+    await p.say('talk to an adviser');
+    await p.say('Ask for a call-back');
+    await p.say('Jo');
+    await p.say('jo@example.org');
+    await p.say('mornings');
+    await p.say("No, don't keep them");
+    expect(await store.listCallbacks()).toHaveLength(0);
+  });
+
+  it('a signed-in adviser makes it open even outside the published hours', async () => {
+    clock = MONDAY_9PM;
+    await store.upsertAdviser({ id: 'sam', displayName: 'Sam', role: 'adviser', tenants: [] });
+    await store.markAdviserSeen('sam');
+    const p = person('c-late');
+    const asked = await p.say('talk to an adviser');
+    expect(buttonsOf(asked)).toContain('Yes, pass it on');
+  });
+});
