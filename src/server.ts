@@ -45,7 +45,28 @@ function stopAccepting(server: Server, ms: number): Promise<void> {
   });
 }
 
+/** An error's kind and code only: messages can quote what was being processed. */
+function faultFields(error: unknown): Record<string, string> {
+  if (!(error instanceof Error)) return { error: typeof error };
+  const code = (error as { code?: unknown }).code;
+  return { error: error.name, ...(typeof code === 'string' && { code: code.slice(0, 40) }) };
+}
+
 async function start(): Promise<void> {
+  // A promise whose failure nobody handled (a fire-and-forget write while the database is away,
+  // say) is logged; Node's default would end the process and every conversation's turn with it.
+  process.on('unhandledRejection', (reason) => {
+    log.error('unhandled_rejection', faultFields(reason));
+  });
+  let stop: ((reason: string, exitCode?: number) => void) | undefined;
+  // Something threw with nothing to catch it: the process may be in a bad state, so it stops, but
+  // gracefully, letting running turns finish (turns it cannot finish are run after the restart).
+  process.on('uncaughtException', (error) => {
+    log.error('uncaught_exception', faultFields(error));
+    if (stop) stop('uncaughtException', 1);
+    else process.exit(1);
+  });
+
   let config: Config;
   let assistant: Assistant;
   try {
@@ -75,8 +96,9 @@ async function start(): Promise<void> {
   process.stdout.write(`SEND assistant ready: web chat at http://localhost:${port}/\n`);
 
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  stop = (signal: string, exitCode = 0) => {
     if (stopping) {
+      if (signal === 'uncaughtException') return; // already stopping; the limit below still holds
       log.warn('shutdown_forced', { signal });
       process.exit(1);
     }
@@ -94,14 +116,14 @@ async function start(): Promise<void> {
       await stopAccepting(server, SHUTDOWN_GRACE_MS);
       await assistant.close({ drainMs: Math.max(0, SHUTDOWN_GRACE_MS - (Date.now() - started)) });
       log.info('stopped', { afterMs: Date.now() - started });
-      process.exit(0);
+      process.exit(exitCode);
     })().catch((error: unknown) => {
       log.error('shutdown_failed', errorFields(error));
       process.exit(1);
     });
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop?.('SIGTERM'));
+  process.on('SIGINT', () => stop?.('SIGINT'));
 }
 
 void start();

@@ -38,8 +38,21 @@ export interface ActivityLog {
    * Best effort (a notice can be lost): it only says where to look, the activities stay in the
    * log. Resolves once notices flow; the function it returns ends them. Logs without it are
    * polled by the Direct Line streams.
+   *
+   * `onGap`, if given, is called whenever notices may have been missed (the database was
+   * unreachable, so the log's own connection for them may have dropped): the watcher should
+   * re-read what it follows for a while rather than rely on notices alone.
    */
-  watch?(listener: AppendListener): Promise<() => Promise<void>>;
+  watch?(listener: AppendListener, onGap?: () => void): Promise<() => Promise<void>>;
+  /**
+   * The conversation's turn cursor: the client activities up to this sequence number have had
+   * their turns (0 before the first). With {@link markTurnsDone} it lets the adapter run every
+   * stored client activity's turn exactly once, also after a crash between storing it and its
+   * turn. A log without them runs each turn as it comes (a crash loses it).
+   */
+  turnsDone?(conversationId: string): Promise<number>;
+  /** Moves the turn cursor to `seq`. Called by the one turn holding the conversation's turn lock. */
+  markTurnsDone?(conversationId: string, seq: number): Promise<void>;
 }
 
 /** Told the conversation id and sequence number of a new activity: never its content. */
@@ -56,6 +69,12 @@ export function activityId(conversationId: string, seq: number): string {
   return `${conversationId}|${String(seq).padStart(7, '0')}`;
 }
 
+/** The sequence number in a logged activity's id (see {@link activityId}); undefined for other ids. */
+export function seqOf(activity: { id?: string }): number | undefined {
+  const match = /\|(\d{1,15})$/.exec(activity.id ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
 export interface InMemoryActivityLogOptions {
   /** Older activities are dropped beyond this; clients that have polled never notice. */
   maxActivitiesPerConversation?: number;
@@ -68,6 +87,7 @@ interface ConversationRecord {
   meta: ConversationMeta;
   started: boolean;
   lastSeq: number;
+  turnsDone: number;
   activities: { seq: number; activity: StoredActivity }[];
 }
 
@@ -86,7 +106,7 @@ export class InMemoryActivityLog implements ActivityLog {
 
   async create(conversationId: string, meta: ConversationMeta): Promise<void> {
     if (this.conversations.has(conversationId)) return;
-    this.conversations.set(conversationId, { meta: { ...meta }, started: false, lastSeq: 0, activities: [] });
+    this.conversations.set(conversationId, { meta: { ...meta }, started: false, lastSeq: 0, turnsDone: 0, activities: [] });
     while (this.conversations.size > this.maxConversations) {
       const oldest = this.conversations.keys().next().value as string;
       this.conversations.delete(oldest);
@@ -122,6 +142,18 @@ export class InMemoryActivityLog implements ActivityLog {
     }
     this.notify(conversationId, seq);
     return toJson(stored) as StoredActivity;
+  }
+
+  async turnsDone(conversationId: string): Promise<number> {
+    const record = this.conversations.get(conversationId);
+    if (!record) throw new ConversationNotFoundError(conversationId);
+    return record.turnsDone;
+  }
+
+  async markTurnsDone(conversationId: string, seq: number): Promise<void> {
+    const record = this.conversations.get(conversationId);
+    if (!record) throw new ConversationNotFoundError(conversationId);
+    record.turnsDone = Math.max(record.turnsDone, seq);
   }
 
   async watch(listener: AppendListener): Promise<() => Promise<void>> {

@@ -9,7 +9,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import { ConversationTurns } from '../conversationTurns';
-import type { ActivityLog } from './activityLog';
+import { ConversationNotFoundError, seqOf, type ActivityLog, type StoredActivity } from './activityLog';
 import type { TurnLock } from './turnLock';
 
 export const WEBCHAT_CHANNEL_ID = 'webchat';
@@ -33,6 +33,25 @@ export interface DirectLineAdapterOptions {
    * instances sharing a database (see turnLock.ts). Without one, turns are serialised per process.
    */
   turnLock?: TurnLock;
+  /**
+   * Stored client activities whose turn could not run (the database or the turn lock was
+   * unreachable) are tried again after this long, doubling up to 15 s, for about 10 minutes.
+   * Default 500 ms.
+   */
+  retryBaseMs?: number;
+}
+
+/** Retries of owed turns: 500 ms, 1 s, 2 s, … at most 15 s apart, 45 tries (about 10 minutes). */
+const MAX_RETRY_MS = 15_000;
+const MAX_RETRIES = 45;
+/** Conversations remembered as checked for owed turns (see {@link DirectLineAdapter.recover}). */
+const MAX_CHECKED = 10_000;
+
+interface Retry {
+  attempts: number;
+  timer?: NodeJS.Timeout;
+  logic: TurnLogic;
+  channelData: Record<string, unknown>;
 }
 
 const DEFAULT_APOLOGY =
@@ -42,6 +61,12 @@ const DEFAULT_APOLOGY =
  * A Bot Framework adapter whose "channel" is the {@link ActivityLog}: the bot's replies are
  * appended to the log, and Direct Line clients poll it. Turns for one conversation run one at a
  * time, in the order they were queued (and, with a `turnLock`, one at a time across instances).
+ *
+ * A client's activity is stored before its turn runs (so the client sees it echoed first). With a
+ * log that keeps a turn cursor, the turns of stored activities are "owed" until they have run:
+ * every turn first runs any owed turns of earlier activities, under the turn lock, so each stored
+ * activity gets its turn exactly once and in order, even when the process died in between, the
+ * database went away mid-turn, or another instance picked the conversation up.
  */
 export class DirectLineAdapter extends BotAdapter {
   readonly bot: ChannelAccount;
@@ -50,6 +75,12 @@ export class DirectLineAdapter extends BotAdapter {
   private readonly logger: ErrorLogger;
   private readonly apologyText: string;
   private readonly turns: ConversationTurns;
+  private readonly retryBaseMs: number;
+  /** Conversations checked for owed turns since start-up (oldest first, bounded). */
+  private readonly checked = new Map<string, true>();
+  private readonly retries = new Map<string, Retry>();
+  private draining = false;
+  private lastCheckErrorLog = 0;
 
   constructor(options: DirectLineAdapterOptions) {
     super();
@@ -59,6 +90,7 @@ export class DirectLineAdapter extends BotAdapter {
     this.logger = options.logger ?? console;
     this.apologyText = options.apologyText ?? DEFAULT_APOLOGY;
     this.turns = new ConversationTurns(options.turnLock);
+    this.retryBaseMs = Math.max(1, options.retryBaseMs ?? 500);
   }
 
   /** Turns queued or running, over all conversations. */
@@ -71,7 +103,61 @@ export class DirectLineAdapter extends BotAdapter {
    * while it waits are waited for too. For graceful shutdown, after the server stops accepting.
    */
   drain(timeoutMs: number): Promise<boolean> {
+    // Retries left waiting are owed turns still in the store: the next start (or another
+    // instance) runs them when the conversation is next touched.
+    this.draining = true;
+    for (const retry of this.retries.values()) clearTimeout(retry.timer);
+    this.retries.clear();
     return this.turns.drain(timeoutMs);
+  }
+
+  /**
+   * Runs the turn of a client activity the log has just stored, after the owed turns of any
+   * earlier ones; `channelData` is added to each activity's for the bot (e.g. the tenant). A turn
+   * that fails gets the apology; one that cannot run now (database unreachable) is tried again
+   * later. Never rejects. Without a turn cursor in the log, it runs this activity's turn alone.
+   */
+  processStored(stored: StoredActivity, logic: TurnLogic, channelData: Record<string, unknown> = {}): Promise<void> {
+    const conversationId = stored.conversation?.id;
+    if (!conversationId) return Promise.reject(new Error('The activity has no conversation id.'));
+    if (!this.tracksTurns) return this.processActivity(forBot(stored, channelData), logic);
+    return this.runOwed(conversationId, logic, channelData, seqOf(stored) ?? Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Runs the turns a conversation is owed, if any: activities stored by a process that died
+   * before their turns ran. Once per conversation per process (more after a failed check), for
+   * requests that touch a conversation (polls, reconnects), so the first of them after a restart
+   * finds what the crash left unanswered. Never rejects.
+   */
+  async recover(conversationId: string, logic: TurnLogic, channelData: Record<string, unknown> = {}): Promise<void> {
+    if (!this.tracksTurns || this.draining || this.checked.has(conversationId)) return;
+    this.remember(conversationId);
+    let owes: boolean;
+    try {
+      // Outside the queue and the lock: most conversations owe nothing, and the turn checks again.
+      owes = await this.owesTurns(conversationId);
+    } catch (error) {
+      if (error instanceof ConversationNotFoundError) return;
+      this.checked.delete(conversationId);
+      this.logCheckError(conversationId, error);
+      return;
+    }
+    if (owes) await this.runOwed(conversationId, logic, channelData, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Runs the conversation's owed turns, if any, a little later (and again until the store
+   * answers): after a failure that may have left one owed, such as storing a client's activity
+   * when the database went away mid-commit.
+   */
+  retryOwedTurns(conversationId: string, logic: TurnLogic, channelData: Record<string, unknown> = {}): void {
+    if (this.tracksTurns) this.scheduleRetry(conversationId, logic, channelData);
+  }
+
+  /** A conversation this process has just created owes nothing: its first request need not check. */
+  conversationCreated(conversationId: string): void {
+    this.remember(conversationId);
   }
 
   /**
@@ -149,24 +235,159 @@ export class DirectLineAdapter extends BotAdapter {
     await this.runMiddleware(context, logic);
   }
 
-  private enqueue(conversationId: string, task: () => Promise<void>): Promise<void> {
+  private get tracksTurns(): boolean {
+    return typeof this.log.turnsDone === 'function' && typeof this.log.markTurnsDone === 'function';
+  }
+
+  /** Queues a turn that runs the conversation's owed turns up to `throughSeq`; retries later what could not run. */
+  private runOwed(conversationId: string, logic: TurnLogic, channelData: Record<string, unknown>, throughSeq: number): Promise<void> {
+    return this.enqueue(conversationId, () => this.runOwedTurns(conversationId, logic, channelData, throughSeq)).then(
+      (complete) => {
+        if (complete) this.retrySucceeded(conversationId, throughSeq);
+        else this.scheduleRetry(conversationId, logic, channelData);
+      },
+      (error: unknown) => {
+        if (error instanceof ConversationNotFoundError) return; // deleted meanwhile: nothing is owed
+        // The turn lock or the log could not be had (database unreachable): nothing ran.
+        this.logTurnError(conversationId, { type: 'owed-turns' }, error);
+        this.scheduleRetry(conversationId, logic, channelData);
+      },
+    );
+  }
+
+  /**
+   * Holding the conversation's turn (and lock): runs, in order, the turns of stored client
+   * activities up to `throughSeq` that have had none, moving the turn cursor past each. An
+   * activity has had its turn when the cursor is past it, or when it or a later client activity
+   * has a reply from the bot (turns run in order; a reply can be stored before a crash or a
+   * failure keeps the cursor from moving). False when a turn could neither run nor apologise:
+   * the rest wait, to keep their order.
+   */
+  private async runOwedTurns(conversationId: string, logic: TurnLogic, channelData: Record<string, unknown>, throughSeq: number): Promise<boolean> {
+    const cursor = await this.log.turnsDone!(conversationId);
+    const { owed, answered } = owedTurns((await this.log.since(conversationId, cursor)).activities, cursor, throughSeq);
+    let done = cursor;
+    for (const { activity, seq } of owed) {
+      if (!(await this.runStoredTurn(conversationId, activity, logic, channelData))) return false;
+      done = seq;
+      await this.markDone(conversationId, done);
+    }
+    if (answered > done) await this.markDone(conversationId, answered);
+    return true;
+  }
+
+  /** True when the conversation has stored client activities whose turns have not run. */
+  private async owesTurns(conversationId: string): Promise<boolean> {
+    const cursor = await this.log.turnsDone!(conversationId);
+    return owedTurns((await this.log.since(conversationId, cursor)).activities, cursor, Number.MAX_SAFE_INTEGER).owed.length > 0;
+  }
+
+  /**
+   * One stored activity's turn; on failure the apology, unless a reply was stored before the
+   * failure. False when neither could be stored (the database is unreachable).
+   */
+  private async runStoredTurn(
+    conversationId: string,
+    stored: StoredActivity,
+    logic: TurnLogic,
+    channelData: Record<string, unknown>,
+  ): Promise<boolean> {
+    const activity = forBot(stored, channelData);
+    try {
+      await this.runTurn(conversationId, activity, logic);
+      return true;
+    } catch (error) {
+      this.logTurnError(conversationId, activity, error);
+    }
+    try {
+      // The person already has an answer (the turn failed afterwards, e.g. saving its state, or
+      // the reply's commit went through but its acknowledgement was lost): no apology after it.
+      const after = await this.log.since(conversationId, seqOf(stored));
+      if (after.activities.some((reply) => isBotMessage(reply) && reply.replyToId === stored.id)) return true;
+      await this.log.append(conversationId, this.apology(conversationId, activity));
+      return true;
+    } catch (error) {
+      this.logTurnError(conversationId, activity, error);
+      return false;
+    }
+  }
+
+  /** Best effort: a cursor left behind only makes the next turn look further back. */
+  private async markDone(conversationId: string, seq: number): Promise<void> {
+    try {
+      await this.log.markTurnsDone!(conversationId, seq);
+    } catch (error) {
+      this.logTurnError(conversationId, { type: 'turn-cursor' }, error);
+    }
+  }
+
+  private scheduleRetry(conversationId: string, logic: TurnLogic, channelData: Record<string, unknown>): void {
+    if (this.draining) return;
+    const retry = this.retries.get(conversationId) ?? { attempts: 0, logic, channelData };
+    this.retries.set(conversationId, retry);
+    if (retry.timer) return; // one is already waiting
+    if (retry.attempts >= MAX_RETRIES) {
+      this.retries.delete(conversationId);
+      this.logger.error('Web chat turns given up', { conversationId, errorName: 'RetriesExhausted' });
+      return;
+    }
+    const delay = Math.min(MAX_RETRY_MS, this.retryBaseMs * 2 ** Math.min(retry.attempts, 20));
+    retry.attempts += 1;
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      if (this.draining) return;
+      void this.runOwed(conversationId, retry.logic, retry.channelData, Number.MAX_SAFE_INTEGER);
+    }, delay);
+    retry.timer.unref();
+  }
+
+  /** Every owed turn up to `throughSeq` has run: a waiting retry is only needed for later ones. */
+  private retrySucceeded(conversationId: string, throughSeq: number): void {
+    const retry = this.retries.get(conversationId);
+    if (!retry) return;
+    retry.attempts = 0;
+    if (throughSeq === Number.MAX_SAFE_INTEGER) {
+      clearTimeout(retry.timer);
+      this.retries.delete(conversationId);
+    }
+  }
+
+  private remember(conversationId: string): void {
+    this.checked.delete(conversationId);
+    this.checked.set(conversationId, true);
+    if (this.checked.size > MAX_CHECKED) this.checked.delete(this.checked.keys().next().value as string);
+  }
+
+  /** At most a line a minute: during a database outage every request would log one. */
+  private logCheckError(conversationId: string, error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastCheckErrorLog < 60_000) return;
+    this.lastCheckErrorLog = now;
+    this.logTurnError(conversationId, { type: 'owed-turns-check' }, error);
+  }
+
+  private enqueue<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
     return this.turns.run(conversationId, task);
   }
 
   private async apologise(conversationId: string, activity: Partial<Activity>): Promise<void> {
     try {
-      await this.log.append(conversationId, {
-        type: ActivityTypes.Message,
-        text: this.apologyText,
-        channelId: WEBCHAT_CHANNEL_ID,
-        from: this.bot,
-        recipient: activity.from,
-        conversation: conversationAccount(conversationId),
-        replyToId: activity.id,
-      });
+      await this.log.append(conversationId, this.apology(conversationId, activity));
     } catch (error) {
       this.logTurnError(conversationId, activity, error);
     }
+  }
+
+  private apology(conversationId: string, activity: Partial<Activity>): Partial<Activity> {
+    return {
+      type: ActivityTypes.Message,
+      text: this.apologyText,
+      channelId: WEBCHAT_CHANNEL_ID,
+      from: this.bot,
+      recipient: activity.from,
+      conversation: conversationAccount(conversationId),
+      replyToId: activity.id,
+    };
   }
 
   private logTurnError(conversationId: string, activity: Partial<Activity>, error: unknown): void {
@@ -185,6 +406,45 @@ export class DirectLineAdapter extends BotAdapter {
     const requested = typeof value === 'number' && Number.isFinite(value) ? value : 1000;
     return Math.min(Math.max(requested, 0), this.maxDelayMs);
   }
+}
+
+/** The activity as the bot gets it: a Date timestamp, and the channel's extras in channelData. */
+function forBot(stored: StoredActivity, channelData: Record<string, unknown>): Partial<Activity> {
+  return {
+    ...stored,
+    timestamp: new Date(stored.timestamp),
+    channelData: { ...(stored.channelData as Record<string, unknown> | undefined), ...channelData },
+  } as Partial<Activity>;
+}
+
+function isClientActivity(activity: StoredActivity): boolean {
+  return activity.from?.role === 'user' && (activity.type === ActivityTypes.Message || activity.type === ActivityTypes.Event);
+}
+
+function isBotMessage(activity: StoredActivity): boolean {
+  return activity.from?.role === 'bot' && activity.type === ActivityTypes.Message;
+}
+
+/**
+ * Of the activities after the turn cursor (oldest first): the client activities up to
+ * `throughSeq` still owed a turn, and the highest sequence number known to have had its turn.
+ */
+function owedTurns(
+  activities: StoredActivity[],
+  cursor: number,
+  throughSeq: number,
+): { owed: { activity: StoredActivity; seq: number }[]; answered: number } {
+  const repliedTo = new Set<string>();
+  for (const activity of activities) if (isBotMessage(activity) && activity.replyToId) repliedTo.add(activity.replyToId);
+  const clients: { activity: StoredActivity; seq: number }[] = [];
+  let answered = cursor;
+  for (const activity of activities) {
+    const seq = seqOf(activity);
+    if (seq === undefined || seq <= cursor || !isClientActivity(activity)) continue;
+    clients.push({ activity, seq });
+    if (repliedTo.has(activity.id)) answered = Math.max(answered, seq);
+  }
+  return { owed: clients.filter(({ seq }) => seq > answered && seq <= throughSeq), answered };
 }
 
 export function channelAccount(id: string, name?: string, role?: 'user' | 'bot'): ChannelAccount {

@@ -22,6 +22,7 @@ import {
 import { RateLimiter } from './rateLimit';
 import { DirectLineStreams } from './streams';
 import { ConversationTokens, type IssuedToken, type TokenClaims } from './tokens';
+import { isUnavailable } from './unavailable';
 
 /**
  * The subset of the Direct Line 3.0 REST API that Web Chat 4.18 (botframework-directlinejs
@@ -194,6 +195,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
       }
       const conversationId = newConversationId();
       await log.create(conversationId, { tenant });
+      adapter.conversationCreated(conversationId);
       // Tells this project's own pages (chat.js, widget.js) whether to ask Web Chat for a WebSocket.
       res.json({ ...tokenResponse(tokens.issue(conversationId, tenant)), ...(streams && { webSocket: true }) });
     }),
@@ -216,6 +218,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
       const body = parse(startConversationSchema, req.body ?? {}, 'The body must be a conversation start request.');
       await requireConversation(claims);
       const started = await startOnce(claims, body.user?.id ?? defaultUserId(claims.conversationId), body.locale);
+      recover(claims);
       res.status(started ? 201 : 200).json(conversationResponse(req, tokens.issue(claims.conversationId, claims.tenant)));
     }),
   );
@@ -226,6 +229,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
       const claims = claimsFor(req);
       await requireConversation(claims, req.params.conversationId);
       const watermark = parseWatermark(req.query.watermark);
+      recover(claims);
       res.json(conversationResponse(req, tokens.issue(claims.conversationId, claims.tenant), watermark));
     }),
   );
@@ -263,13 +267,18 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
         localTimestamp: incoming.localTimestamp,
         localTimezone: incoming.localTimezone,
       };
-      const stored = await log.append(conversationId, userActivity as Partial<Activity>);
-      const forBot = {
-        ...stored,
-        timestamp: new Date(stored.timestamp),
-        channelData: { ...stored.channelData, tenant: claims.tenant },
-      } as Partial<Activity>;
-      void adapter.processActivity(forBot, logic);
+      let stored: Awaited<ReturnType<ActivityLog['append']>>;
+      try {
+        stored = await log.append(conversationId, userActivity as Partial<Activity>);
+      } catch (error) {
+        // The store may have kept it all the same (the commit went through, its acknowledgement
+        // was lost with the connection): then it is owed a turn, run once the store is back.
+        if (isUnavailable(error)) adapter.retryOwedTurns(conversationId, logic, { tenant: claims.tenant });
+        throw error;
+      }
+      // Its turn runs after any turns the conversation still owes (see DirectLineAdapter): were
+      // the process to die before it ran, the next one runs it.
+      void adapter.processStored(stored, logic, { tenant: claims.tenant });
       res.json({ id: stored.id });
     }),
   );
@@ -288,6 +297,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
       const claims = claimsFor(req);
       const conversationId = await requireConversation(claims, req.params.conversationId);
       const page = await log.since(conversationId, parseWatermark(req.query.watermark));
+      recover(claims);
       res.json({ activities: page.activities, watermark: String(page.watermark) });
     }),
   );
@@ -297,6 +307,11 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
   });
 
   router.use(errorHandler(logger));
+
+  /** After a restart, the first request to touch a conversation runs the turns a crash left owed. */
+  function recover(claims: TokenClaims): void {
+    void adapter.recover(claims.conversationId, logic, { tenant: claims.tenant });
+  }
 
   /** Direct Line's start and reconnect responses; the stream URL carries the new token and the watermark. */
   function conversationResponse(req: Request, issued: IssuedToken, watermark?: number) {
@@ -410,8 +425,16 @@ function cors(allowedOrigins: string[]): RequestHandler {
   };
 }
 
-/** body-parser errors carry a `type` and a 4xx `status`; everything else is our fault. */
+/** How long a client is asked to wait after a 503 while the database is unreachable. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * body-parser errors carry a `type` and a 4xx `status`; an unreachable database is 503 (the
+ * client tries again); everything else is our fault.
+ */
 function errorHandler(logger: ErrorLogger): ErrorRequestHandler {
+  let lastUnavailableLog = 0;
+  let unlogged = 0;
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message);
@@ -421,6 +444,22 @@ function errorHandler(logger: ErrorLogger): ErrorRequestHandler {
     if (type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'The body is not valid JSON.');
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendError(res, status, 'bad_request', 'The request could not be read.');
+    }
+    if (isUnavailable(error)) {
+      // One line every 10 s at most: during an outage every request fails so.
+      const now = Date.now();
+      if (now - lastUnavailableLog >= 10_000) {
+        logger.error('Direct Line unavailable: the store cannot be reached', {
+          errorName: error instanceof Error ? error.name : typeof error,
+          alsoFailed: unlogged,
+        });
+        lastUnavailableLog = now;
+        unlogged = 0;
+      } else {
+        unlogged += 1;
+      }
+      res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      return sendError(res, 503, 'service_unavailable', 'The chat is unavailable for a moment. Please try again shortly.');
     }
 
     logger.error('Direct Line request failed', {

@@ -13,7 +13,14 @@ import { WEBCHAT_CHANNEL_ID } from './adapter';
 
 export type TranscriptStore = Pick<
   Store,
-  'createConversation' | 'conversationExists' | 'getConversation' | 'markConversationStarted' | 'appendActivity' | 'listActivities'
+  | 'createConversation'
+  | 'conversationExists'
+  | 'getConversation'
+  | 'markConversationStarted'
+  | 'appendActivity'
+  | 'listActivities'
+  // The turn cursor lives in Bot Framework state, under a key of the conversation's own.
+  | 'botStorage'
 > &
   // Without publish/subscribe, nothing is announced and Direct Line streams poll instead.
   Partial<Pick<Store, 'publish' | 'subscribe'>>;
@@ -23,6 +30,15 @@ export type TranscriptStore = Pick<
  * conversation id and the new activity's sequence number. Never the activity itself.
  */
 export const APPEND_NOTICE_CHANNEL = 'directline.append';
+
+/**
+ * The state key of a conversation's turn cursor. Shaped like ConversationState's keys
+ * (`<channel>/conversations/<id>/`) so that retention and a person's export and deletion treat it
+ * as the conversation's; `directline-turns` is no channel, so it never meets the bot's own state.
+ */
+export function turnCursorKey(conversationId: string): string {
+  return `directline-turns/conversations/${conversationId}/`;
+}
 
 export interface StoreActivityLogOptions {
   /** The channel recorded with each conversation. Default `webchat`. */
@@ -38,6 +54,7 @@ export interface StoreActivityLogOptions {
 export class StoreActivityLog implements ActivityLog {
   private readonly channel: string;
   private readonly now: () => Date;
+  private readonly gapListeners = new Set<() => void>();
 
   constructor(
     private readonly store: TranscriptStore,
@@ -48,15 +65,27 @@ export class StoreActivityLog implements ActivityLog {
   }
 
   async create(conversationId: string, meta: ConversationMeta): Promise<void> {
-    await this.store.createConversation(conversationId, { tenant: meta.tenant, channel: this.channel });
+    await this.watched(this.store.createConversation(conversationId, { tenant: meta.tenant, channel: this.channel }));
   }
 
   exists(conversationId: string): Promise<boolean> {
-    return this.store.conversationExists(conversationId);
+    return this.watched(this.store.conversationExists(conversationId));
   }
 
   markStarted(conversationId: string): Promise<boolean> {
-    return this.store.markConversationStarted(conversationId);
+    return this.watched(this.store.markConversationStarted(conversationId));
+  }
+
+  async turnsDone(conversationId: string): Promise<number> {
+    const key = turnCursorKey(conversationId);
+    const items = await this.watched(this.store.botStorage().read([key]));
+    const seq = (items[key] as { seq?: unknown } | undefined)?.seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+  }
+
+  async markTurnsDone(conversationId: string, seq: number): Promise<void> {
+    // Only the holder of the conversation's turn lock writes it, so a plain write is safe.
+    await this.watched(this.store.botStorage().write({ [turnCursorKey(conversationId)]: { seq, eTag: '*' } }));
   }
 
   async append(conversationId: string, activity: Partial<Activity>): Promise<StoredActivity> {
@@ -72,6 +101,7 @@ export class StoreActivityLog implements ActivityLog {
       if (!entry.duplicate) this.announce(conversationId, entry.seq);
       return asLogActivity(entry.activity);
     } catch (error) {
+      this.failed(error);
       throw translate(error, conversationId);
     }
   }
@@ -95,22 +125,62 @@ export class StoreActivityLog implements ActivityLog {
         watermark: last ? Math.max(last.seq, conversation.lastSeq) : conversation.lastSeq,
       };
     } catch (error) {
+      this.failed(error);
       throw translate(error, conversationId);
     }
   }
 
-  async watch(listener: AppendListener): Promise<() => Promise<void>> {
+  async watch(listener: AppendListener, onGap?: () => void): Promise<() => Promise<void>> {
     if (!this.store.subscribe) throw new Error('This store cannot announce new activities');
-    return this.store.subscribe(APPEND_NOTICE_CHANNEL, (payload) => {
-      const { c, s } = (payload ?? {}) as { c?: unknown; s?: unknown };
-      if (typeof c === 'string' && c.length > 0 && Number.isSafeInteger(s) && (s as number) > 0) listener(c, s as number);
-    });
+    // A wrapper per call, so the same function watching twice is two watchers.
+    const gap = onGap ? () => onGap() : undefined;
+    if (gap) this.gapListeners.add(gap);
+    try {
+      const unsubscribe = await this.store.subscribe(APPEND_NOTICE_CHANNEL, (payload) => {
+        const { c, s } = (payload ?? {}) as { c?: unknown; s?: unknown };
+        if (typeof c === 'string' && c.length > 0 && Number.isSafeInteger(s) && (s as number) > 0) listener(c, s as number);
+      });
+      return async () => {
+        if (gap) this.gapListeners.delete(gap);
+        await unsubscribe();
+      };
+    } catch (error) {
+      if (gap) this.gapListeners.delete(gap);
+      this.failed(error);
+      throw error;
+    }
+  }
+
+  /** Passes `work`'s outcome on, telling watchers about a failure first. */
+  private async watched<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      this.failed(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The store failed (other than for a missing conversation): it may have lost its connection,
+   * and with it notices of appends. Watchers are told, so they re-read rather than wait for them.
+   */
+  private failed(error: unknown): void {
+    if (error instanceof StoreConversationNotFoundError || error instanceof ConversationNotFoundError) return;
+    for (const gap of [...this.gapListeners]) {
+      try {
+        gap();
+      } catch {
+        // A watcher's failure must not hide the store's.
+      }
+    }
   }
 
   /** Best effort and not awaited: a lost notice only delays delivery until the streams' next sweep. */
   private announce(conversationId: string, seq: number): void {
     if (!this.store.publish) return;
     this.store.publish(APPEND_NOTICE_CHANNEL, { c: conversationId, s: seq }).catch((error: unknown) => {
+      this.failed(error);
       log.warn('directline.notice_failed', { error: error instanceof Error ? error.name : 'unknown' });
     });
   }

@@ -46,6 +46,11 @@ export interface DirectLineStreamsOptions {
 const CLOSE_NORMAL = 1000;
 const CLOSE_GOING_AWAY = 1001;
 const MAX_INCOMING_BYTES = 4096;
+/**
+ * After the log reports a gap in its notices (or a read fails), streams poll for this long: the
+ * store's connection for notices may be down until a while after the database is back.
+ */
+const GAP_POLL_MS = 30_000;
 
 class StreamConnection {
   watermark: number | undefined;
@@ -139,6 +144,8 @@ export class DirectLineStreams {
   private unwatch: (() => Promise<void>) | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Until then streams poll even though the log announces appends (see {@link GAP_POLL_MS}). */
+  private pollUntil = 0;
   private readonly servers = new Set<Server>();
   private closed = false;
   private lastReadErrorLog = 0;
@@ -234,6 +241,7 @@ export class DirectLineStreams {
 
   /** @internal At most one log line a minute: a database outage would otherwise flood the log. */
   readFailed(error: unknown): void {
+    this.gap();
     const now = this.now();
     if (now - this.lastReadErrorLog < 60_000) return;
     this.lastReadErrorLog = now;
@@ -362,7 +370,10 @@ export class DirectLineStreams {
     if (!this.log.watch) return;
     if (!this.watching) {
       const attempt = this.log
-        .watch((conversationId, seq) => this.onAppend(conversationId, seq))
+        .watch(
+          (conversationId, seq) => this.onAppend(conversationId, seq),
+          () => this.gap(),
+        )
         .then(async (unwatch) => {
           if (this.closed) {
             await unwatch().catch(() => undefined);
@@ -370,8 +381,10 @@ export class DirectLineStreams {
           }
           this.unwatch = unwatch;
           this.announced = true;
-          clearInterval(this.pollTimer);
-          this.pollTimer = undefined;
+          if (!this.polling) {
+            clearInterval(this.pollTimer);
+            this.pollTimer = undefined;
+          }
           return true;
         });
       this.watching = attempt;
@@ -383,12 +396,24 @@ export class DirectLineStreams {
     await this.watching.catch(() => false);
   }
 
+  /** Notices may have been missed: every stream re-reads the log every `pollMs` for a while. */
+  private gap(): void {
+    if (this.closed) return;
+    this.pollUntil = this.now() + GAP_POLL_MS;
+    if (this.byConversation.size > 0) this.ensureTimers();
+  }
+
+  private get polling(): boolean {
+    return !this.announced || this.now() < this.pollUntil;
+  }
+
   private ensureTimers(): void {
+    if (this.closed) return;
     if (!this.keepAliveTimer) {
       this.keepAliveTimer = setInterval(() => this.keepAlive(), this.keepAliveMs);
       this.keepAliveTimer.unref();
     }
-    if (!this.announced && !this.pollTimer) {
+    if (this.polling && !this.pollTimer) {
       this.pollTimer = setInterval(() => this.sweep(), this.pollMs);
       this.pollTimer.unref();
     }
@@ -411,6 +436,10 @@ export class DirectLineStreams {
   }
 
   private sweep(): void {
+    if (this.pollTimer && !this.polling) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
     for (const set of this.byConversation.values()) {
       for (const connection of set) void connection.pump();
     }
