@@ -172,6 +172,11 @@ export class HandoffService implements HandoffPort, HandoffDesk {
   async updateSummary(handoff: Handoff, summary: HandoffSummary): Promise<void> {
     const current = (await this.store.getHandoff(handoff.id)) ?? handoff;
     await this.store.updateHandoffSummary(handoff.id, { ...summary, [VISIBLE_AFTER]: visibleAfter(current) });
+    if (summary.consent && !summaryOf(current).consent && current.status === 'queued') {
+      // Consent given after an urgent hand-off: the Teams card may now show what was asked.
+      const updated = await this.store.getHandoff(handoff.id);
+      if (updated) await this.tellNotifiers((n) => n.handoffQueued(updated));
+    }
     await this.announce({ type: 'handoff', handoffId: handoff.id, tenant: handoff.tenant });
   }
 

@@ -41,6 +41,8 @@ let clock: Date;
 let service: HandoffService;
 let bot: AssistantBot;
 const people = new Map<string, Person>();
+/** What advisers' front ends (Teams) were told, in order. */
+const notified: string[] = [];
 
 function person(conversationId: string, channelId = 'webchat', tenant = 'milton-keynes'): Person {
   const adapter = new TestAdapter((context) => bot.run(context), {
@@ -102,7 +104,14 @@ beforeEach(async () => {
       p.later.push(...p.adapter.activeQueue.splice(before));
     },
     recordsOwnTranscript: () => false,
+    notifiers: [{
+      handoffQueued: async (h) => { notified.push(`queued ${h.urgent ? 'urgent' : 'normal'} consent=${String(h.summary.consent)}`); },
+      handoffClaimed: async (_h, adviser) => { notified.push(`claimed by ${adviser.name}`); },
+      handoffClosed: async (_h, by) => { notified.push(`closed by ${by}`); },
+      personMessage: async (_h, text) => { notified.push(`person: ${text}`); },
+    }],
   });
+  notified.splice(0);
   bot = createAssistantBot({ core: core(), storage: store.botStorage(), defaultTenant: 'generic', feedback: store, handoff: service, retentionDays: 30 });
   people.clear();
 });
@@ -172,6 +181,9 @@ describe('with an adviser', () => {
     for (const text of ['thank you', 'what is mediation?', 'start again', 'help', 'hello?']) {
       expect(await p.say(text)).toEqual([]);
     }
+    expect(notified.filter((n) => n.startsWith('person: '))).toEqual(
+      ['thank you', 'what is mediation?', 'start again', 'help', 'hello?'].map((t) => `person: ${t}`),
+    );
     expect(await service.reply(SAM, handoff!.id, 'Hello, I have read what you wrote. <b>How</b> can I help?')).toBe(true);
     expect(textOf(p.later)).toContain('<b>How</b> can I help?');
     expect(p.later[0]!.textFormat).toBe('plain');
@@ -264,6 +276,11 @@ describe('safeguarding', () => {
     const queue = await store.listQueue();
     if (queued) {
       expect(queue[0]).toMatchObject({ conversationId: 'c-risk', urgent: true, reason: 'safeguarding' });
+      // Advisers hear of it at once, without the words; once the person agrees, with them.
+      expect(notified.at(-1)).toBe('queued urgent consent=false');
+      await p.say('Yes, pass it on');
+      expect(notified.at(-1)).toBe('queued urgent consent=true');
+      expect((await store.listQueue())[0]!.summary.asked).toMatch(/kill herself/);
     } else {
       expect(queue.some((h) => h.conversationId === 'c-risk')).toBe(false);
       expect(textOf(replies)).toMatch(/call-back|call or email you back/i);
