@@ -6,14 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import {
-  ActivityEx,
   ActivityTypes,
-  BotAdapter,
   MemoryStorage,
   TurnContext,
   type Activity,
-  type ConversationReference,
-  type ResourceResponse,
 } from 'botbuilder';
 import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import { parse as parseYaml } from 'yaml';
@@ -29,12 +25,12 @@ import {
   type AdvisersChannelTarget,
 } from '../../src/channels/teams/adviserChannel';
 import { ACCEPT_VERB, escapeCardText, queuedCard, summaryOf, type AdaptiveCard } from '../../src/channels/teams/handoffCard';
-import { removeBotMention } from '../../src/channels/teams/mentions';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_TEAMS_SERVICE_URL, tenantSchema } from '../../src/core/knowledge/schema';
 import type { AdviserIdentity, AdviserNotifier, DeskEvent, HandoffDesk, QueueItem, TranscriptLine } from '../../src/handoff/types';
 import type { Callback, Handoff } from '../../src/store/store';
 import { channelClaims, startFakeIssuer, type FakeIssuer } from '../fixtures/teams/fakeBotFramework';
+import { RecordingAdapter } from '../helpers/teamsRecordingAdapter';
 
 /**
  * Hand-offs in the advisers' Teams channel: the card posted for a new hand-off, Accept (an
@@ -150,56 +146,6 @@ class FakeDesk implements HandoffDesk {
   }
   async subscribe(_listener: (event: DeskEvent) => void): Promise<() => Promise<void>> {
     return async () => undefined;
-  }
-}
-
-/**
- * A Bot Framework adapter that records what the bot sends and updates. Its `proactive` side runs
- * continueConversationAsync the way CloudAdapter does: a context on botbuilder's continuation
- * activity (which has an id of its own) for the reference.
- */
-class RecordingAdapter extends BotAdapter {
-  readonly sent: Array<Partial<Activity>> = [];
-  readonly updated: Array<Partial<Activity>> = [];
-  readonly invokeResponses: Array<{ status: number; body: { statusCode: number; type: string; value: unknown } }> = [];
-  readonly references: Array<Partial<ConversationReference>> = [];
-  nextId = Number(CARD_ID);
-  failWith?: Error;
-
-  readonly proactive: AdviserChannelAdapter = {
-    continueConversationAsync: async (_botAppId, reference, logic) => {
-      this.references.push(reference);
-      await logic(new TurnContext(this, ActivityEx.getContinuationActivity(reference)));
-    },
-  };
-
-  async sendActivities(_context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
-    if (this.failWith) throw this.failWith;
-    return activities.map((activity) => {
-      if (activity.type === ActivityTypes.InvokeResponse) {
-        this.invokeResponses.push(activity.value as RecordingAdapter['invokeResponses'][number]);
-        return { id: '' };
-      }
-      this.sent.push(activity);
-      return { id: String(this.nextId++) };
-    });
-  }
-  async updateActivity(_context: TurnContext, activity: Partial<Activity>): Promise<void> {
-    if (this.failWith) throw this.failWith;
-    this.updated.push(activity);
-  }
-  async deleteActivity(): Promise<void> {}
-  async continueConversation(): Promise<void> {
-    throw new Error('not used');
-  }
-  /** Runs an incoming activity through the mentions middleware and the adviser handler. */
-  async receive(activity: Activity, deps: Parameters<typeof handleAdviserActivity>[1]): Promise<boolean> {
-    const context = new TurnContext(this, structuredClone(activity));
-    let handled = false;
-    await removeBotMention.onTurn(context, async () => {
-      handled = await handleAdviserActivity(context, deps);
-    });
-    return handled;
   }
 }
 

@@ -13,6 +13,11 @@ import { startHandoffSweeper } from '../../src/handoff/sweeper';
 import { SqliteStore } from '../../src/store/sqliteStore';
 import type { Store } from '../../src/store/store';
 import { core } from '../helpers/testBot';
+import { RecordingAdapter } from '../helpers/teamsRecordingAdapter';
+import { PERSON_PREFIX, TeamsAdviserChannel } from '../../src/channels/teams/adviserChannel';
+import type { AdviserNotifier } from '../../src/handoff/types';
+import { MemoryStorage } from 'botbuilder';
+import { readFileSync } from 'node:fs';
 
 /**
  * The hand-off through the real bot, dialogs, HandoffService and a real SQLite store; only the
@@ -43,6 +48,8 @@ let bot: AssistantBot;
 const people = new Map<string, Person>();
 /** What advisers' front ends (Teams) were told, in order. */
 const notified: string[] = [];
+/** Advisers' front ends the service tells (a recording one; the Teams tests add a channel). */
+let notifiers: AdviserNotifier[] = [];
 
 function person(conversationId: string, channelId = 'webchat', tenant = 'milton-keynes'): Person {
   const adapter = new TestAdapter((context) => bot.run(context), {
@@ -104,12 +111,12 @@ beforeEach(async () => {
       p.later.push(...p.adapter.activeQueue.splice(before));
     },
     recordsOwnTranscript: () => false,
-    notifiers: [{
+    notifiers: (notifiers = [{
       handoffQueued: async (h) => { notified.push(`queued ${h.urgent ? 'urgent' : 'normal'} consent=${String(h.summary.consent)}`); },
       handoffClaimed: async (_h, adviser) => { notified.push(`claimed by ${adviser.name}`); },
       handoffClosed: async (_h, by) => { notified.push(`closed by ${by}`); },
       personMessage: async (_h, text) => { notified.push(`person: ${text}`); },
-    }],
+    }]),
   });
   notified.splice(0);
   bot = createAssistantBot({ core: core(), storage: store.botStorage(), defaultTenant: 'generic', feedback: store, handoff: service, retentionDays: 30 });
@@ -328,5 +335,49 @@ describe('out of hours: a call-back', () => {
     const p = person('c-late');
     const asked = await p.say('talk to an adviser');
     expect(buttonsOf(asked)).toContain('Yes, pass it on');
+  });
+});
+
+describe('advisers in Teams, with the real desk', () => {
+  const fixture = (name: string): Activity =>
+    JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'teams', `${name}.json`), 'utf8')) as Activity;
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+  it('posts the card, and Accept, thread replies and "close" reach the person on web chat', async () => {
+    const teams = new RecordingAdapter();
+    const storage = new MemoryStorage();
+    const channel = new TeamsAdviserChannel({
+      adapter: teams.proactive,
+      appId: '0a1b2c3d-1111-4222-8333-444455556666',
+      channelFor: () => ({ conversationId: '19:5e0f2a7b9c8d4e6fa1b2c3d4e5f60718@thread.tacv2', serviceUrl: 'https://smba.trafficmanager.net/uk/' }),
+      storage,
+      log: quiet,
+    });
+    notifiers.push(channel);
+    const deps = { desk: service, storage, log: quiet };
+
+    const p = person('c-teams');
+    await queuedWithConsent(p);
+    const [handoff] = await store.listQueue();
+    expect(teams.sent[0]?.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+
+    const accept = fixture('handoff-accept-invoke');
+    (accept.value as { action: { data: { handoffId: string } } }).action.data.handoffId = handoff!.id;
+    expect(await teams.receive(accept, deps)).toBe(true);
+    expect((await store.getHandoff(handoff!.id))!.claimedBy).toBe(`teams:${accept.from.aadObjectId}`);
+    expect(textOf(p.later)).toMatch(/Sam Adviser/);
+
+    expect(await teams.receive(fixture('handoff-thread-reply'), deps)).toBe(true);
+    expect(textOf(p.later)).toContain("Hello, I'm Sam from the SEND team. How can I help?");
+
+    expect(await p.say('Thanks, it is about the EHCP')).toEqual([]);
+    expect(teams.sent.map((a) => a.text)).toContain(`${PERSON_PREFIX}Thanks, it is about the EHCP`);
+
+    const close = fixture('handoff-thread-reply');
+    close.text = '<at>SEND assistant</at> close';
+    close.id = 'close-1';
+    expect(await teams.receive(close, deps)).toBe(true);
+    expect((await store.getHandoff(handoff!.id))!.status).toBe('closed');
+    expect(textOf(p.later)).toMatch(/automated assistant again/i);
   });
 });
