@@ -17,6 +17,9 @@ describe('controls come before topics, in order', () => {
     ['can someone call me back', 'human'],
     ['I do not want to talk to a bot', 'human'],
     ['put me through to an adviser', 'human'],
+    // a plain request for a person wins over the topic it is about
+    ['My son was excluded from school today, I want to talk to a real person', 'human'],
+    ['the council refused the EHC needs assessment, can I speak to a real person about it', 'human'],
     // interruptions (not labels of their own: the evaluation sees a question back)
     ['help', 'clarify'],
     ['start again', 'clarify'],

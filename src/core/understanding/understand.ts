@@ -31,6 +31,11 @@ export const POLICY = {
   similarityWeight: 3,
   /** Resemblance at which a topic is a candidate even when no rule matched. */
   similarityAlone: 0.35,
+  /**
+   * A plain request for a person wins over a topic with up to this many times its evidence: "my son
+   * was excluded, I want to talk to a real person" asks for a person (DESIGN: controls before topics).
+   */
+  personOverTopicShare: 0.6,
   /** Social messages ("thanks") give way to any topic evidence at least this strong. */
   socialGivesWayAt: 2,
 } as const;
@@ -79,7 +84,7 @@ export class Understander {
     const bestTopic = topicCandidates[0]?.score ?? 0;
     const controlScore = (id: ControlId) => controlScores.get(id) ?? 0;
 
-    if (controlScore('human') > 0 && controlScore('human') >= bestTopic) {
+    if (controlScore('human') > 0 && controlScore('human') >= POLICY.personOverTopicShare * bestTopic) {
       return { kind: 'control', control: 'human', confidence: confidenceOf(controlScore('human'), bestTopic) };
     }
     if (words.length <= POLICY.interruptionMaxWords) {
