@@ -220,6 +220,23 @@ describe('with an adviser', () => {
     expect(await service.close(loser, handoff!.id)).toBe(false);
   });
 
+  it('transfers to another adviser, who is named to the person and then holds it', async () => {
+    await store.upsertAdviser({ id: 'alex', displayName: 'Alex', role: 'adviser', tenants: [] });
+    const p = person('c-transfer');
+    await queuedWithConsent(p);
+    const [handoff] = await store.listQueue();
+    await service.claim(SAM, handoff!.id);
+    expect(await service.transfer(SAM, handoff!.id, 'console:nobody')).toBe(false);
+    p.later.splice(0);
+    expect(await service.transfer(SAM, handoff!.id, 'console:alex')).toBe(true);
+    expect(textOf(p.later)).toMatch(/Alex/);
+    expect(await service.reply(SAM, handoff!.id, 'still me?')).toBe(false);
+    expect(await service.reply(ALEX, handoff!.id, 'Hello, Alex here')).toBe(true);
+    expect((await store.listAudit({ target: handoff!.id })).map((a) => a.action)).toEqual(
+      expect.arrayContaining(['handoff.claim', 'handoff.transfer', 'handoff.reply']),
+    );
+  });
+
   it('an adviser limited to another council sees nothing of it', async () => {
     const p = person('c-tenant');
     await queuedWithConsent(p);
