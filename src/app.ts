@@ -21,6 +21,7 @@ import { estimateWait } from './core/handoff/wait';
 import { HandoffService } from './handoff/service';
 import { adviserAccountsFrom } from './advisers/accounts';
 import { createAdviserRouter } from './advisers/router';
+import { createInsightsRouter } from './insights/router';
 import { sessionSecretFor } from './advisers/session';
 import type { AdviserNotifier } from './handoff/types';
 import { TeamsAdviserChannel, advisersChannelOf, handleAdviserActivity } from './channels/teams/adviserChannel';
@@ -229,6 +230,7 @@ function build(
     log,
   });
   app.use('/advisers', advisers);
+  app.use('/advisers', createInsightsRouter({ store, knowledge: core.knowledge, advisers, log }));
   // WebSocket upgrades never reach express, and long-lived streams would hold server.close() up:
   // every server app.listen makes hands upgrades to Direct Line and, on close, tells web chat
   // sockets to go away (1001, they reconnect elsewhere) and ends advisers' live updates.
