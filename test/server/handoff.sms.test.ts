@@ -1,0 +1,125 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/advisers/accounts';
+import { createAssistant, type Assistant } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { configureLog } from '../../src/log';
+import {
+  FakeTwilioApi, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, inboundParams, sendWebhook,
+} from '../helpers/fakeSmsProvider';
+import { REPO_ROOT, TOKEN_SECRET } from './helpers';
+
+configureLog('silent');
+
+/**
+ * A hand-off over SMS, through the signed webhook: a parent texts for a person, agrees to pass on
+ * what they wrote, and is queued; an adviser claims and replies in the console; the reply goes out
+ * by the provider's REST API as plain text; the parent's next texts get no answer from the bot
+ * (they go to the adviser); the close comes back by REST too.
+ */
+
+const OUR_NUMBER = '+441234567890';
+const PARENT = '+447700900777';
+const PASSWORD = 'an adviser password for sms';
+
+describe('hand-off over SMS', () => {
+  let api: FakeTwilioApi;
+  let assistant: Assistant;
+  let server: Server;
+  let url: string;
+  let dataDir: string;
+  let cookie = '';
+
+  beforeAll(async () => {
+    api = await FakeTwilioApi.start();
+    dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-sms-'));
+    assistant = await createAssistant(loadConfig({
+      DATA_DIR: dataDir,
+      KNOWLEDGE_DIR: path.join(REPO_ROOT, 'knowledge'),
+      DIRECTLINE_TOKEN_SECRET: TOKEN_SECRET,
+      LOG_LEVEL: 'silent',
+      TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+      TWILIO_API_BASE_URL: api.baseUrl,
+      PUBLIC_BASE_URL: TEST_PUBLIC_BASE_URL,
+      SMS_ID_SECRET: 'sms-id-secret-for-tests-0123456789abcdef',
+      ADVISER_SESSION_SECRET: 'handoff-sms-session-secret-0123456789abcdef',
+    }), { retention: false });
+    server = assistant.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await assistant.store.upsertAdviser({ id: 'sam', displayName: 'Sam', passwordHash: await hashPassword(PASSWORD, { cost: 4 }), role: 'adviser', tenants: [] });
+    const signedIn = await fetch(`${url}/advisers/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'sam', password: PASSWORD }),
+    });
+    expect(signedIn.status).toBe(204);
+    cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+  });
+
+  afterAll(async () => {
+    server?.close();
+    await assistant?.close();
+    await api?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function text(body: string): Promise<string[]> {
+    const response = await sendWebhook(url, inboundParams({ from: PARENT, to: OUR_NUMBER, body }));
+    expect(response.status).toBe(200);
+    return response.messages;
+  }
+
+  async function console_(route: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const response = await fetch(`${url}/advisers/api${route}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { cookie, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const raw = await response.text();
+    return { status: response.status, json: raw ? JSON.parse(raw) : undefined };
+  }
+
+  /** What the provider's REST API was asked to send to the parent since `from`. */
+  const sentSince = (from: number) => api.requests.slice(from).filter((r) => r.form.To === PARENT).map((r) => r.form.Body ?? '');
+
+  it('queues, relays both ways by SMS, keeps the bot quiet, and comes back on close', async () => {
+    expect((await text('can I talk to a person please')).join('\n')).toMatch(/pass on/i);
+    expect((await text('1')).join('\n')).toMatch(/in the queue/i);
+
+    const queue = await console_('/queue');
+    const item = queue.json.items.find((i: { handoff: { channel: string } }) => i.handoff.channel === 'sms');
+    expect(item.handoff.summary).toMatchObject({ reason: 'asked', channel: 'sms', consent: true });
+    expect(item.handoff.summary.asked).toMatch(/talk to a person/);
+    expect(JSON.stringify(item)).not.toContain(PARENT);
+
+    let mark = api.requests.length;
+    expect((await console_(`/handoffs/${item.handoff.id}/claim`, {})).status).toBeLessThan(300);
+    await expect.poll(() => sentSince(mark).join('\n')).toMatch(/Sam/);
+
+    mark = api.requests.length;
+    expect((await console_(`/handoffs/${item.handoff.id}/reply`, { text: 'Hi, Sam here. What did the letter say?' })).status).toBeLessThan(300);
+    await expect.poll(() => sentSince(mark).join('\n')).toContain('Hi, Sam here. What did the letter say?');
+
+    // The parent's texts go to the adviser: the webhook answers with no message of the bot's own.
+    expect(await text('It said they will not assess him'), 'no answer of the bot').toEqual([]);
+    expect(await text('what is mediation?')).toEqual([]);
+    // HELP is a carrier keyword: the provider-style help reply still comes, whatever the bot is doing.
+    expect((await text('HELP')).join('\n')).toMatch(/STOP/);
+    const view = await console_(`/handoffs/${item.handoff.id}`);
+    const lines = view.json.lines as Array<{ from: string; text: string }>;
+    expect(lines.some((l) => l.from === 'person' && l.text === 'It said they will not assess him')).toBe(true);
+    expect(lines.some((l) => l.from === 'adviser' || /Sam here/.test(l.text))).toBe(true);
+
+    mark = api.requests.length;
+    expect((await console_(`/handoffs/${item.handoff.id}/close`, {})).status).toBeLessThan(300);
+    await expect.poll(() => sentSince(mark).join('\n')).toMatch(/automated assistant again/i);
+    expect((await text('what is mediation?')).join('\n')).toMatch(/mediat/i);
+  });
+});
