@@ -14,7 +14,9 @@ import {
 } from '../helpers/fakeSmsProvider';
 import { REPO_ROOT, TOKEN_SECRET } from './helpers';
 
-configureLog('silent');
+/** Everything logged, at the most talkative level: none of it may hold what people typed or their number. */
+const logged: string[] = [];
+configureLog('debug', (line) => logged.push(line));
 
 /**
  * A hand-off over SMS, through the signed webhook: a parent texts for a person, agrees to pass on
@@ -64,6 +66,7 @@ describe('hand-off over SMS', () => {
   });
 
   afterAll(async () => {
+    configureLog('silent');
     server?.close();
     await assistant?.close();
     await api?.close();
@@ -121,5 +124,11 @@ describe('hand-off over SMS', () => {
     expect((await console_(`/handoffs/${item.handoff.id}/close`, {})).status).toBeLessThan(300);
     await expect.poll(() => sentSince(mark).join('\n')).toMatch(/automated assistant again/i);
     expect((await text('what is mediation?')).join('\n')).toMatch(/mediat/i);
+
+    const all = logged.join('\n');
+    expect(logged.length).toBeGreaterThan(0);
+    for (const secret of [PARENT, PARENT.slice(1), '07700 900777', 'talk to a person', 'will not assess him', 'Sam here', 'what did the letter say']) {
+      expect(all).not.toContain(secret);
+    }
   });
 });

@@ -22,6 +22,8 @@ import { Conversation, REPO_ROOT, TOKEN_SECRET, botMessages, dropSchema, freshSc
 const target = await postgresTarget();
 if (target.skip) console.warn(`[handoff.test] PostgreSQL cases skipped: ${target.skip}`);
 const PASSWORD = 'a long adviser password';
+/** Everything logged during the file, at the most talkative level. */
+const logged: string[] = [];
 
 interface Instance {
   assistant: Assistant;
@@ -107,7 +109,7 @@ for (const kind of kinds) {
     }
 
     beforeAll(async () => {
-      configureLog('silent');
+      configureLog('debug', (line) => logged.push(line));
       const first = await start();
       const passwordHash = await hashPassword(PASSWORD, { cost: 4 });
       for (const [id, displayName] of [['sam', 'Sam'], ['alex', 'Alex']]) {
@@ -122,6 +124,7 @@ for (const kind of kinds) {
         await new Promise((resolve) => server.close(resolve));
         await assistant.close();
       }
+      configureLog('silent');
       rmSync(dataDir, { recursive: true, force: true });
       if (kind.name === 'PostgreSQL') await dropSchema(target.url!, schema);
     });
@@ -237,6 +240,14 @@ for (const kind of kinds) {
       expect((await sam.api(`/callbacks/${mine!.id}/done`, {})).status).toBeLessThan(300);
       const after = await sam.api('/callbacks');
       expect(((after.json.callbacks) as Array<{ id: string }>).some((c) => c.id === mine!.id)).toBe(false);
+    });
+
+    it('logged none of what people typed, nor a name or contact', () => {
+      const all = logged.join('\n');
+      expect(logged.length).toBeGreaterThan(0);
+      for (const secret of ['Jo Bloggs', 'jo.bloggs@example.org', 'weekday mornings', 'My son is 9', 'real person', 'I have read your messages', PASSWORD]) {
+        expect(all).not.toContain(secret);
+      }
     });
   });
 }
