@@ -69,7 +69,14 @@ describe('bad input of every kind', () => {
       `/v3/directline/conversations/${real.id}/activities?watermark=-1`, `/v3/directline/conversations/${real.id}/activities?watermark=abc`,
       `/v3/directline/conversations/${real.id}/activities?watermark=99999999999999999999`,
       '/api/sms', '/api/messages', '/nowhere', '/%E0%A4%A', '/v3/directline/../../etc/passwd',
+      // The adviser console and insights: nothing without a valid session, whatever is sent.
+      '/advisers', '/advisers/api/session', '/advisers/api/me', '/advisers/api/queue', '/advisers/api/mine',
+      '/advisers/api/handoffs/unknown-id', '/advisers/api/handoffs/%00/claim', '/advisers/api/handoffs/x/reply',
+      '/advisers/api/handoffs/x/transfer', '/advisers/api/handoffs/x/close', '/advisers/api/callbacks',
+      '/advisers/api/callbacks/x/done', '/advisers/api/events', '/advisers/insights', '/advisers/insights.json?from=garbage',
+      '/advisers/insights.csv?tenant=%3Cb%3E', '/advisers/insights/unanswered', '/advisers/../../etc/passwd',
     ];
+    const cookies = [undefined, 'adviser_session=garbage', `adviser_session=${'x'.repeat(5000)}`, 'adviser_session=a.b.c; other=1'];
     const tokens = [undefined, '', 'Bearer', 'garbage', real.token.slice(0, -4) + 'AAAA', `${real.token}x`, 'a.b.c'];
     const bodies = [
       () => '{not json', () => '[]', () => 'null', () => '"text"', () => JSON.stringify({ type: 'message', text: pick(HOSTILE_TEXT) }),
@@ -86,6 +93,8 @@ describe('bad input of every kind', () => {
       const headers: Record<string, string> = {};
       const token = pick(tokens);
       if (token !== undefined) headers.authorization = token.startsWith('Bearer') ? token : `Bearer ${token}`;
+      const cookie = pick(cookies);
+      if (cookie !== undefined) headers.cookie = cookie;
       const contentType = pick(contentTypes);
       if (contentType) headers['content-type'] = contentType;
       const method = pick(['GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE']);
@@ -96,6 +105,9 @@ describe('bad input of every kind', () => {
     }
     expect([...statuses.keys()].some((s) => s >= 400)).toBe(true);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // Nothing an adviser could do happened: no claims, closes or marks, nothing queued.
+    expect(await assistant.store.listAudit()).toEqual([]);
+    expect(await assistant.store.listHandoffs()).toEqual([]);
 
     await real.say('How long do I have to appeal?');
     const answered = await real.waitFor((all) => botMessages(all).find((a) => /month/i.test(a.text ?? '')));
