@@ -18,9 +18,19 @@
  *
  * Figures only: nothing here passes or fails. Options: --json, --seconds N (per load level,
  * default 6), --concurrency 1,10,100, --conversations 1000, --store both|sqlite|postgres,
- * --transport ws|poll, --poll-ms 20, --soak MINUTES [--soak-concurrency 10 --think-ms 250].
+ * --transport ws|poll, --poll-ms 20, --soak MINUTES [--soak-concurrency 10 --think-ms 250
+ * --heap-snapshots DIR].
+ *
+ * The soak starts its server with `--expose-gc` and the bench-only preload bench/loadHeapProbe.ts
+ * (answering over an IPC channel from this process, nothing over HTTP) and reports, each minute,
+ * the heap in use after a forced full GC beside RSS: RSS alone cannot tell a leak from V8 growing
+ * its heap lazily. `--heap-snapshots DIR` also writes a heap snapshot there after the first and
+ * the last minute, to compare retained sizes by constructor (writing one takes several times the
+ * heap's size in RSS, which stays: read the RSS column of such a run with that in mind).
  */
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import {
   openConversations,
   runDirectLinePhase,
@@ -59,6 +69,7 @@ interface Options {
   soakConcurrency: number;
   thinkMs: number;
   startupRuns: number;
+  heapSnapshotDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -121,6 +132,12 @@ function parseArgs(argv: string[]): Options {
       case '--think-ms':
         options.thinkMs = number(arg, value(), 0, 60_000);
         break;
+      case '--heap-snapshots': {
+        const dir = value();
+        if (!dir) throw new Error('--heap-snapshots needs a directory');
+        options.heapSnapshotDir = dir;
+        break;
+      }
       case '--startup-runs':
         options.startupRuns = Math.round(number(arg, value(), 2, 10));
         break;
@@ -222,9 +239,14 @@ function storeTarget(kind: StoreKind, pgUrl: string | undefined): StoreTarget {
   return kind === 'postgres' ? { kind, url: pgUrl } : { kind };
 }
 
-async function withServer<T>(kind: ServerKind, store: StoreTarget, use: (server: RunningServer) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  kind: ServerKind,
+  store: StoreTarget,
+  use: (server: RunningServer) => Promise<T>,
+  extra: { heapProbe?: boolean } = {},
+): Promise<T> {
   const schema = store.kind === 'postgres' ? freshSchema(kind.slice(0, 4)) : undefined;
-  const server = await startServer({ kind, store, schema });
+  const server = await startServer({ kind, store, schema, heapProbe: extra.heapProbe });
   try {
     return await use(server);
   } finally {
@@ -605,15 +627,37 @@ async function soak(options: Options): Promise<void> {
     latency: LatencySummary;
     rss_mb: number;
     peak_rss_mb: number;
+    /** heapUsed right after a forced full GC in the server (the bench-only probe). */
+    heap_mb_after_gc: number;
+    /** The V8 heap's size then (what it has reserved, used or not). */
+    heap_total_mb: number;
+    /** Memory outside the V8 heap that V8 knows of (Buffers and the like), after the same GC. */
+    external_mb: number;
     lost: number;
     duplicated: number;
     errors: number;
   }[] = [];
   const totals = emptyCheck();
   const errors: Record<string, number> = {};
+  const snapshots: string[] = [];
+  const snapshot = async (server: RunningServer, label: string) => {
+    if (!options.heapSnapshotDir) return;
+    mkdirSync(options.heapSnapshotDir, { recursive: true });
+    const file = path.resolve(options.heapSnapshotDir, `soak-${startedAt.toISOString().replace(/[:.]/g, '-')}-${label}.heapsnapshot`);
+    try {
+      snapshots.push(await server.heapSnapshot(file));
+      progress(`  heap snapshot (${label}): ${file}`);
+    } catch (error) {
+      progress(`  heap snapshot (${label}) failed: ${(error as Error).message}`);
+    }
+  };
   await withServer('assistant', storeTarget(kind, pgUrl), async (server) => {
-    progress(`soak: ${options.soakMinutes} min on ${kind}, ${options.soakConcurrency} visitors, ${options.thinkMs} ms between a reply and the next message; server up in ${server.startupMs} ms, RSS ${server.memory().rss_mb} MB`);
-    print(row(['minute', 'turns', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms', 'RSS MB', 'peak MB', 'lost', 'dup', 'errors']));
+    const idleHeap = await server.heapAfterGc();
+    progress(
+      `soak: ${options.soakMinutes} min on ${kind}, ${options.soakConcurrency} visitors, ${options.thinkMs} ms between a reply and the next message; ` +
+        `server up in ${server.startupMs} ms, RSS ${server.memory().rss_mb} MB, heap after GC ${idleHeap.heap_used_mb} MB`,
+    );
+    print(row(['minute', 'turns', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms', 'RSS MB', 'peak MB', 'heapGC MB', 'heap MB', 'ext MB', 'lost', 'dup', 'errors']));
     for (let minute = 1; minute <= options.soakMinutes; minute++) {
       const phase = await runDirectLinePhase({
         base: server.base,
@@ -626,7 +670,8 @@ async function soak(options: Options): Promise<void> {
         thinkMs: options.thinkMs,
         firstConversation: minute * 100_000,
       });
-      const memory = server.memory();
+      const memory = server.memory(); // before the forced GC, which would shrink it
+      const heap = await server.heapAfterGc();
       addChecks(totals, phase.check);
       for (const [key, n] of Object.entries(phase.errors)) errors[key] = (errors[key] ?? 0) + n;
       const entry = {
@@ -636,19 +681,44 @@ async function soak(options: Options): Promise<void> {
         latency: phase.latency,
         rss_mb: memory.rss_mb,
         peak_rss_mb: memory.hwm_mb,
+        heap_mb_after_gc: heap.heap_used_mb,
+        heap_total_mb: heap.heap_total_mb,
+        external_mb: heap.external_mb,
         lost: phase.check.lost + phase.check.welcome_lost,
         duplicated: phase.check.duplicated + phase.check.welcome_duplicated,
         errors: sum(phase.errors),
       };
       minutes.push(entry);
-      const line = row([minute, entry.turns, entry.turns_per_s, entry.latency.p50_ms, entry.latency.p95_ms, entry.latency.p99_ms, entry.rss_mb, entry.peak_rss_mb, entry.lost, entry.duplicated, entry.errors]);
+      const line = row([
+        minute,
+        entry.turns,
+        entry.turns_per_s,
+        entry.latency.p50_ms,
+        entry.latency.p95_ms,
+        entry.latency.p99_ms,
+        entry.rss_mb,
+        entry.peak_rss_mb,
+        entry.heap_mb_after_gc,
+        entry.heap_total_mb,
+        entry.external_mb,
+        entry.lost,
+        entry.duplicated,
+        entry.errors,
+      ]);
       if (jsonMode) progress(line);
       else print(line);
       if (!server.alive) {
         progress(`the server exited (${server.exitStatus}); soak stopped`);
         break;
       }
+      if (minute === 1 && options.soakMinutes > 1) await snapshot(server, 'minute-1');
     }
+    if (server.alive && minutes.length > 0) await snapshot(server, `minute-${minutes.length}`);
+    // Growth from minute 2 (JIT, caches and the like have warmed up by then) to the last minute.
+    const from = minutes.length >= 3 ? minutes[1]! : minutes[0];
+    const to = minutes.at(-1);
+    const heapGrowth = from && to && from !== to ? round1(to.heap_mb_after_gc - from.heap_mb_after_gc) : NaN;
+    const rssGrowth = from && to && from !== to ? round1(to.rss_mb - from.rss_mb) : NaN;
     const logs = server.logSummary().events;
     const result = {
       measured_at: startedAt.toISOString(),
@@ -658,7 +728,12 @@ async function soak(options: Options): Promise<void> {
       soak_minutes: minutes.length,
       concurrency: options.soakConcurrency,
       think_ms: options.thinkMs,
+      heap_mb_after_gc_idle: idleHeap.heap_used_mb,
       minutes,
+      heap_growth_from_minute: from?.minute ?? null,
+      heap_growth_mb: Number.isFinite(heapGrowth) ? heapGrowth : null,
+      rss_growth_mb: Number.isFinite(rssGrowth) ? rssGrowth : null,
+      heap_snapshots: snapshots,
       lost: totals.lost + totals.welcome_lost,
       duplicated: totals.duplicated + totals.welcome_duplicated,
       check: totals,
@@ -672,10 +747,15 @@ async function soak(options: Options): Promise<void> {
         `soak total: ${totals.messages_posted} messages in ${totals.conversations_checked} conversations; lost ${result.lost}, duplicated ${result.duplicated}; ` +
           `apologies ${totals.apologies}; pushed twice ${totals.delivered_twice}`,
       );
+      print(
+        `soak memory: RSS ${minutes[0]?.rss_mb ?? NaN} → ${to?.rss_mb ?? NaN} MB; heap after full GC idle ${idleHeap.heap_used_mb} MB, ` +
+          `${minutes[0]?.heap_mb_after_gc ?? NaN} → ${to?.heap_mb_after_gc ?? NaN} MB (minute 1 → ${to?.minute ?? '?'}); ` +
+          `growth from minute ${from?.minute ?? '?'}: heap ${heapGrowth} MB, RSS ${rssGrowth} MB`,
+      );
       if (Object.keys(errors).length > 0) print(`client errors: ${JSON.stringify(errors)}`);
       if (Object.keys(logs).length > 0) print(`server log (warn/error): ${JSON.stringify(logs)}`);
     }
-  });
+  }, { heapProbe: true });
 }
 
 // ---- helpers -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,12 +40,22 @@ export interface LogSummary {
   samples: string[];
 }
 
+export interface HeapAfterGc {
+  heap_used_mb: number;
+  heap_total_mb: number;
+  external_mb: number;
+  array_buffers_mb: number;
+  rss_mb: number;
+}
+
 export class RunningServer {
   readonly base: string;
   startupMs = 0;
   private readonly logs: LogSummary = { events: {}, otherLines: 0, samples: [] };
   private exited = false;
   private exitCode: number | string | null = null;
+  /** Requests to the bench-only heap probe, numbered to match replies. */
+  private probeRequests = 0;
 
   constructor(
     readonly kind: ServerKind,
@@ -129,6 +139,55 @@ export class RunningServer {
     }
   }
 
+  /**
+   * The server's heap after a forced full GC (MiB), from the bench-only probe (start it with
+   * `heapProbe: true`); NaN figures when the probe is not there or does not answer in time.
+   */
+  async heapAfterGc(timeoutMs = 30_000): Promise<HeapAfterGc> {
+    const reply = await this.ask({ type: 'heap' }, timeoutMs);
+    const figure = (key: string) => (typeof reply?.[key] === 'number' ? (reply[key] as number) : NaN);
+    return {
+      heap_used_mb: reply?.gc === true ? figure('heap_used_mb') : NaN,
+      heap_total_mb: figure('heap_total_mb'),
+      external_mb: figure('external_mb'),
+      array_buffers_mb: figure('array_buffers_mb'),
+      rss_mb: figure('rss_mb'),
+    };
+  }
+
+  /** Writes a V8 heap snapshot (after a full GC) to `file`, through the bench-only probe. */
+  async heapSnapshot(file: string, timeoutMs = 120_000): Promise<string> {
+    const reply = await this.ask({ type: 'snapshot', file }, timeoutMs);
+    if (!reply) throw new Error('the heap probe did not answer');
+    if (typeof reply.error === 'string') throw new Error(`heap snapshot failed: ${reply.error}`);
+    return String(reply.file);
+  }
+
+  private ask(request: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
+    const child = this.child;
+    if (this.exited || typeof child.send !== 'function' || !child.connected) return Promise.resolve(undefined);
+    const id = ++this.probeRequests;
+    return new Promise((resolve) => {
+      const done = (reply: Record<string, unknown> | undefined) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(reply);
+      };
+      const onMessage = (message: unknown) => {
+        const reply = message as Record<string, unknown> | null;
+        if (reply && typeof reply === 'object' && reply.id === id) done(reply);
+      };
+      const onExit = () => done(undefined);
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send({ ...request, id }, (error) => {
+        if (error) done(undefined);
+      });
+    });
+  }
+
   /** CPU time (user + system) the process has used, in milliseconds, from /proc. */
   cpuMs(): number {
     try {
@@ -192,6 +251,11 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Extra node flags, e.g. `--cpu-prof` to see where a server's time goes. */
   nodeArgs?: string[];
+  /**
+   * Bench only: start with `--expose-gc`, the preload bench/loadHeapProbe.ts and an IPC channel,
+   * so that `heapAfterGc()` and `heapSnapshot()` work. Nothing of it is reachable over HTTP.
+   */
+  heapProbe?: boolean;
 }
 
 /**
@@ -225,10 +289,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     env.DATABASE_SCHEMA = options.schema;
   }
   const spawnedAt = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', ENTRY[options.kind]], {
+  const probeArgs = options.heapProbe ? ['--expose-gc'] : [];
+  const probeImport = options.heapProbe ? ['--import', pathToFileURL(path.join(REPO_ROOT, 'bench/loadHeapProbe.ts')).href] : [];
+  const child = spawn(process.execPath, [...probeArgs, ...(options.nodeArgs ?? []), '--import', 'tsx', ...probeImport, ENTRY[options.kind]], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.heapProbe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
   const cleanup = async () => {

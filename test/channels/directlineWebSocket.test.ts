@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -8,12 +9,13 @@ import express from 'express';
 import { ActivityHandler } from 'botbuilder';
 import { ConnectionStatus, DirectLine, type Activity as DirectLineActivity, type Services } from 'botframework-directlinejs';
 import { Observable } from 'rxjs/Observable';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WS from 'ws';
 import { createAssistant, type Assistant } from '../../src/app';
 import { InMemoryActivityLog, type ActivityLog } from '../../src/channels/directline/activityLog';
 import { DirectLineAdapter } from '../../src/channels/directline/adapter';
 import { createDirectLine, type DirectLine as DirectLineServer } from '../../src/channels/directline/router';
+import { expiryDelayMs } from '../../src/channels/directline/streams';
 import { ConversationTokens } from '../../src/channels/directline/tokens';
 import { loadConfig } from '../../src/config';
 import { configureLog } from '../../src/log';
@@ -617,6 +619,73 @@ describe('the stream and the token lifetime', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('times each stream\'s token expiry in whole seconds, so streams served leave no timer list each behind', async () => {
+    const server = await startProtocolServer();
+    const timeout = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const { streamUrl } = await startedConversation(server.base);
+      for (let i = 0; i < 12; i++) {
+        const stream = await openStream(streamUrl);
+        await new Promise((resolve) => setTimeout(resolve, 13)); // streams opened at different milliseconds
+        stream.socket.close();
+        await stream.closed;
+      }
+      // The expiry timers: the only ones of about the token's lifetime (30 minutes here).
+      const expiries = timeout.mock.calls.map(([, ms]) => ms).filter((ms): ms is number => typeof ms === 'number' && ms > 60_000);
+      expect(expiries).toHaveLength(12);
+      for (const ms of expiries) {
+        expect(ms % 1000).toBe(0);
+        expect(ms).toBeLessThanOrEqual(1800_000);
+      }
+      expect(new Set(expiries).size).toBeLessThanOrEqual(2); // all opened within a second or two
+      // Rounded up: a stream never outlives its token by a second or more, nor closes before it expires.
+      expect(expiryDelayMs(100, 99_001)).toBe(1000);
+      expect(expiryDelayMs(100, 99_999)).toBe(1000);
+      expect(expiryDelayMs(100, 100_000)).toBe(0);
+      expect(expiryDelayMs(100, 160_000)).toBe(0);
+    } finally {
+      timeout.mockRestore();
+      await server.close();
+    }
+  });
+
+  it('keeps Node\'s timer lists bounded however many streams close before their tokens expire', () => {
+    // Node keeps a timer list per distinct duration and leaves an unref'd timer's list behind when
+    // it is cleared. 5,000 streams opened over 35 s, each closing (its expiry timer cleared) early:
+    // with millisecond durations 5,000 lists would stay for the token's lifetime; in whole seconds,
+    // one per second. Counted in a child process that can see Node's internal timer lists.
+    const script = `
+      import { createRequire } from 'node:module';
+      const { timerListMap } = createRequire(import.meta.url)('internal/timers');
+      const { expiryDelayMs } = await import(${JSON.stringify(path.join(REPO_ROOT, 'src/channels/directline/streams.ts'))});
+      const lists = () => Object.keys(timerListMap).length;
+      const start = Date.now();
+      const expiresAt = Math.floor(start / 1000) + 1800;
+      const run = (delay) => {
+        const before = lists();
+        for (let i = 0; i < 5000; i++) {
+          const timer = setTimeout(() => undefined, delay(start + i * 7));
+          timer.unref();
+          clearTimeout(timer);
+        }
+        return lists() - before;
+      };
+      const rounded = run((now) => expiryDelayMs(expiresAt, now));
+      // As before the fix, to the millisecond (half the lifetime, so as not to reuse the lists above).
+      const exact = run((now) => expiresAt * 1000 - now - 900_000);
+      process.stdout.write(JSON.stringify({ rounded, exact }));
+    `;
+    const child = spawnSync(process.execPath, ['--expose-internals', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(child.stderr).toBe('');
+    const counts = JSON.parse(child.stdout) as { rounded: number; exact: number };
+    expect(counts.rounded).toBeLessThanOrEqual(36);
+    expect(counts.exact).toBeGreaterThan(4000); // the measurement does see lists left behind
   });
 
   it('tells open streams the server is going away (1001) when it shuts down', async () => {

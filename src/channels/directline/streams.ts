@@ -332,8 +332,7 @@ export class DirectLineStreams {
     set.add(connection);
     this.ensureTimers();
 
-    const untilExpiry = expiresAtSeconds * 1000 - this.now();
-    connection.expiryTimer = setTimeout(() => connection.close(CLOSE_NORMAL, 'token expired'), Math.max(0, untilExpiry));
+    connection.expiryTimer = setTimeout(() => connection.close(CLOSE_NORMAL, 'token expired'), expiryDelayMs(expiresAtSeconds, this.now()));
     connection.expiryTimer.unref();
 
     // The client only sends empty frames (its own keep-alive): nothing to read.
@@ -444,6 +443,18 @@ export class DirectLineStreams {
       for (const connection of set) void connection.pump();
     }
   }
+}
+
+/**
+ * How long until a stream's token expires, rounded up to whole seconds (tokens expire on a second
+ * anyway). Node keeps a list of timers per distinct duration, and when an unref'd timer is cleared
+ * its list is left in place, empty, until that duration has passed: with a duration to the
+ * millisecond, every stream that closes before its token expires would leave a list behind for
+ * the token's lifetime (up to a day), so the heap would grow with the streams served. In whole
+ * seconds there are at most as many lists as the lifetime has seconds, however many streams.
+ */
+export function expiryDelayMs(expiresAtSeconds: number, nowMs: number): number {
+  return Math.ceil(Math.max(0, expiresAtSeconds * 1000 - nowMs) / 1000) * 1000;
 }
 
 function reject(socket: Duplex, rejection: Rejection): void {
