@@ -1,7 +1,9 @@
 /**
  * A second opinion beside the rules: how close a message is, word for word, to everything written
  * about each topic (its question, title and examples). TF-IDF vectors per topic, cosine similarity,
- * scored through an inverted index so cost follows the message's words, not the number of topics.
+ * scored through an inverted index so cost follows the message's words, not the number of topics:
+ * features and topics are numbered, postings and scores are flat typed arrays, and the topics a
+ * message touches are sorted by a merge sort over those arrays (no Maps or comparator calls per message).
  */
 
 const STOPWORDS = new Set(
@@ -30,9 +32,20 @@ const COMMON_FEATURE_SHARE = 0.1;
 const COMMON_FEATURE_MIN_TOPICS = 30;
 
 export class TopicSimilarity {
-  private readonly postings = new Map<string, Array<{ id: string; weight: number }>>();
-  private readonly idf = new Map<string, number>();
+  private readonly featureIds = new Map<string, number>();
+  private readonly idf: Float64Array;
+  /** Topics (as indexes into `topicIds`) and weights of feature f: [postingStart[f], postingStart[f + 1]). */
+  private readonly postingStart: Int32Array;
+  private readonly postingTopics: Int32Array;
+  private readonly postingWeights: Float64Array;
+  private readonly topicIds: string[] = [];
   private readonly topicCount: number;
+  /** Scratch space for `rank`, sized to the topics; every entry is back to 0 after each use. */
+  private readonly scores: Float64Array;
+  private readonly touched: Int32Array;
+  private readonly order: Int32Array;
+  private readonly queryStamp: Int32Array;
+  private stamp = 0;
 
   constructor(topics: Array<{ id: string; texts: string[][] }>) {
     this.topicCount = topics.length;
@@ -44,34 +57,120 @@ export class TopicSimilarity {
       counts.set(topic.id, tf);
       for (const f of tf.keys()) documentFrequency.set(f, (documentFrequency.get(f) ?? 0) + 1);
     }
-    for (const [f, df] of documentFrequency) this.idf.set(f, Math.log(1 + topics.length / df));
-    for (const [id, tf] of counts) {
-      const weights = [...tf.entries()].map(([f, n]) => [f, (1 + Math.log(n)) * this.idf.get(f)!] as const);
-      const norm = Math.sqrt(weights.reduce((sum, [, w]) => sum + w * w, 0)) || 1;
-      for (const [f, w] of weights) {
-        const list = this.postings.get(f) ?? [];
-        list.push({ id, weight: w / norm });
-        this.postings.set(f, list);
-      }
+    const idf: number[] = [];
+    for (const [f, df] of documentFrequency) {
+      this.featureIds.set(f, idf.length);
+      idf.push(Math.log(1 + topics.length / df));
     }
+    this.idf = Float64Array.from(idf);
+    const lists: Array<Array<{ topic: number; weight: number }>> = idf.map(() => []);
+    for (const [id, tf] of counts) {
+      const topic = this.topicIds.push(id) - 1;
+      const weights = [...tf.entries()].map(([f, n]) => {
+        const feature = this.featureIds.get(f)!;
+        return [feature, (1 + Math.log(n)) * this.idf[feature]!] as const;
+      });
+      const norm = Math.sqrt(weights.reduce((sum, [, w]) => sum + w * w, 0)) || 1;
+      for (const [f, w] of weights) lists[f]!.push({ topic, weight: w / norm });
+    }
+    this.postingStart = new Int32Array(lists.length + 1);
+    const total = lists.reduce((sum, list) => sum + list.length, 0);
+    this.postingTopics = new Int32Array(total);
+    this.postingWeights = new Float64Array(total);
+    let at = 0;
+    lists.forEach((list, f) => {
+      for (const { topic, weight } of list) {
+        this.postingTopics[at] = topic;
+        this.postingWeights[at] = weight;
+        at++;
+      }
+      this.postingStart[f + 1] = at;
+    });
+    this.scores = new Float64Array(this.topicIds.length);
+    this.touched = new Int32Array(this.topicIds.length);
+    this.order = new Int32Array(this.topicIds.length);
+    this.queryStamp = new Int32Array(idf.length);
   }
 
   /** Cosine similarity of the message to each topic that shares a word with it, best first. */
   rank(words: readonly string[]): Array<{ id: string; similarity: number }> {
-    const query = new Map<string, number>();
-    for (const f of featuresOf(words)) if (this.idf.has(f)) query.set(f, this.idf.get(f)!);
-    const norm = Math.sqrt([...query.values()].reduce((sum, w) => sum + w * w, 0));
+    // The message's known features, each once, in order of first appearance.
+    const query: number[] = [];
+    if (++this.stamp > 0x3fffffff) {
+      this.queryStamp.fill(0);
+      this.stamp = 1;
+    }
+    const stamp = this.stamp;
+    for (const f of featuresOf(words)) {
+      const feature = this.featureIds.get(f);
+      if (feature === undefined || this.queryStamp[feature] === stamp) continue;
+      this.queryStamp[feature] = stamp;
+      query.push(feature);
+    }
+    let sum = 0;
+    for (const feature of query) sum += this.idf[feature]! * this.idf[feature]!;
+    const norm = Math.sqrt(sum);
     if (norm === 0) return [];
-    const scores = new Map<string, number>();
+    const { scores, touched } = this;
+    let count = 0;
     const tooCommon = Math.max(COMMON_FEATURE_MIN_TOPICS, this.topicCount * COMMON_FEATURE_SHARE);
-    for (const [f, w] of query) {
-      const postings = this.postings.get(f) ?? [];
+    for (const feature of query) {
+      const start = this.postingStart[feature]!;
+      const end = this.postingStart[feature + 1]!;
       // Shared by a large share of topics: little evidence, and looking it up would cost the most.
-      if (postings.length > tooCommon) continue;
-      for (const posting of postings) {
-        scores.set(posting.id, (scores.get(posting.id) ?? 0) + (w / norm) * posting.weight);
+      if (end - start > tooCommon) continue;
+      const w = this.idf[feature]!;
+      for (let i = start; i < end; i++) {
+        const topic = this.postingTopics[i]!;
+        if (scores[topic] === 0) touched[count++] = topic;
+        scores[topic] = scores[topic]! + (w / norm) * this.postingWeights[i]!;
       }
     }
-    return [...scores.entries()].map(([id, similarity]) => ({ id, similarity })).sort((a, b) => b.similarity - a.similarity);
+    return this.sorted(count);
+  }
+
+  /**
+   * The `count` touched topics, best first; equal similarities keep the order the topics were first
+   * met in (a stable merge sort of topic indexes on the scratch arrays: no comparator calls).
+   */
+  private sorted(count: number): Array<{ id: string; similarity: number }> {
+    const { scores } = this;
+    let from = this.touched;
+    let to = this.order;
+    // Short runs by insertion, then merged in pairs; `>` (never `>=`) keeps equal ones in order.
+    const RUN = 16;
+    for (let lo = 0; lo < count; lo += RUN) {
+      const hi = Math.min(count, lo + RUN);
+      for (let i = lo + 1; i < hi; i++) {
+        const topic = from[i]!;
+        const score = scores[topic]!;
+        let j = i - 1;
+        while (j >= lo && score > scores[from[j]!]!) {
+          from[j + 1] = from[j]!;
+          j--;
+        }
+        from[j + 1] = topic;
+      }
+    }
+    for (let width = RUN; width < count; width *= 2) {
+      for (let lo = 0; lo < count; lo += 2 * width) {
+        const mid = Math.min(count, lo + width);
+        const hi = Math.min(count, lo + 2 * width);
+        let i = lo;
+        let j = mid;
+        let k = lo;
+        while (i < mid && j < hi) to[k++] = scores[from[j]!]! > scores[from[i]!]! ? from[j++]! : from[i++]!;
+        while (i < mid) to[k++] = from[i++]!;
+        while (j < hi) to[k++] = from[j++]!;
+      }
+      [from, to] = [to, from];
+    }
+    const ranked = new Array<{ id: string; similarity: number }>(count);
+    for (let i = 0; i < count; i++) {
+      const topic = from[i]!;
+      ranked[i] = { id: this.topicIds[topic]!, similarity: scores[topic]! };
+      scores[topic] = 0;
+    }
+    return ranked;
   }
 }
