@@ -4,18 +4,8 @@ import { loadKnowledge } from '../../src/core/knowledge/load';
 import { englishWords } from '../../src/core/understanding/englishWords';
 import { vocabularyOf } from '../../src/core/understanding/normalise';
 import { Spelling } from '../../src/core/understanding/spelling';
+import { seededRandom as rng } from '../helpers/random';
 
-/** mulberry32, so the generated words and typos are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * What Spelling did before it had an index: fuse.js over every known word of the same first

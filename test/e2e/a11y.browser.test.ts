@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, startWidgetSetup, type WidgetSetup } from './widgetHarness';
+import { axeViolations } from './axe';
 
 /**
  * axe-core (WCAG 2.0, 2.1 and 2.2 A and AA, and best practices) on the web chat page and on a
@@ -11,31 +11,6 @@ import { CHROMIUM, startWidgetSetup, type WidgetSetup } from './widgetHarness';
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the accessibility browser test: ${CHROMIUM} is missing (apt-get install -y chromium).`);
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa', 'best-practice'];
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // The page's CSP would refuse an injected script: the context is made with bypassCSP.
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(
-    (tags) =>
-      (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> } }).axe
-        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-        .then((result) => result.violations),
-    TAGS,
-  )) as Violation[];
-  return violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`,
-  );
-}
 
 describe.skipIf(!hasChromium)(`accessibility (axe-core) in Chromium (${CHROMIUM})`, () => {
   let setup: WidgetSetup;

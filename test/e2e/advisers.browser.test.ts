@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDesk } from '../advisers/fakeDesk';
 import { PASSWORD, startConsole, type ConsoleSetup } from '../advisers/harness';
 import { CHROMIUM, CHROMIUM_ARGS } from './widgetHarness';
+import { axeViolations } from './axe';
 
 /**
  * The adviser console in Debian's Chromium, under its real Content-Security-Policy, against an
@@ -16,28 +16,6 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the adviser console browser test: ${CHROMIUM} is missing (apt-get install -y chromium).`);
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa', 'best-practice'];
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // The page's CSP would refuse an injected script: the context is made with bypassCSP.
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(
-    (tags) =>
-      (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> } }).axe
-        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-        .then((result) => result.violations),
-    TAGS,
-  )) as Violation[];
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-}
 
 function seed(desk: FakeDesk): { urgent: string; hostile: string } {
   const hostile = desk.add({

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS, ChatPage, REPLY_TIMEOUT, startAssistant, type RunningAssistant } from './chatPage';
+import { axeViolations } from './axe';
 
 /**
  * The hand-off as its two people meet it, in Debian's Chromium against the assistant started as
@@ -21,20 +21,6 @@ if (!hasChromium) console.warn(`Skipping the hand-off browser test: ${CHROMIUM} 
 
 const run = promisify(execFile);
 const PASSWORD = 'browser test adviser password';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(
-    (tags) =>
-      (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; help: string }> }> } }).axe
-        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-        .then((result) => result.violations.map((v) => `${v.id}: ${v.help}`)),
-    TAGS,
-  )) as string[];
-  return violations;
-}
 
 describe.skipIf(!hasChromium)('hand-off from the web chat page to the adviser console, in Chromium', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'send-handoff-browser-'));

@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import type { Store } from '../../src/store/store';
 import { expectedFigures, type Expected } from '../insights/expected';
 import { generateMonth, type Generated } from '../insights/generate';
 import { CHROMIUM, CHROMIUM_ARGS } from './widgetHarness';
+import { axeViolations } from './axe';
 
 /**
  * The insights page in Debian's Chromium, under its real Content-Security-Policy, against the real
@@ -31,22 +31,8 @@ if (!hasChromium) console.warn(`Skipping the insights browser test: ${CHROMIUM} 
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'insights browser password';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa', 'best-practice'];
 const TOPICS = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'knowledge/taxonomy.json'), 'utf8')) as { topics: Array<{ id: string }> }).topics.map((t) => t.id);
 const CANVASES = ['chart-days', 'chart-topics', 'chart-outcomes', 'chart-feedback', 'chart-handoffs', 'chart-times', 'chart-callbacks'];
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(
-    (tags) =>
-      (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> } }).axe
-        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-        .then((result) => result.violations),
-    TAGS,
-  )) as Array<{ id: string; impact: string | null; help: string; nodes: { target: string[] }[] }>;
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-}
 
 function countText(c: { value: number | null; status: string }): string {
   return c.value !== null ? c.value.toLocaleString('en-GB') : c.status === 'hidden' ? 'hidden' : 'fewer than 5';

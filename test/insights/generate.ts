@@ -1,4 +1,5 @@
 import { createStore, type Store, type TurnOutcomeKind } from '../../src/store/store';
+import { seededRandom as random } from '../helpers/random';
 
 /**
  * A generated month of use of the assistant, written into a real store through its own methods
@@ -106,18 +107,7 @@ export function shiftDay(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-// ---- A seeded random source --------------------------------------------------------------------
-
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { random };
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)]!;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readBestTime, readContact, readName } from '../../../src/core/handoff/callback';
+import { seededRandom as random } from '../../helpers/random';
 
 describe('readName', () => {
   it.each([
@@ -160,17 +161,6 @@ describe('readBestTime', () => {
   });
 });
 
-/** A small deterministic random source (mulberry32), so a failure can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   'Sam', ' ', '-', "'", '.', '@', 'example.com', '+44', '07700 900123', '(', ')', '0', '7', '😀', '👨‍👩‍👧', '\uD83D', '\uDE00',
