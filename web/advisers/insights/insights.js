@@ -125,8 +125,9 @@
     return params.toString();
   }
 
-  function getJson(url) {
-    return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(
+  /** Any JSON request: resolves with { ok, status, data } and never rejects (status 0: no connection). */
+  function request(url, init) {
+    return fetch(url, init).then(
       function (response) {
         return response
           .json()
@@ -143,27 +144,17 @@
     );
   }
 
+  function getJson(url) {
+    return request(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  }
+
   function postJson(url, body) {
-    return fetch(url, {
+    return request(url, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
-    }).then(
-      function (response) {
-        return response
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (data) {
-            return { ok: response.ok, status: response.status, data: data };
-          });
-      },
-      function () {
-        return { ok: false, status: 0, data: null };
-      },
-    );
+    });
   }
 
   function errorMessage(result, fallback) {
