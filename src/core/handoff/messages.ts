@@ -277,11 +277,10 @@ export class HandoffMessages {
       why === 'silence'
         ? "The chat with the adviser has ended, as it's been quiet for a while."
         : 'The adviser has ended the chat.';
-    const text =
-      `${lead} You're talking to the automated assistant again. You can ask me something else, or ask for a person again at any time.\n\n` +
-      'Did talking to an adviser help?';
-    const sms = `${lead} You're talking to the automated assistant again. Did talking to an adviser help?`;
-    return reply(text, sms, [choice(HANDOFF_LABELS.helpedYes, 'Yes'), choice(HANDOFF_LABELS.helpedNo, 'No')]);
+    // "Did this help?" comes with the feedback choices the bot adds (not after a safeguarding message).
+    const text = `${lead} You're talking to the automated assistant again. You can ask me something else, or ask for a person again at any time.`;
+    const sms = `${lead} You're talking to the automated assistant again.`;
+    return reply(text, sms, []);
   }
 
   // -------------------------------------------------------------------------------------------
