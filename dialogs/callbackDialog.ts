@@ -3,7 +3,7 @@ import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, typ
 import { readBestTime, readContact, readName, type CallbackProblem } from '../src/core/handoff/callback';
 import { HANDOFF_LABELS } from '../src/core/handoff/messages';
 import type { Reply } from '../src/core/replies';
-import { pickChoice } from '../src/core/understanding/choices';
+import { pickOffered } from '../src/core/understanding/choices';
 import { fitFor } from '../src/bot/renderReply';
 import { say } from '../src/bot/say';
 import { errorFields, log } from '../src/log';
@@ -87,8 +87,7 @@ export class CallbackDialog extends CancelAndHelpDialog {
     const { tenant } = step.options as CallbackOptions;
     const words = handoffWordsOf(this.services);
     const text = messageText(context);
-    const picked = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
-    const choice = picked === undefined ? undefined : data.offered[picked];
+    const choice = pickOffered(text, data.offered);
     const agreed = choice ? choice.label === HANDOFF_LABELS.storeYes : yesOrNo(text) === 'yes';
     if (!agreed || !this.services.handoff) {
       await say(context, fitFor(words.callbackDeclined(tenant), context.activity.channelId), data);

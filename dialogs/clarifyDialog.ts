@@ -1,6 +1,6 @@
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { Choice } from '../src/core/replies';
-import { pickChoice } from '../src/core/understanding/choices';
+import { pickOffered } from '../src/core/understanding/choices';
 import { renderReply } from '../src/bot/renderReply';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { dataOf, understandingOf, type DialogServices } from './services';
@@ -45,8 +45,8 @@ export class ClarifyDialog extends CancelAndHelpDialog {
   private async pickStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const choices = (step.values as { choices?: Choice[] }).choices ?? [];
     const text = String(step.result ?? '');
-    const index = pickChoice(text, choices.map((c) => [c.label, c.short]));
-    if (index !== undefined) return step.endDialog({ chosen: choices[index]! } satisfies ClarifyResult);
+    const chosen = pickOffered(text, choices);
+    if (chosen) return step.endDialog({ chosen } satisfies ClarifyResult);
     const understanding = understandingOf(this.services, step.context, text);
     if (understanding.kind === 'answer' || understanding.kind === 'control') {
       return step.endDialog({ reroute: true } satisfies ClarifyResult);

@@ -3,7 +3,7 @@ import { say } from '../src/bot/say';
 import { fitFor, renderReply } from '../src/bot/renderReply';
 import type { FlowPosition } from '../src/core/flows/engine';
 import type { Choice } from '../src/core/replies';
-import { pickChoice } from '../src/core/understanding/choices';
+import { pickOffered } from '../src/core/understanding/choices';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { withFeedback } from './feedback';
 import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
@@ -69,7 +69,7 @@ export class FlowDialog extends CancelAndHelpDialog {
     if (!state || !('started' in state)) return false;
     const engine = flowsOf(this.services);
     const step = engine.step(state.position);
-    if (pickChoice(text, step.choices.map((c) => [c.label, c.short])) !== undefined) return true;
+    if (pickOffered(text, step.choices) !== undefined) return true;
     return control === 'help' && text.trim().split(/\s+/).length > 2 && engine.read(state.position, text) !== undefined;
   }
 

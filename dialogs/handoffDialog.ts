@@ -3,7 +3,7 @@ import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, typ
 import type { HandoffReason } from '../src/store/store';
 import type { Choice } from '../src/core/replies';
 import { buildHandoffSummary } from '../src/core/handoff/summary';
-import { pickChoice } from '../src/core/understanding/choices';
+import { pickOffered } from '../src/core/understanding/choices';
 import type { ConversationData } from '../src/bot/conversationData';
 import { fitFor } from '../src/bot/renderReply';
 import { say } from '../src/bot/say';
@@ -62,7 +62,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
   protected override async answersPrompt(inner: DialogContext, text: string, control: string): Promise<boolean> {
     if (control === 'human') return true; // "talk to a person" while being asked about it: a yes
     const { offered } = await dataOf(this.services, inner.context);
-    return pickChoice(text, offered.map((c) => [c.label, c.short])) !== undefined;
+    return pickOffered(text, offered) !== undefined;
   }
 
   private async startStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -103,8 +103,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
     const data = await dataOf(this.services, context);
     const tenant = data.tenant ?? this.services.defaultTenant;
     const text = messageText(context);
-    const picked = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
-    const choice = picked === undefined ? undefined : data.offered[picked];
+    const choice = pickOffered(text, data.offered);
     if (values.offeredCallback) {
       if (choice?.label === HANDOFF_LABELS.callback || (choice === undefined && (yesOrNo(text) === 'yes' || asksForCallback(text)))) {
         return step.replaceDialog(CALLBACK_DIALOG, { tenant } satisfies CallbackOptions);
@@ -168,8 +167,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       }
       return step.replaceDialog(WAITING);
     }
-    const picked = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
-    const choice = picked === undefined ? undefined : data.offered[picked];
+    const choice = pickOffered(text, data.offered);
     if (open.status === 'queued' && (choice?.label === HANDOFF_LABELS.callback || asksForCallback(text))) {
       // Tired of waiting: a call-back instead.
       await port.leave(open.conversationId);

@@ -7,7 +7,7 @@ import type { Choice, Reply } from '../src/core/replies';
 import { readFeedback } from '../src/core/flows/feedback';
 import type { FlowEngine } from '../src/core/flows/engine';
 import type { Understanding } from '../src/core/understanding/understand';
-import { pickChoice } from '../src/core/understanding/choices';
+import { pickOffered } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
 import { WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
 import { fitFor } from '../src/bot/renderReply';
@@ -95,8 +95,8 @@ export class MainDialog extends ComponentDialog {
       return this.handOff(step, { reason: 'safeguarding', asked: text });
     }
 
-    const offeredIndex = pickChoice(text, data.offered.map((c) => [c.label, c.short]));
-    if (offeredIndex !== undefined) return this.act(step, data.offered[offeredIndex]!, feedbackFor);
+    const offered = pickOffered(text, data.offered);
+    if (offered) return this.act(step, offered, feedbackFor);
 
     if (feedbackFor) {
       const answer = readFeedback(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickChoice } from '../../src/core/understanding/choices';
+import { pickChoice, pickOffered } from '../../src/core/understanding/choices';
 
 const labels = ['Appeal deadlines', 'Mediation certificates', 'Something else'];
 
@@ -17,5 +17,23 @@ describe('pickChoice', () => {
 
   it('picks nothing when nothing was offered', () => {
     expect(pickChoice('1', [])).toBeUndefined();
+  });
+});
+
+describe('pickOffered', () => {
+  const offered = [
+    { label: 'Yes, pass it on', short: 'Yes' },
+    { label: 'No, start afresh', short: 'No' },
+    { label: 'Not now' },
+  ];
+
+  it.each([
+    ['2', 'No, start afresh'], ['Yes', 'Yes, pass it on'], ['yes, pass it on', 'Yes, pass it on'], ['not now', 'Not now'],
+  ])('%j picks %j, by label or short name', (reply, label) => {
+    expect(pickOffered(reply, offered)?.label).toBe(label);
+  });
+
+  it.each(['4', 'maybe', ''])('%j picks nothing', (reply) => {
+    expect(pickOffered(reply, offered)).toBeUndefined();
   });
 });

@@ -26,3 +26,9 @@ export function pickChoice(reply: string, labels: ReadonlyArray<string | readonl
     (typeof names === 'string' ? [names] : names).some((name) => name !== undefined && normalise(name) === said));
   return exact >= 0 ? exact : undefined;
 }
+
+/** The offered choice a reply picks (see {@link pickChoice}), by its label or its short name. */
+export function pickOffered<T extends { label: string; short?: string }>(reply: string, choices: readonly T[]): T | undefined {
+  const index = pickChoice(reply, choices.map((c) => [c.label, c.short]));
+  return index === undefined ? undefined : choices[index];
+}
