@@ -26,8 +26,6 @@ export interface HandoffOptions {
   asked?: string;
 }
 
-/** Where the console shows a hand-off. */
-export const consoleHref = (handoffId: string): string => `/advisers/#/handoffs/${encodeURIComponent(handoffId)}`;
 
 const NOT_NOW: Choice = { label: 'Not now', action: { kind: 'reply' } };
 
@@ -208,7 +206,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       channel: context.activity.channelId,
       consent,
       conversationId,
-      href: '',
+      href: '', // the hand-off service links it to the console once the hand-off has an id
       ...(topic && { topic }),
       ...(options.asked && { asked: options.asked }),
       ...(data.datesGiven && { dates: data.datesGiven }),
@@ -217,7 +215,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
     const already = data.handoff ? await port.openFor(conversationId) : undefined;
     if (already && already.reason === 'safeguarding' && options.reason === 'safeguarding') {
       // Consent given after an urgent hand-off: the adviser may now see what was said.
-      await port.updateSummary(already, { ...summary, transcript: { conversationId, href: consoleHref(already.id) } });
+      await port.updateSummary(already, summary);
       return;
     }
     const queued = await port.initiate({
@@ -228,13 +226,11 @@ export class HandoffDialog extends CancelAndHelpDialog {
       summary,
       reference: TurnContext.getConversationReference(context.activity),
     });
-    const withHref = { ...summary, transcript: { conversationId, href: consoleHref(queued.handoff.id) } };
-    await port.updateSummary(queued.handoff, withHref);
     await recordOutcome(this.services, context, data, 'handed-off', data.lastTopicId);
     data.handoff = { id: queued.handoff.id, status: queued.handoff.status === 'claimed' ? 'claimed' : 'queued', toldPosition: queued.position };
     if (sendsEvents(context.activity.channelId)) {
       // The Bot Framework hand-off protocol: the channel (and anything listening on it) hears of it.
-      const event = EventFactory.createHandoffInitiation(context, { handoffId: queued.handoff.id, urgent: queued.handoff.urgent, ...withHref });
+      const event = EventFactory.createHandoffInitiation(context, { handoffId: queued.handoff.id, urgent: queued.handoff.urgent, ...queued.summary });
       await context.sendActivity(event as Partial<Activity>);
     }
     if (options.reason !== 'safeguarding' || consent) {

@@ -36,6 +36,8 @@ export interface HandoffRequest {
 
 export interface QueuedHandoff {
   handoff: Handoff;
+  /** What the adviser is told (the hand-off's summary, with its link to the console). */
+  summary: HandoffSummary;
   position: number;
   waitText: string;
   advisersOnline: number;
@@ -68,6 +70,12 @@ export interface HandoffServiceOptions {
 }
 
 export const DESK_CHANNEL = 'advisers.desk';
+/** `closedBy` when the person left the queue, and when the conversation fell silent. */
+const PERSON = 'person';
+const SILENCE = 'silence';
+
+/** Where the adviser console shows a hand-off (also the Teams card's link). */
+export const consoleHref = (handoffId: string): string => `/advisers/#/handoffs/${encodeURIComponent(handoffId)}`;
 const DEFAULT_PRESENCE_MS = 3 * 60_000;
 const MAX_REPLY_CHARS = 2000;
 
@@ -109,7 +117,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     const open = await this.store.findOpenHandoff(input.conversationId);
     // Without consent the adviser sees only what comes after this point of the transcript.
     const visibleAfterSeq = open ? visibleAfter(open) : ((await this.store.getConversation(input.conversationId))?.lastSeq ?? 0);
-    const handoff = await this.store.enqueueHandoff({
+    const queued = await this.store.enqueueHandoff({
       conversationId: input.conversationId,
       tenant: input.tenant,
       channel: input.channel,
@@ -117,17 +125,17 @@ export class HandoffService implements HandoffPort, HandoffDesk {
       summary: { ...input.summary, [VISIBLE_AFTER]: visibleAfterSeq },
       reference: JSON.parse(JSON.stringify(input.reference)) as Record<string, unknown>,
     });
+    // The summary's link to the console needs the id the store has just given.
+    const summary: HandoffSummary = { ...input.summary, transcript: { conversationId: input.conversationId, href: consoleHref(queued.id) } };
+    await this.store.updateHandoffSummary(queued.id, { ...summary, [VISIBLE_AFTER]: visibleAfter(queued) });
+    const handoff: Handoff = { ...queued, summary: { ...summary, [VISIBLE_AFTER]: visibleAfter(queued) } };
     await this.store.createConversation(input.conversationId, { tenant: input.tenant, channel: input.channel }).catch(() => undefined);
     await this.announce({ type: 'queue', tenant: handoff.tenant });
     await this.tellNotifiers((n) => n.handoffQueued(handoff));
-    const place = await this.positionOf(handoff);
+    const advisersOnline = await this.advisersOnline(handoff.tenant);
+    const place = await this.place(handoff, advisersOnline);
     await this.updatePositions(handoff.tenant, handoff.id);
-    return {
-      handoff,
-      position: place?.position ?? 1,
-      waitText: place?.waitText ?? '',
-      advisersOnline: await this.advisersOnline(handoff.tenant),
-    };
+    return { handoff, summary, position: place?.position ?? 1, waitText: place?.waitText ?? '', advisersOnline };
   }
 
   openFor(conversationId: string): Promise<Handoff | undefined> {
@@ -135,6 +143,10 @@ export class HandoffService implements HandoffPort, HandoffDesk {
   }
 
   async positionOf(handoff: Handoff): Promise<{ position: number; waitText: string } | undefined> {
+    return handoff.status === 'queued' ? this.place(handoff, await this.advisersOnline(handoff.tenant)) : undefined;
+  }
+
+  private async place(handoff: Handoff, advisersOnline: number): Promise<{ position: number; waitText: string } | undefined> {
     if (handoff.status !== 'queued') return undefined;
     const queue = await this.store.listQueue(handoff.tenant);
     const index = queue.findIndex((h) => h.id === handoff.id);
@@ -142,7 +154,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     const position = index + 1;
     const wait = this.options.estimateWait({
       position,
-      advisersOnline: await this.advisersOnline(handoff.tenant),
+      advisersOnline,
       recentHandleMinutes: await this.recentHandleMinutes(handoff.tenant),
     });
     return { position, waitText: wait.text };
@@ -150,15 +162,8 @@ export class HandoffService implements HandoffPort, HandoffDesk {
 
   async leave(conversationId: string): Promise<boolean> {
     const open = await this.store.findOpenHandoff(conversationId);
-    if (!open) return false;
-    const closed = await this.store.closeHandoff(open.id, 'person');
-    if (!closed) return false;
-    const after = (await this.store.getHandoff(open.id)) ?? open;
-    await this.announce({ type: 'queue', tenant: open.tenant });
-    await this.announce({ type: 'handoff', handoffId: open.id, tenant: open.tenant });
-    await this.tellNotifiers((n) => n.handoffClosed(after, 'person'));
-    if (open.status === 'queued') await this.updatePositions(open.tenant);
-    return true;
+    // The dialog tells the person they have left; nothing is delivered to them from here.
+    return open ? this.end(open, PERSON) : false;
   }
 
   async personWrote(handoff: Handoff, activity: Partial<Activity>): Promise<void> {
@@ -171,7 +176,8 @@ export class HandoffService implements HandoffPort, HandoffDesk {
 
   async updateSummary(handoff: Handoff, summary: HandoffSummary): Promise<void> {
     const current = (await this.store.getHandoff(handoff.id)) ?? handoff;
-    await this.store.updateHandoffSummary(handoff.id, { ...summary, [VISIBLE_AFTER]: visibleAfter(current) });
+    const transcript = { conversationId: handoff.conversationId, href: consoleHref(handoff.id) };
+    await this.store.updateHandoffSummary(handoff.id, { ...summary, transcript, [VISIBLE_AFTER]: visibleAfter(current) });
     if (summary.consent && !summaryOf(current).consent && current.status === 'queued') {
       // Consent given after an urgent hand-off: the Teams card may now show what was asked.
       const updated = await this.store.getHandoff(handoff.id);
@@ -278,7 +284,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
 
   /** Ends a conversation nobody has written in for a while (the silence timer). */
   async closeSilent(handoff: Handoff): Promise<boolean> {
-    return this.end(handoff, 'silence', 'silence');
+    return this.end(handoff, SILENCE, 'silence');
   }
 
   async callbacks(adviser: AdviserIdentity): Promise<Callback[]> {
@@ -303,14 +309,18 @@ export class HandoffService implements HandoffPort, HandoffDesk {
 
   // ---- inside ------------------------------------------------------------------------------------
 
-  private async end(handoff: Handoff, by: string, why: 'closed' | 'silence'): Promise<boolean> {
+  /**
+   * Closes the hand-off (once, even across instances) and tells the advisers' front ends; an
+   * adviser's close is audited. With `back`, the assistant comes back in the person's conversation.
+   */
+  private async end(handoff: Handoff, by: string, back?: 'closed' | 'silence'): Promise<boolean> {
     if (!(await this.store.closeHandoff(handoff.id, by))) return false;
-    if (by !== 'silence') await this.store.audit({ actor: by, action: 'handoff.close', target: handoff.id });
+    if (by !== SILENCE && by !== PERSON) await this.store.audit({ actor: by, action: 'handoff.close', target: handoff.id });
     const closed = (await this.store.getHandoff(handoff.id)) ?? handoff;
     await this.announce({ type: 'handoff', handoffId: handoff.id, tenant: handoff.tenant });
     if (handoff.status === 'queued') await this.announce({ type: 'queue', tenant: handoff.tenant });
     await this.tellNotifiers((n) => n.handoffClosed(closed, by));
-    await this.deliverSafely(closed, { kind: 'back', handoffId: handoff.id, why });
+    if (back) await this.deliverSafely(closed, { kind: 'back', handoffId: handoff.id, why: back });
     if (handoff.status === 'queued') await this.updatePositions(handoff.tenant);
     return true;
   }

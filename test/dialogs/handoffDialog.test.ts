@@ -150,6 +150,8 @@ describe('asking for a person', () => {
     const [handoff] = await store.listQueue();
     expect(handoff).toMatchObject({ conversationId: 'c-consent', reason: 'asked', tenant: 'milton-keynes', channel: 'webchat', status: 'queued' });
     expect((event!.value as { handoffId: string }).handoffId).toBe(handoff!.id);
+    expect((event!.value as { transcript: unknown }).transcript).toEqual({ conversationId: 'c-consent', href: `/advisers/#/handoffs/${handoff!.id}` });
+    expect(handoff!.summary.transcript).toEqual({ conversationId: 'c-consent', href: `/advisers/#/handoffs/${handoff!.id}` });
     const summary = handoff!.summary as { consent: boolean; asked?: string; topic?: { id: string } };
     expect(summary.consent).toBe(shared);
     if (shared) expect(summary.asked).toMatch(/talk to a person/);
