@@ -57,6 +57,7 @@ export interface AdviserRouter extends Router {
 
 const WEB_DIR = fileURLToPath(new URL('../../web/advisers/', import.meta.url));
 const ASSETS = new Map([
+  ['page.js', 'page.js'],
   ['advisers.js', 'advisers.js'],
   ['advisers.css', 'advisers.css'],
 ]);

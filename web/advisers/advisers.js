@@ -40,39 +40,12 @@
 
   // ---- Building the DOM from text only -------------------------------------------------------
 
-  /** An element with attributes (set as attributes, never as HTML) and children (strings become text nodes). */
-  function el(tag, attributes, children) {
-    var node = document.createElement(tag);
-    if (attributes) {
-      Object.keys(attributes).forEach(function (name) {
-        var value = attributes[name];
-        if (value === undefined || value === null || value === false) return;
-        if (name === 'className') node.className = String(value);
-        else node.setAttribute(name, value === true ? '' : String(value));
-      });
-    }
-    append(node, children);
-    return node;
-  }
+  var page = window.AdviserPage;
+  var el = page.el;
+  var append = page.append;
+  var clear = page.clear;
+  var setText = page.setText;
 
-  function append(node, children) {
-    if (children === undefined || children === null) return node;
-    if (!Array.isArray(children)) children = [children];
-    children.forEach(function (child) {
-      if (child === undefined || child === null || child === false) return;
-      if (typeof child === 'string' || typeof child === 'number') node.appendChild(document.createTextNode(String(child)));
-      else node.appendChild(child);
-    });
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function setText(node, text) {
-    node.textContent = text === undefined || text === null ? '' : String(text);
-  }
 
   function show(node, visible) {
     node.hidden = !visible;
@@ -166,22 +139,7 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body || {});
     }
-    return fetch(API + path, init).then(
-      function (response) {
-        if (response.status === 204) return { ok: true, status: 204, data: null };
-        return response
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (data) {
-            return { ok: response.ok, status: response.status, data: data };
-          });
-      },
-      function () {
-        return { ok: false, status: 0, data: null };
-      },
-    );
+    return page.request(API + path, init);
   }
 
   function errorMessage(result, fallback) {

@@ -23,30 +23,11 @@
 
   // ---- Building the DOM from text only ------------------------------------------------------
 
-  function el(tag, attributes, children) {
-    var node = document.createElement(tag);
-    if (attributes) {
-      Object.keys(attributes).forEach(function (name) {
-        var value = attributes[name];
-        if (value === undefined || value === null || value === false) return;
-        if (name === 'className') node.className = String(value);
-        else node.setAttribute(name, value === true ? '' : String(value));
-      });
-    }
-    (Array.isArray(children) ? children : [children]).forEach(function (child) {
-      if (child === undefined || child === null || child === false) return;
-      node.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
-    });
-    return node;
-  }
+  var page = window.AdviserPage;
+  var el = page.el;
+  var clear = page.clear;
+  var setText = page.setText;
 
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function setText(node, text) {
-    node.textContent = text === undefined || text === null ? '' : String(text);
-  }
 
   function str(value) {
     return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
@@ -125,31 +106,12 @@
     return params.toString();
   }
 
-  /** Any JSON request: resolves with { ok, status, data } and never rejects (status 0: no connection). */
-  function request(url, init) {
-    return fetch(url, init).then(
-      function (response) {
-        return response
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (data) {
-            return { ok: response.ok, status: response.status, data: data };
-          });
-      },
-      function () {
-        return { ok: false, status: 0, data: null };
-      },
-    );
-  }
-
   function getJson(url) {
-    return request(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    return page.request(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
   }
 
   function postJson(url, body) {
-    return request(url, {
+    return page.request(url, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
