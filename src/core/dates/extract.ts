@@ -226,7 +226,19 @@ const AMBIGUOUS_ABBREVIATIONS = /^(?:sat|sun|wed|mar|may|jan|june?|july?|aug|sep
 const YEAR_WRITTEN = new RegExp(String.raw`\b\d{4}\b|${MONTH_WORD}\.?,?\s+'?\d{2}$`, 'i');
 const WEEKDAY_ONLY = /^(?:(last|on|this\s+past|past|this)\s+)?(sun|mon|tue|wed|thu|fri|sat)[a-z]*$/i;
 
+/**
+ * Words without which the recognizer finds no date (a digit, a month, a weekday, a word for a day,
+ * a time of day or a span of time, "ago", a named day). It takes milliseconds per message, and most messages have none.
+ */
+const MAY_NAME_A_DATE = new RegExp(
+  String.raw`\d|${MONTH_WORD}|\b(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?s?\b|` +
+    String.raw`days?\b|\b(?:today|tonight|yesterday|tomorrow|tmrw?|tomoz|2moro|yday|tonite|2nite|2day|fortnight|weeks?|weekend|months?|years?|night|morning|afternoon|evening|noon|midnight|hours?|hrs?|minutes?|mins?|ago|christmas|xmas|easter|halloween|eve|patricks?|valentines?|mothering|boxing)\b|` +
+    String.raw`\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|twenty|thirty)`,
+  'i',
+);
+
 function recognizerDates(text: string, today: IsoDate): Candidate[] {
+  if (!MAY_NAME_A_DATE.test(text)) return [];
   const { year, month, day } = toParts(today);
   // Local noon on `today`: the recognizer reads local fields, and noon is the same date in every zone offset.
   const reference = new Date(year, month - 1, day, 12, 0, 0);

@@ -120,6 +120,27 @@ describe('relative dates resolve against today', () => {
   });
 });
 
+describe('dates named only by a time of day, a span or a named day still reach the recognizer', () => {
+  // The recognizer is only asked when a message has a word that can name a date: these must pass that check.
+  it.each([
+    ['last night', '2026-05-12'],
+    ['an hour ago', '2026-05-13'],
+    ['two hours ago', '2026-05-13'],
+    ['this morning', '2026-05-13'],
+    ['this afternoon', '2026-05-13'],
+    ['tonite', '2026-05-13'],
+    ['christmas day', '2025-12-25'],
+    ['new years eve', '2025-12-31'],
+    ['on the twentieth', '2026-04-20'],
+  ])('%s → %s', (typed, expected) => {
+    expect(only(`it was ${typed}.`).date).toBe(expected);
+  });
+
+  it.each(['what is sendiass', 'how do I complain about the school', 'mediation', 'thanks that helps'])('finds no date in "%s"', (text) => {
+    expect(extractDates(text, TODAY)).toEqual([]);
+  });
+});
+
 describe('dates relative to the date just mentioned', () => {
   it.each([
     ['The plan came yesterday with a letter dated the same day.', ['2026-05-12', '2026-05-12']],
