@@ -181,3 +181,74 @@ describe('owed turns of stored Direct Line activities', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('turns that follow on from this process\'s last turn', () => {
+  /** A conversation this process created: each message stored, then its turn, as the router does. */
+  async function created() {
+    const parts = await setup();
+    await parts.log.create('conv-2', { tenant: 'generic' });
+    parts.adapter.conversationCreated(CONVERSATION);
+    const send = async (text: string) => {
+      const stored = await parts.store(text);
+      await parts.adapter.processStored(stored, parts.logic);
+      return stored;
+    };
+    return { ...parts, send };
+  }
+
+  it('run without reading the log back, and answer each message once, in order', async () => {
+    const { log, adapter, logic, seen, send, transcript, repliesTo } = await created();
+    const since = vi.spyOn(log, 'since');
+    const turnsDone = vi.spyOn(log, 'turnsDone');
+    await adapter.processActivity({ ...userActivity(''), type: ActivityTypes.ConversationUpdate, channelData: {} }, logic); // the greeting
+    const sent = [await send('one'), await send('two'), await send('three')];
+    expect(since).not.toHaveBeenCalled();
+    expect(turnsDone).not.toHaveBeenCalled();
+    expect(seen.map((s) => s.text)).toEqual(['', 'one', 'two', 'three']);
+    const all = await transcript();
+    for (const stored of sent) expect(repliesTo(all, stored.id)).toHaveLength(1);
+  });
+
+  it('read the log when something was stored in between, and run an owed turn first', async () => {
+    const { log, adapter, logic, seen, send, store, transcript, repliesTo } = await created();
+    await send('one');
+    // Stored by another instance that stopped before its turn ran.
+    const orphan = await store('from elsewhere');
+    const since = vi.spyOn(log, 'since');
+    await send('two');
+    expect(since).toHaveBeenCalled();
+    expect(seen.map((s) => s.text)).toEqual(['one', 'from elsewhere', 'two']);
+    expect(repliesTo(await transcript(), orphan.id)).toHaveLength(1);
+    await adapter.processStored(orphan, logic); // its own request's turn finds nothing owed
+    expect(seen).toHaveLength(3);
+  });
+
+  it('read the log after a message arrives during a turn, and answer both once', async () => {
+    const { adapter, logic, seen, store, transcript, repliesTo } = await created();
+    const first = await store('one');
+    const running = adapter.processStored(first, logic);
+    const second = await store('two'); // stored while the first turn is queued or running
+    await Promise.all([running, adapter.processStored(second, logic)]);
+    expect(seen.map((s) => s.text)).toEqual(['one', 'two']);
+    const all = await transcript();
+    expect(repliesTo(all, first.id)).toHaveLength(1);
+    expect(repliesTo(all, second.id)).toHaveLength(1);
+  });
+
+  it('leave a cursor behind that a restarted process trusts: nothing answered runs again, a quiet turn neither', async () => {
+    const { log, logic, seen, send, store } = await created();
+    for (const text of ['one', 'quiet', 'two', 'three']) await send(text);
+    const owed = await store('left when the process died');
+    const restarted = new DirectLineAdapter({ log, botId: 'bot', botName: 'Bot', logger: { error: vi.fn() } });
+    await restarted.recover(CONVERSATION, logic);
+    expect(seen.map((s) => s.text)).toEqual(['one', 'quiet', 'two', 'three', 'left when the process died']);
+    expect(await log.turnsDone(CONVERSATION)).toBeGreaterThanOrEqual(3); // moved past the quiet turn
+    expect(owed.id).toBeTruthy();
+  });
+
+  it('move the stored cursor on at least every 16 activities even when every turn is answered', async () => {
+    const { log, send } = await created();
+    for (let i = 0; i < 20; i += 1) await send(`message ${i}`);
+    expect(await log.turnsDone(CONVERSATION)).toBeGreaterThanOrEqual(40 - 16);
+  });
+});

@@ -46,6 +46,39 @@ const MAX_RETRY_MS = 15_000;
 const MAX_RETRIES = 45;
 /** Conversations remembered as checked for owed turns (see {@link DirectLineAdapter.recover}). */
 const MAX_CHECKED = 10_000;
+/** Conversations whose settled point this process remembers (see {@link Settled}). */
+const MAX_SETTLED = 10_000;
+/**
+ * A turn answered by a reply need not move the stored turn cursor (the reply shows it ran), but the
+ * cursor is still moved once it is this many activities behind, so a check after a restart reads
+ * only a few activities.
+ */
+const CURSOR_LAG = 16;
+
+/**
+ * What this process knows of a conversation after its last turn here: every client activity up to
+ * `seq` has had its turn, and `seq` was the conversation's last activity (the turn's own replies
+ * were appended right after it, with nothing from elsewhere in between). So when the next stored
+ * activity is `seq + 1` nothing can be owed before it, and its turn runs without reading the log
+ * back. Another instance's append, a proactive message or an apology makes the next sequence
+ * number jump, and the log is read as before. `cursor` is the stored turn cursor as last written.
+ */
+interface Settled {
+  seq: number;
+  cursor: number;
+}
+
+/** The replies of one turn, as they are appended: how far they run on without a gap. */
+interface TurnTrail {
+  activityId?: string;
+  /** The last sequence number of an unbroken run from the turn's starting point. */
+  last: number;
+  broken: boolean;
+  /** A bot message replying to the turn's activity was stored. */
+  replied: boolean;
+}
+
+const TURN_TRAIL = Symbol('directline.turnTrail');
 
 interface Retry {
   attempts: number;
@@ -78,6 +111,7 @@ export class DirectLineAdapter extends BotAdapter {
   private readonly retryBaseMs: number;
   /** Conversations checked for owed turns since start-up (oldest first, bounded). */
   private readonly checked = new Map<string, true>();
+  private readonly settled = new Map<string, Settled>();
   private readonly retries = new Map<string, Retry>();
   private draining = false;
   private lastCheckErrorLog = 0;
@@ -121,7 +155,7 @@ export class DirectLineAdapter extends BotAdapter {
     const conversationId = stored.conversation?.id;
     if (!conversationId) return Promise.reject(new Error('The activity has no conversation id.'));
     if (!this.tracksTurns) return this.processActivity(forBot(stored, channelData), logic);
-    return this.runOwed(conversationId, logic, channelData, seqOf(stored) ?? Number.MAX_SAFE_INTEGER);
+    return this.runOwed(conversationId, logic, channelData, seqOf(stored) ?? Number.MAX_SAFE_INTEGER, stored);
   }
 
   /**
@@ -158,6 +192,7 @@ export class DirectLineAdapter extends BotAdapter {
   /** A conversation this process has just created owes nothing: its first request need not check. */
   conversationCreated(conversationId: string): void {
     this.remember(conversationId);
+    if (this.tracksTurns) this.settle(conversationId, { seq: 0, cursor: 0 });
   }
 
   /**
@@ -169,7 +204,7 @@ export class DirectLineAdapter extends BotAdapter {
     if (!conversationId) return Promise.reject(new Error('The activity has no conversation id.'));
     return this.enqueue(conversationId, async () => {
       try {
-        await this.runTurn(conversationId, activity, logic);
+        await this.runUnstoredTurn(conversationId, activity, logic);
       } catch (error) {
         this.logTurnError(conversationId, activity, error);
         await this.apologise(conversationId, activity);
@@ -190,7 +225,7 @@ export class DirectLineAdapter extends BotAdapter {
       { ...reference, bot: reference.bot ?? this.bot, channelId: WEBCHAT_CHANNEL_ID },
       true,
     );
-    await this.enqueue(conversationId, () => this.runTurn(conversationId, activity, logic));
+    await this.enqueue(conversationId, () => this.runUnstoredTurn(conversationId, activity, logic));
   }
 
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
@@ -217,6 +252,8 @@ export class DirectLineAdapter extends BotAdapter {
         recipient: activity.recipient ?? context.activity.from,
         conversation: conversationAccount(conversationId),
       });
+      const trail = context.turnState.get(TURN_TRAIL) as TurnTrail | undefined;
+      if (trail && conversationId === context.activity.conversation?.id) follow(trail, stored);
       responses.push({ id: stored.id });
     }
     return responses;
@@ -230,9 +267,21 @@ export class DirectLineAdapter extends BotAdapter {
     throw new Error('Deleting activities is not supported by the web chat channel.');
   }
 
-  private async runTurn(conversationId: string, activity: Partial<Activity>, logic: TurnLogic): Promise<void> {
+  private async runTurn(conversationId: string, activity: Partial<Activity>, logic: TurnLogic, trail?: TurnTrail): Promise<void> {
     const context = new TurnContext(this, activity);
+    if (trail) context.turnState.set(TURN_TRAIL, trail);
     await this.runMiddleware(context, logic);
+  }
+
+  /**
+   * The turn of an activity that is not in the log (the greeting, a proactive message). When the
+   * conversation was settled, its replies carry the settled point on; a failure forgets it.
+   */
+  private async runUnstoredTurn(conversationId: string, activity: Partial<Activity>, logic: TurnLogic): Promise<void> {
+    const before = this.takeSettled(conversationId);
+    const trail: TurnTrail | undefined = before && { last: before.seq, broken: false, replied: false };
+    await this.runTurn(conversationId, activity, logic, trail);
+    if (before && trail) this.settle(conversationId, { seq: trail.last, cursor: before.cursor });
   }
 
   private get tracksTurns(): boolean {
@@ -240,8 +289,14 @@ export class DirectLineAdapter extends BotAdapter {
   }
 
   /** Queues a turn that runs the conversation's owed turns up to `throughSeq`; retries later what could not run. */
-  private runOwed(conversationId: string, logic: TurnLogic, channelData: Record<string, unknown>, throughSeq: number): Promise<void> {
-    return this.enqueue(conversationId, () => this.runOwedTurns(conversationId, logic, channelData, throughSeq)).then(
+  private runOwed(
+    conversationId: string,
+    logic: TurnLogic,
+    channelData: Record<string, unknown>,
+    throughSeq: number,
+    stored?: StoredActivity,
+  ): Promise<void> {
+    return this.enqueue(conversationId, () => this.runOwedTurns(conversationId, logic, channelData, throughSeq, stored)).then(
       (complete) => {
         if (complete) this.retrySucceeded(conversationId, throughSeq);
         else this.scheduleRetry(conversationId, logic, channelData);
@@ -263,16 +318,51 @@ export class DirectLineAdapter extends BotAdapter {
    * failure keeps the cursor from moving). False when a turn could neither run nor apologise:
    * the rest wait, to keep their order.
    */
-  private async runOwedTurns(conversationId: string, logic: TurnLogic, channelData: Record<string, unknown>, throughSeq: number): Promise<boolean> {
+  private async runOwedTurns(
+    conversationId: string,
+    logic: TurnLogic,
+    channelData: Record<string, unknown>,
+    throughSeq: number,
+    stored?: StoredActivity,
+  ): Promise<boolean> {
+    const before = this.takeSettled(conversationId);
+    if (stored && before && throughSeq === before.seq + 1) {
+      return this.runNextTurn(conversationId, { activity: stored, seq: throughSeq }, before.cursor, logic, channelData);
+    }
     const cursor = await this.log.turnsDone!(conversationId);
     const { owed, answered } = owedTurns((await this.log.since(conversationId, cursor)).activities, cursor, throughSeq);
     let done = cursor;
+    const last = owed[owed.length - 1];
     for (const { activity, seq } of owed) {
+      if (activity === last?.activity) return this.runNextTurn(conversationId, last, done, logic, channelData);
       if (!(await this.runStoredTurn(conversationId, activity, logic, channelData))) return false;
       done = seq;
       await this.markDone(conversationId, done);
     }
     if (answered > done) await this.markDone(conversationId, answered);
+    return true;
+  }
+
+  /**
+   * The turn of the conversation's next owed activity, after which nothing is owed up to it. The
+   * cursor is moved unless a reply already shows the turn ran and the cursor is not far behind;
+   * the settled point is remembered when the turn's replies followed it without a gap.
+   */
+  private async runNextTurn(
+    conversationId: string,
+    next: { activity: StoredActivity; seq: number },
+    cursor: number,
+    logic: TurnLogic,
+    channelData: Record<string, unknown>,
+  ): Promise<boolean> {
+    const trail: TurnTrail = { activityId: next.activity.id, last: next.seq, broken: false, replied: false };
+    if (!(await this.runStoredTurn(conversationId, next.activity, logic, channelData, trail))) return false;
+    let written = cursor;
+    if (!trail.replied || next.seq - cursor >= CURSOR_LAG) {
+      if (!(await this.markDone(conversationId, next.seq))) return true;
+      written = next.seq;
+    }
+    this.settle(conversationId, { seq: trail.last, cursor: written });
     return true;
   }
 
@@ -291,13 +381,16 @@ export class DirectLineAdapter extends BotAdapter {
     stored: StoredActivity,
     logic: TurnLogic,
     channelData: Record<string, unknown>,
+    trail?: TurnTrail,
   ): Promise<boolean> {
     const activity = forBot(stored, channelData);
     try {
-      await this.runTurn(conversationId, activity, logic);
+      await this.runTurn(conversationId, activity, logic, trail);
       return true;
     } catch (error) {
       this.logTurnError(conversationId, activity, error);
+      // Whatever the failed turn stored, the apology below (or nothing) follows: the log is read next time.
+      if (trail) Object.assign(trail, { broken: true, replied: false });
     }
     try {
       // The person already has an answer (the turn failed afterwards, e.g. saving its state, or
@@ -313,11 +406,13 @@ export class DirectLineAdapter extends BotAdapter {
   }
 
   /** Best effort: a cursor left behind only makes the next turn look further back. */
-  private async markDone(conversationId: string, seq: number): Promise<void> {
+  private async markDone(conversationId: string, seq: number): Promise<boolean> {
     try {
       await this.log.markTurnsDone!(conversationId, seq);
+      return true;
     } catch (error) {
       this.logTurnError(conversationId, { type: 'turn-cursor' }, error);
+      return false;
     }
   }
 
@@ -350,6 +445,18 @@ export class DirectLineAdapter extends BotAdapter {
       clearTimeout(retry.timer);
       this.retries.delete(conversationId);
     }
+  }
+
+  /** The settled point, forgotten while a turn runs: a turn that fails or nests leaves none. */
+  private takeSettled(conversationId: string): Settled | undefined {
+    const settled = this.settled.get(conversationId);
+    this.settled.delete(conversationId);
+    return settled;
+  }
+
+  private settle(conversationId: string, settled: Settled): void {
+    this.settled.set(conversationId, settled);
+    if (this.settled.size > MAX_SETTLED) this.settled.delete(this.settled.keys().next().value as string);
   }
 
   private remember(conversationId: string): void {
@@ -415,6 +522,14 @@ function forBot(stored: StoredActivity, channelData: Record<string, unknown>): P
     timestamp: new Date(stored.timestamp),
     channelData: { ...(stored.channelData as Record<string, unknown> | undefined), ...channelData },
   } as Partial<Activity>;
+}
+
+/** Records a reply the turn stored: it extends the unbroken run only when it is the very next activity. */
+function follow(trail: TurnTrail, reply: StoredActivity): void {
+  const seq = seqOf(reply);
+  if (!trail.broken && seq === trail.last + 1) trail.last = seq;
+  else trail.broken = true;
+  if (trail.activityId !== undefined && reply.replyToId === trail.activityId && isBotMessage(reply)) trail.replied = true;
 }
 
 function isClientActivity(activity: StoredActivity): boolean {

@@ -10,7 +10,7 @@ import express, {
 } from 'express';
 import { z } from 'zod';
 import { ActivityTypes, type Activity } from 'botbuilder';
-import type { ActivityLog } from './activityLog';
+import { ConversationNotFoundError, type ActivityLog } from './activityLog';
 import {
   WEBCHAT_CHANNEL_ID,
   channelAccount,
@@ -139,6 +139,9 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
 
   router.use(['/api/webchat', '/v3/directline'], noStore, cors(options.allowedOrigins ?? []));
 
+  /** Conversations known to be started: that never changes back, so they need no second look. */
+  const started = new RecentIds(10_000);
+
   function claimsFor(req: Request): TokenClaims {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     if (!match?.[1]) throw new HttpError(401, 'missing_token', 'An "Authorization: Bearer <token>" header is required.');
@@ -148,19 +151,24 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
     return check.claims;
   }
 
-  async function requireConversation(claims: TokenClaims, conversationId = claims.conversationId): Promise<string> {
+  function forThisConversation(claims: TokenClaims, conversationId: string | undefined): string {
     if (conversationId !== claims.conversationId) {
       throw new HttpError(403, 'wrong_conversation', 'The token is for a different conversation.');
     }
-    if (!(await log.exists(conversationId))) {
-      throw new HttpError(404, 'conversation_not_found', 'The conversation does not exist or has ended.');
-    }
+    return conversationId;
+  }
+
+  async function requireConversation(claims: TokenClaims, conversationId = claims.conversationId): Promise<string> {
+    forThisConversation(claims, conversationId);
+    if (!(await log.exists(conversationId))) throw new ConversationNotFoundError(conversationId);
     return conversationId;
   }
 
   /** Runs the greeting turn the first time any caller starts the conversation, never again. */
   async function startOnce(claims: TokenClaims, userId: string, locale?: string): Promise<boolean> {
+    if (started.has(claims.conversationId)) return false;
     if (!(await log.markStarted(claims.conversationId))) return false;
+    started.add(claims.conversationId);
     const user = channelAccount(userId, undefined, 'user');
     void adapter.processActivity(
       {
@@ -239,11 +247,13 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
     json,
     handle(async (req, res) => {
       const claims = claimsFor(req);
-      const conversationId = await requireConversation(claims, req.params.conversationId);
+      // Whether the conversation still exists is found out by storing the activity (404 if not).
+      const conversationId = forThisConversation(claims, req.params.conversationId);
       const incoming = validateClientActivity(req.body);
 
       // Nothing in the web chat needs the user's typing indicator, so it is acknowledged and dropped.
       if (incoming.type === ActivityTypes.Typing) {
+        await requireConversation(claims, conversationId);
         res.json({ id: '' });
         return;
       }
@@ -276,6 +286,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
         if (isUnavailable(error)) adapter.retryOwedTurns(conversationId, logic, { tenant: claims.tenant });
         throw error;
       }
+      started.add(conversationId); // by the greeting just now, or before: it exists
       // Its turn runs after any turns the conversation still owes (see DirectLineAdapter): were
       // the process to die before it ran, the next one runs it.
       void adapter.processStored(stored, logic, { tenant: claims.tenant });
@@ -438,6 +449,9 @@ function errorHandler(logger: ErrorLogger): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message);
+    if (error instanceof ConversationNotFoundError) {
+      return sendError(res, 404, 'conversation_not_found', 'The conversation does not exist or has ended.');
+    }
 
     const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
     if (type === 'entity.too.large') return sendError(res, 413, 'body_too_large', `The body must be at most ${MAX_BODY}.`);
@@ -468,4 +482,17 @@ function errorHandler(logger: ErrorLogger): ErrorRequestHandler {
     });
     sendError(res, 500, 'internal_error', 'Something went wrong on our side.');
   };
+}
+
+/** A bounded set of ids, forgetting the oldest first. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly max: number) {}
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  add(id: string): void {
+    this.ids.add(id);
+    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
+  }
 }
