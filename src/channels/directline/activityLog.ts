@@ -45,6 +45,13 @@ export interface ActivityLog {
    */
   watch?(listener: AppendListener, onGap?: () => void): Promise<() => Promise<void>>;
   /**
+   * Calls `listener` synchronously with every activity this process appends from now on (not
+   * repeats), as stored, before announcing it to watchers: so the Direct Line streams can send it
+   * to clients that have everything before it without reading it back. The listener must not
+   * change the activity. The function it returns ends the calls.
+   */
+  onLocalAppend?(listener: LocalAppendListener): () => void;
+  /**
    * The conversation's turn cursor: the client activities up to this sequence number have had
    * their turns (0 before the first). With {@link markTurnsDone} it lets the adapter run every
    * stored client activity's turn exactly once, also after a crash between storing it and its
@@ -57,6 +64,33 @@ export interface ActivityLog {
 
 /** Told the conversation id and sequence number of a new activity: never its content. */
 export type AppendListener = (conversationId: string, seq: number) => void;
+
+/** Told a new activity appended in this process, with its sequence number: the conversation's latest. */
+export type LocalAppendListener = (conversationId: string, activity: StoredActivity, seq: number) => void;
+
+/** The listeners of {@link ActivityLog.onLocalAppend}, for the logs that offer it. */
+export class LocalAppendListeners {
+  private readonly listeners = new Set<LocalAppendListener>();
+
+  add(listener: LocalAppendListener): () => void {
+    // A wrapper per call, so the same function listening twice is two listeners.
+    const wrapped: LocalAppendListener = (conversationId, activity, seq) => listener(conversationId, activity, seq);
+    this.listeners.add(wrapped);
+    return () => {
+      this.listeners.delete(wrapped);
+    };
+  }
+
+  tell(conversationId: string, activity: StoredActivity, seq: number): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(conversationId, activity, seq);
+      } catch {
+        // The activity is stored: a failing listener must not fail the append (it would be retried).
+      }
+    }
+  }
+}
 
 export class ConversationNotFoundError extends Error {
   constructor(readonly conversationId: string) {
@@ -97,6 +131,7 @@ export class InMemoryActivityLog implements ActivityLog {
   private readonly maxConversations: number;
   private readonly now: () => Date;
   private readonly listeners = new Set<AppendListener>();
+  private readonly localListeners = new LocalAppendListeners();
 
   constructor(options: InMemoryActivityLogOptions = {}) {
     this.maxActivities = options.maxActivitiesPerConversation ?? 200;
@@ -140,6 +175,7 @@ export class InMemoryActivityLog implements ActivityLog {
     if (record.activities.length > this.maxActivities) {
       record.activities.splice(0, record.activities.length - this.maxActivities);
     }
+    this.localListeners.tell(conversationId, stored, seq);
     this.notify(conversationId, seq);
     return toJson(stored) as StoredActivity;
   }
@@ -163,6 +199,10 @@ export class InMemoryActivityLog implements ActivityLog {
     return async () => {
       this.listeners.delete(wrapped);
     };
+  }
+
+  onLocalAppend(listener: LocalAppendListener): () => void {
+    return this.localListeners.add(listener);
   }
 
   private notify(conversationId: string, seq: number): void {

@@ -3,10 +3,12 @@ import { ConversationNotFoundError as StoreConversationNotFoundError, type Store
 import { log } from '../../log';
 import {
   ConversationNotFoundError,
+  LocalAppendListeners,
   type ActivityLog,
   type AppendListener,
   type ActivityPage,
   type ConversationMeta,
+  type LocalAppendListener,
   type StoredActivity,
 } from './activityLog';
 import { WEBCHAT_CHANNEL_ID } from './adapter';
@@ -55,6 +57,7 @@ export class StoreActivityLog implements ActivityLog {
   private readonly channel: string;
   private readonly now: () => Date;
   private readonly gapListeners = new Set<() => void>();
+  private readonly localListeners = new LocalAppendListeners();
 
   constructor(
     private readonly store: TranscriptStore,
@@ -98,8 +101,12 @@ export class StoreActivityLog implements ActivityLog {
         type: activity.type ?? 'message',
         timestamp: this.now().toISOString() as unknown as Date,
       });
-      if (!entry.duplicate) this.announce(conversationId, entry.seq);
-      return asLogActivity(entry.activity);
+      const stored = asLogActivity(entry.activity);
+      if (!entry.duplicate) {
+        this.localListeners.tell(conversationId, stored, entry.seq);
+        this.announce(conversationId, entry.seq);
+      }
+      return stored;
     } catch (error) {
       this.failed(error);
       throw translate(error, conversationId);
@@ -149,6 +156,10 @@ export class StoreActivityLog implements ActivityLog {
       this.failed(error);
       throw error;
     }
+  }
+
+  onLocalAppend(listener: LocalAppendListener): () => void {
+    return this.localListeners.add(listener);
   }
 
   /** Passes `work`'s outcome on, telling watchers about a failure first. */

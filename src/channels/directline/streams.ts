@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
-import { ConversationNotFoundError, type ActivityLog } from './activityLog';
+import { ConversationNotFoundError, type ActivityLog, type StoredActivity } from './activityLog';
 import type { ErrorLogger } from './adapter';
 import type { ConversationTokens, TokenClaims } from './tokens';
 
@@ -16,7 +16,9 @@ import type { ConversationTokens, TokenClaims } from './tokens';
  * reads the log from its own watermark whenever the log announces an append for its conversation
  * (by any instance sharing the log), one read at a time. So a client that reconnects with the
  * last watermark it received gets every activity exactly once, in order. Announcements are best
- * effort, so every connection also re-reads the log at each keep-alive.
+ * effort, so every connection also re-reads the log at each keep-alive. An activity appended in
+ * this process goes straight to the connections that have everything before it and are not
+ * reading: the others read the log as above.
  */
 
 export const STREAM_PATH = /^\/v3\/directline\/conversations\/([A-Za-z0-9_-]{1,128})\/stream$/;
@@ -86,13 +88,7 @@ class StreamConnection {
         if (!this.open) return;
         const page = await this.streams.read(this.conversationId, this.watermark);
         if (!this.open) return;
-        if (page.activities.length > 0) {
-          if (this.socket.bufferedAmount > this.streams.maxBufferedBytes) {
-            this.socket.terminate();
-            return;
-          }
-          this.socket.send(JSON.stringify({ activities: page.activities, watermark: String(page.watermark) }));
-        }
+        if (page.activities.length > 0 && !this.send(frame(page.activities, page.watermark))) return;
         this.watermark = page.watermark;
       } while (this.again);
     } catch (error) {
@@ -105,6 +101,29 @@ class StreamConnection {
     } finally {
       this.reading = false;
     }
+  }
+
+  /**
+   * Sends the activity numbered `seq` without reading the log when it is the very next one for
+   * this connection and no read is under way (whose outcome would move the watermark after
+   * this); otherwise reads the log, as for an announcement.
+   */
+  deliver(seq: number, frameOf: () => string): void {
+    if (this.reading || this.watermark !== seq - 1) {
+      if (this.watermark === undefined || seq > this.watermark) void this.pump();
+      return;
+    }
+    if (this.open && this.send(frameOf())) this.watermark = seq;
+  }
+
+  /** False, with the socket cut off, for a client too far behind: it reconnects with its watermark. */
+  private send(data: string): boolean {
+    if (this.socket.bufferedAmount > this.streams.maxBufferedBytes) {
+      this.socket.terminate();
+      return false;
+    }
+    this.socket.send(data);
+    return true;
   }
 
   close(code: number, reason: string): void {
@@ -142,6 +161,7 @@ export class DirectLineStreams {
   /** True once the log announces appends; until then (or without watch()) streams poll. */
   private announced = false;
   private unwatch: (() => Promise<void>) | undefined;
+  private readonly stopLocalAppends: (() => void) | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   /** Until then streams poll even though the log announces appends (see {@link GAP_POLL_MS}). */
@@ -162,6 +182,7 @@ export class DirectLineStreams {
     this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     this.logger = options.logger ?? console;
     this.now = options.now ?? Date.now;
+    this.stopLocalAppends = this.log.onLocalAppend?.((conversationId, activity, seq) => this.onLocalAppend(conversationId, activity, seq));
   }
 
   /** Open streams, over all conversations. */
@@ -210,6 +231,7 @@ export class DirectLineStreams {
     this.closed = true;
     clearInterval(this.keepAliveTimer);
     clearInterval(this.pollTimer);
+    this.stopLocalAppends?.();
     this.goingAway();
     await this.watching?.catch(() => false);
     await this.unwatch?.().catch(() => undefined);
@@ -362,6 +384,18 @@ export class DirectLineStreams {
   }
 
   /**
+   * Called synchronously for every append in this process, before its announcement: so a stream
+   * sent the activity here has moved its watermark past it by the time the announcement comes.
+   */
+  private onLocalAppend(conversationId: string, activity: StoredActivity, seq: number): void {
+    const connections = this.byConversation.get(conversationId);
+    if (!connections) return;
+    let data: string | undefined;
+    const frameOf = () => (data ??= frame([activity], seq));
+    for (const connection of connections) connection.deliver(seq, frameOf);
+  }
+
+  /**
    * Resolves once the log announces appends to this hub, or once that has failed: then the streams
    * poll the log every `pollMs` until a later connection manages to start watching. Never rejects.
    */
@@ -455,6 +489,10 @@ export class DirectLineStreams {
  */
 export function expiryDelayMs(expiresAtSeconds: number, nowMs: number): number {
   return Math.ceil(Math.max(0, expiresAtSeconds * 1000 - nowMs) / 1000) * 1000;
+}
+
+function frame(activities: StoredActivity[], watermark: number): string {
+  return JSON.stringify({ activities, watermark: String(watermark) });
 }
 
 function reject(socket: Duplex, rejection: Rejection): void {
