@@ -23,8 +23,22 @@ export function pickChoice(reply: string, labels: ReadonlyArray<string | readonl
   const said = normalise(reply);
   if (said.length === 0) return undefined;
   const exact = labels.findIndex((names) =>
-    (typeof names === 'string' ? [names] : names).some((name) => name !== undefined && normalise(name) === said));
+    (typeof names === 'string' ? [names] : names).some((name) => name !== undefined && normalisedLabel(name) === said));
   return exact >= 0 ? exact : undefined;
+}
+
+/** Choice labels come from the knowledge and the replies, so the same few recur on every turn. */
+const LABEL_CACHE_SIZE = 2000;
+const normalisedLabels = new Map<string, string>();
+
+function normalisedLabel(label: string): string {
+  let normalised = normalisedLabels.get(label);
+  if (normalised === undefined) {
+    normalised = normalise(label);
+    if (normalisedLabels.size >= LABEL_CACHE_SIZE) normalisedLabels.clear();
+    normalisedLabels.set(label, normalised);
+  }
+  return normalised;
 }
 
 /** The offered choice a reply picks (see {@link pickChoice}), by its label or its short name. */
