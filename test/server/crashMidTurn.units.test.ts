@@ -246,6 +246,28 @@ describe('turns that follow on from this process\'s last turn', () => {
     expect(owed.id).toBeTruthy();
   });
 
+  it('with other instances, do not run again a turn another instance ran while it waited', async () => {
+    const { log, logic, seen, store, transcript, repliesTo } = await setup();
+    // Instances sharing a database share a turn lock; here one in-process lock for both.
+    let held = Promise.resolve();
+    const turnLock = <T>(_id: string, work: () => Promise<T>): Promise<T> => {
+      const run = held.then(work);
+      held = run.then(() => undefined, () => undefined);
+      return run;
+    };
+    const a = new DirectLineAdapter({ log, botId: 'bot', botName: 'Bot', logger: { error: vi.fn() }, turnLock });
+    const b = new DirectLineAdapter({ log, botId: 'bot', botName: 'Bot', logger: { error: vi.fn() }, turnLock });
+    a.conversationCreated(CONVERSATION);
+    await a.processStored(await store('one'), logic);
+    const two = await store('two');
+    await b.recover(CONVERSATION, logic); // B catches up on a poll before A's turn for it runs
+    await a.processStored(two, logic);
+    expect(seen.map((s) => s.text)).toEqual(['one', 'two']);
+    expect(repliesTo(await transcript(), two.id)).toHaveLength(1);
+    await a.processStored(await store('three'), logic);
+    expect(seen.map((s) => s.text)).toEqual(['one', 'two', 'three']);
+  });
+
   it('move the stored cursor on at least every 16 activities even when every turn is answered', async () => {
     const { log, send } = await created();
     for (let i = 0; i < 20; i += 1) await send(`message ${i}`);

@@ -60,7 +60,7 @@ const CURSOR_LAG = 16;
  * `seq` has had its turn, and `seq` was the conversation's last activity (the turn's own replies
  * were appended right after it, with nothing from elsewhere in between). So when the next stored
  * activity is `seq + 1` nothing can be owed before it, and its turn runs without reading the log
- * back. Another instance's append, a proactive message or an apology makes the next sequence
+ * back (with other instances, after checking that none of them has run it meanwhile). Another instance's append, a proactive message or an apology makes the next sequence
  * number jump, and the log is read as before. `cursor` is the stored turn cursor as last written.
  */
 interface Settled {
@@ -109,6 +109,8 @@ export class DirectLineAdapter extends BotAdapter {
   private readonly apologyText: string;
   private readonly turns: ConversationTurns;
   private readonly retryBaseMs: number;
+  /** Other instances may run this conversation's turns too (they share the database and a turn lock). */
+  private readonly sharesTurns: boolean;
   /** Conversations checked for owed turns since start-up (oldest first, bounded). */
   private readonly checked = new Map<string, true>();
   private readonly settled = new Map<string, Settled>();
@@ -124,6 +126,7 @@ export class DirectLineAdapter extends BotAdapter {
     this.logger = options.logger ?? console;
     this.apologyText = options.apologyText ?? DEFAULT_APOLOGY;
     this.turns = new ConversationTurns(options.turnLock);
+    this.sharesTurns = options.turnLock !== undefined;
     this.retryBaseMs = Math.max(1, options.retryBaseMs ?? 500);
   }
 
@@ -326,7 +329,7 @@ export class DirectLineAdapter extends BotAdapter {
     stored?: StoredActivity,
   ): Promise<boolean> {
     const before = this.takeSettled(conversationId);
-    if (stored && before && throughSeq === before.seq + 1) {
+    if (stored && before && throughSeq === before.seq + 1 && (await this.stillLast(conversationId, throughSeq))) {
       return this.runNextTurn(conversationId, { activity: stored, seq: throughSeq }, before.cursor, logic, channelData);
     }
     const cursor = await this.log.turnsDone!(conversationId);
@@ -364,6 +367,16 @@ export class DirectLineAdapter extends BotAdapter {
     }
     this.settle(conversationId, { seq: trail.last, cursor: written });
     return true;
+  }
+
+  /**
+   * Whether nothing follows the activity numbered `seq` in the log. Alone, this process runs every
+   * turn of its conversations. Sharing the database (with a turn lock), another instance catching
+   * up on a poll may have run this activity's turn already, and then its reply follows it.
+   */
+  private async stillLast(conversationId: string, seq: number): Promise<boolean> {
+    if (!this.sharesTurns) return true;
+    return (await this.log.since(conversationId, seq)).activities.length === 0;
   }
 
   /** True when the conversation has stored client activities whose turns have not run. */
