@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
 import {
   ADVISER_ROLES,
@@ -38,11 +39,100 @@ export function jsonClean<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export function cleanActivity(activity: object): Omit<StoredActivity, 'id'> & { id?: string } {
+/**
+ * An activity to append, serialised once: `text` is its JSON and `clean` that JSON parsed (the
+ * JSON-clean copy: Dates become ISO strings, undefined fields disappear). Both the stored body and
+ * the returned activity are `{ ...clean, id }`; {@link storedActivity} and
+ * {@link bodyAroundGeneratedSeq} make them without serialising it again.
+ */
+export interface ActivityToAppend {
+  readonly text: string;
+  readonly clean: unknown;
+  /** The id it came with (JSON-clean, as a string); undefined when missing, null or empty. */
+  readonly givenId: string | undefined;
+}
+
+export function prepareActivity(activity: object): ActivityToAppend {
   if (!activity || typeof activity !== 'object' || Array.isArray(activity)) {
     throw new StoreInputError('An activity must be an object');
   }
-  return jsonClean(activity) as Omit<StoredActivity, 'id'> & { id?: string };
+  const text = JSON.stringify(activity);
+  const clean = JSON.parse(text) as unknown;
+  const id = (clean as { id?: unknown } | null)?.id;
+  return { text, clean, givenId: id === undefined || id === null || id === '' ? undefined : String(id) };
+}
+
+/** A plain JSON object (what a JSON-clean activity almost always is; a toJSON could make it anything). */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The stored activity `{ ...clean, id }` and its JSON text, which is exactly
+ * `JSON.stringify({ ...clean, id })`: JSON.stringify(JSON.parse(text)) gives `text` back (same
+ * keys in the same order, same escapes, same numbers), so the text already made is reused when
+ * the id is the one it holds, or extended when it holds none (a new key goes last). `clean` is
+ * taken over (given its id): call once per {@link prepareActivity}.
+ */
+export function storedActivity(activity: ActivityToAppend, id: string): { stored: StoredActivity; text: string } {
+  const { clean, text } = activity;
+  if (isJsonObject(clean)) {
+    if (clean.id === id) return { stored: clean as StoredActivity, text };
+    if (!Object.hasOwn(clean, 'id')) {
+      clean.id = id;
+      return { stored: clean as StoredActivity, text: appendIdText(text, JSON.stringify(id)) };
+    }
+  }
+  const stored = { ...(clean as object), id } as StoredActivity;
+  return { stored, text: JSON.stringify(stored) };
+}
+
+/** `text` (an object's JSON) with `"id":<idJson>` added as its last member. */
+function appendIdText(text: string, idJson: string): string {
+  return text === '{}' ? `{"id":${idJson}}` : `${text.slice(0, -1)},"id":${idJson}}`;
+}
+
+/**
+ * For an append whose id the database makes (`${conversationId}|${seq padded to 7 digits}`, see
+ * {@link generatedActivityId}): the stored body's JSON text before and after the digits, so that
+ * `head + digits + tail` is `JSON.stringify({ ...clean, id })`. Digits and `|` need no escaping,
+ * so the id's JSON is the conversation id's JSON up to its closing quote, `|`, the digits, `"`.
+ */
+export function bodyAroundGeneratedSeq(activity: ActivityToAppend, conversationId: string): { head: string; tail: string } {
+  const { clean, text } = activity;
+  if (isJsonObject(clean) && !Object.hasOwn(clean, 'id')) {
+    const idJson = JSON.stringify(`${conversationId}|`);
+    return { head: appendIdText(text, idJson.slice(0, -1)).slice(0, -1), tail: '"}' };
+  }
+  // An id member already there (null or ''): it keeps its place. Serialise once more with a marker
+  // in place of the digits, one unlikely to be anywhere else (and made again if it is).
+  for (;;) {
+    const marker = `\u0000${randomUUID()}`;
+    const markerJson = JSON.stringify(marker).slice(1, -1);
+    const full = JSON.stringify({ ...(clean as object), id: `${conversationId}|${marker}` });
+    const at = full.indexOf(markerJson);
+    if (at >= 0 && full.indexOf(markerJson, at + 1) < 0) return { head: full.slice(0, at), tail: full.slice(at + markerJson.length) };
+  }
+}
+
+/** The stored activity for an id made as {@link generatedActivityId} (after {@link bodyAroundGeneratedSeq}). */
+export function storedWithGeneratedId(activity: ActivityToAppend, id: string): StoredActivity {
+  const { clean } = activity;
+  if (isJsonObject(clean)) {
+    clean.id = id;
+    return clean as StoredActivity;
+  }
+  return { ...(clean as object), id } as StoredActivity;
+}
+
+/**
+ * New eTags: a random prefix per store object (so never the same across instances or restarts)
+ * and a counter. Cheaper than a random UUID per write, and as unique.
+ */
+export function eTagMaker(): () => string {
+  const prefix = randomUUID();
+  let count = 0;
+  return () => `${prefix}.${(count++).toString(36)}`;
 }
 
 /**
@@ -67,6 +157,20 @@ export function stateValueText(item: unknown): string {
   }
   const { eTag: _eTag, ...rest } = item as Record<string, unknown>;
   return JSON.stringify(rest);
+}
+
+/**
+ * A state item as read: the stored value with its eTag, i.e. `{ ...value, eTag }`. The value is
+ * an object without an eTag (see {@link stateValueText}), so adding the eTag to the freshly
+ * parsed object gives the same without a copy; anything else is spread as before.
+ */
+export function stateItem(valueText: string, eTag: string): Record<string, unknown> {
+  const value = JSON.parse(valueText) as unknown;
+  if (isJsonObject(value)) {
+    value.eTag = eTag;
+    return value;
+  }
+  return { ...(value as object), eTag };
 }
 
 export type WriteMode = { kind: 'any' } | { kind: 'create' } | { kind: 'match'; eTag: string };
@@ -356,8 +460,9 @@ export class SqlWhere {
 export type Row = Record<string, unknown>;
 
 export function iso(value: unknown): string {
+  if (typeof value === 'number') return new Date(value).toISOString();
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value)).toISOString();
+  if (typeof value === 'bigint') return new Date(Number(value)).toISOString();
   return new Date(String(value)).toISOString();
 }
 
@@ -373,17 +478,30 @@ function jsonOrUndefined(value: unknown): Record<string, unknown> | undefined {
   return value === null || value === undefined ? undefined : (JSON.parse(String(value)) as Record<string, unknown>);
 }
 
+/**
+ * The object without its undefined fields, as a JSON round trip would leave it, for objects whose
+ * other values are already JSON-clean (strings, finite numbers, booleans, freshly parsed JSON).
+ */
+function compact<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) out[key] = field;
+  }
+  return out as T;
+}
+
 export function conversationFrom(row: Row): Conversation {
-  return jsonClean({
-    id: String(row.id),
-    tenant: String(row.tenant),
-    channel: String(row.channel),
-    userId: textOrUndefined(row.user_id),
-    lastSeq: Number(row.last_seq),
-    started: Boolean(row.started),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  });
+  const id = String(row.id);
+  const tenant = String(row.tenant);
+  const channel = String(row.channel);
+  const lastSeq = Number(row.last_seq);
+  const started = Boolean(row.started);
+  const createdAt = iso(row.created_at);
+  const updatedAt = iso(row.updated_at);
+  // Without userId when there is none (JSON-clean: no undefined fields), else in its place.
+  if (row.user_id === null || row.user_id === undefined) return { id, tenant, channel, lastSeq, started, createdAt, updatedAt };
+  return { id, tenant, channel, userId: String(row.user_id), lastSeq, started, createdAt, updatedAt };
 }
 
 export function entryFrom(row: Row): TranscriptEntry {
@@ -401,7 +519,7 @@ export function stateFrom(row: Row): StateRecord {
 }
 
 export function handoffFrom(row: Row): Handoff {
-  return jsonClean({
+  return compact({
     id: String(row.id),
     conversationId: String(row.conversation_id),
     tenant: String(row.tenant),
@@ -420,7 +538,7 @@ export function handoffFrom(row: Row): Handoff {
 }
 
 export function callbackFrom(row: Row): Callback {
-  return jsonClean({
+  return compact({
     id: String(row.id),
     tenant: String(row.tenant),
     channel: String(row.channel),
@@ -438,7 +556,7 @@ export function callbackFrom(row: Row): Callback {
 }
 
 export function feedbackFrom(row: Row): Feedback {
-  return jsonClean({
+  return compact({
     id: String(row.id),
     conversationId: String(row.conversation_id),
     topicId: textOrUndefined(row.topic_id),
@@ -466,7 +584,7 @@ export function auditFrom(row: Row): AuditEntry {
 /** Tenants are JSON text in SQLite and text[] in PostgreSQL. */
 export function adviserFrom(row: Row): Adviser {
   const tenants = Array.isArray(row.tenants) ? (row.tenants as unknown[]) : (JSON.parse(String(row.tenants)) as unknown[]);
-  return jsonClean({
+  return compact({
     id: String(row.id),
     displayName: String(row.display_name),
     passwordHash: textOrUndefined(row.password_hash),
@@ -479,7 +597,7 @@ export function adviserFrom(row: Row): Adviser {
 }
 
 export function turnOutcomeFrom(row: Row): TurnOutcome {
-  return jsonClean({
+  return compact({
     conversationId: String(row.conversation_id),
     tenant: String(row.tenant),
     channel: String(row.channel),

@@ -6,25 +6,28 @@ import {
   adviserFrom,
   adviserInput,
   auditFrom,
+  bodyAroundGeneratedSeq,
   callbackFilter,
   callbackFrom,
   checkChanges,
   checkIds,
   checkKeys,
   clampLimit,
-  cleanActivity,
   conversationFilter,
   conversationFrom,
   entryFrom,
+  eTagMaker,
   feedbackFilter,
   feedbackFrom,
   generatedActivityId,
   handoffFilter,
   handoffFrom,
+  iso,
   jsonClean,
   objectJson,
   optionalText,
   payloadText,
+  prepareActivity,
   requireAfterSeq,
   requireChannel,
   requireDate,
@@ -34,8 +37,11 @@ import {
   requireText,
   SqlWhere,
   stateFrom,
+  stateItem,
   stateKeyOwner,
   stateValueText,
+  storedActivity,
+  storedWithGeneratedId,
   turnOutcomeFilter,
   turnOutcomeFrom,
   turnOutcomeInput,
@@ -43,7 +49,9 @@ import {
   unansweredFrom,
   uniq,
   writeMode,
+  type ActivityToAppend,
   type Row,
+  type WriteMode,
 } from './common';
 import { KEPT_STATE_PREFIX } from './common';
 import { postgresMigrations } from './migrations/postgres';
@@ -75,7 +83,6 @@ import {
   type PersonExport,
   type PurgeCounts,
   type Store,
-  type StoredActivity,
   type TranscriptEntry,
   type TurnOutcome,
   type TurnOutcomeFilter,
@@ -199,6 +206,8 @@ export class PostgresStore implements Store {
   private reconnectAttempts = 0;
   private publishChain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** A new eTag for each state write. */
+  private readonly newETag = eTagMaker();
 
   private constructor(options: PostgresStoreOptions) {
     this.options = options;
@@ -281,45 +290,57 @@ export class PostgresStore implements Store {
     const items: StoreItems = {};
     if (wanted.length === 0) return items;
     const { rows } = await this.query('SELECT key, value, etag FROM bot_state WHERE key = ANY($1::text[])', [wanted]);
-    for (const row of rows) items[String(row.key)] = { ...(JSON.parse(String(row.value)) as object), eTag: String(row.etag) };
+    for (const row of rows) items[String(row.key)] = stateItem(String(row.value), String(row.etag));
     return items;
   }
 
   private async writeState(changes: StoreItems): Promise<void> {
     const entries = Object.entries(checkChanges(changes));
     if (entries.length === 0) return;
-    const prepared = entries.map(([key, item]) => ({ key: requireText(key, 'key'), value: stateValueText(item), mode: writeMode(item) }));
+    const items = entries.map(([key, item]): StateWrite => ({ key: requireText(key, 'key'), value: stateValueText(item), mode: writeMode(item) }));
     const at = this.at();
+    // One statement is atomic on its own (and one round trip); several are written together or
+    // not at all.
+    if (items.length === 1) {
+      this.check();
+      await this.writeStateItem(this.pool, items[0]!, at);
+      return;
+    }
     await this.tx(async (client) => {
-      for (const { key, value, mode } of prepared) {
-        const owner = stateKeyOwner(key);
-        const eTag = randomUUID();
-        const insertParams = [key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at];
-        if (mode.kind === 'any') {
-          await client.query(
-            `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, etag = EXCLUDED.etag, updated_at = EXCLUDED.updated_at`,
-            insertParams,
-          );
-        } else if (mode.kind === 'create') {
-          const result = await client.query(
-            `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (key) DO NOTHING`,
-            insertParams,
-          );
-          if (result.rowCount !== 1) throw new ETagConflictError(key);
-        } else {
-          const result = await client.query('UPDATE bot_state SET value = $1, etag = $2, updated_at = $3 WHERE key = $4 AND etag = $5', [
-            value,
-            eTag,
-            at,
-            key,
-            mode.eTag,
-          ]);
-          if (result.rowCount !== 1) throw new ETagConflictError(key);
-        }
-      }
+      for (const item of items) await this.writeStateItem(client, item, at);
     });
+  }
+
+  /** Writes one item (one statement) or throws ETagConflictError having written nothing. */
+  private async writeStateItem(client: Queryable, { key, value, mode }: StateWrite, at: Date): Promise<void> {
+    const eTag = this.newETag();
+    if (mode.kind === 'match') {
+      const result = await client.query('UPDATE bot_state SET value = $1, etag = $2, updated_at = $3 WHERE key = $4 AND etag = $5', [
+        value,
+        eTag,
+        at,
+        key,
+        mode.eTag,
+      ]);
+      if (result.rowCount !== 1) throw new ETagConflictError(key);
+      return;
+    }
+    const owner = stateKeyOwner(key);
+    const insertParams = [key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at];
+    if (mode.kind === 'any') {
+      await client.query(
+        `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, etag = EXCLUDED.etag, updated_at = EXCLUDED.updated_at`,
+        insertParams,
+      );
+    } else {
+      const result = await client.query(
+        `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (key) DO NOTHING`,
+        insertParams,
+      );
+      if (result.rowCount !== 1) throw new ETagConflictError(key);
+    }
   }
 
   private async deleteState(keys: string[]): Promise<void> {
@@ -369,33 +390,76 @@ export class PostgresStore implements Store {
     return (await this.query('UPDATE conversations SET started = true WHERE id = $1 AND NOT started', [id])).rowCount === 1;
   }
 
+  /**
+   * One statement (one round trip, atomic on its own) in place of a transaction of four or five:
+   * the UPDATE of the conversation's last_seq takes its row lock, which serialises appends to one
+   * conversation across instances (a waiting UPDATE goes on with the committed last_seq), and the
+   * INSERT of the activity goes with it or not at all.
+   */
   async appendActivity(conversationId: string, activity: Partial<Activity>): Promise<AppendResult> {
     requireText(conversationId, 'conversation id');
-    const body = cleanActivity(activity);
-    const givenId = body.id === undefined || body.id === null || body.id === '' ? undefined : String(body.id);
+    const prepared = prepareActivity(activity);
     const at = this.at();
-    return this.tx(async (client): Promise<AppendResult> => {
-      // The row lock serialises appends to one conversation, across instances.
-      const conversation = await client.query('SELECT last_seq FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
-      const lastSeq = conversation.rows[0]?.last_seq;
-      if (lastSeq === undefined) throw new ConversationNotFoundError(conversationId);
-      if (givenId !== undefined) {
-        const existing = await client.query('SELECT * FROM activities WHERE conversation_id = $1 AND activity_id = $2', [conversationId, givenId]);
-        if (existing.rows[0]) return { ...entryFrom(existing.rows[0]), duplicate: true };
+    return prepared.givenId === undefined
+      ? this.appendWithGeneratedId(conversationId, prepared, at)
+      : this.appendWithGivenId(conversationId, prepared, prepared.givenId, at);
+  }
+
+  /** The id is `${conversationId}|${seq padded to 7 digits}` (generatedActivityId), made in SQL with the seq. */
+  private async appendWithGeneratedId(conversationId: string, activity: ActivityToAppend, at: Date): Promise<AppendResult> {
+    const { head, tail } = bodyAroundGeneratedSeq(activity, conversationId);
+    const { rows } = await this.query(
+      `WITH bumped AS (
+         UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq
+       ), digits AS (
+         SELECT last_seq, CASE WHEN last_seq < 1000000 THEN lpad(last_seq::text, 7, '0') ELSE last_seq::text END AS padded FROM bumped
+       )
+       INSERT INTO activities (conversation_id, seq, activity_id, body, created_at)
+       SELECT $1, last_seq, $1 || '|' || padded, $3::text || padded || $4::text, $2 FROM digits
+       RETURNING seq`,
+      [conversationId, at, head, tail],
+    );
+    if (!rows[0]) throw new ConversationNotFoundError(conversationId);
+    const seq = Number(rows[0].seq);
+    const id = generatedActivityId(conversationId, seq);
+    return { conversationId, seq, id, activity: storedWithGeneratedId(activity, id), createdAt: at.toISOString(), duplicate: false };
+  }
+
+  /**
+   * Idempotent by id. The repeat check reads the statement's snapshot, so two appends of one id
+   * racing each other can both miss it: the later one then breaks the (conversation_id,
+   * activity_id) uniqueness, its statement is undone as a whole (last_seq too), and it is run
+   * again, when the first copy is there to be found.
+   */
+  private async appendWithGivenId(conversationId: string, activity: ActivityToAppend, id: string, at: Date): Promise<AppendResult> {
+    const { stored, text } = storedActivity(activity, id);
+    for (let attempt = 1; ; attempt += 1) {
+      let rows: Row[];
+      try {
+        ({ rows } = await this.query(
+          `WITH dup AS (
+             SELECT conversation_id, seq, activity_id, body, created_at FROM activities WHERE conversation_id = $1 AND activity_id = $2
+           ), bumped AS (
+             UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3
+             WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM dup) RETURNING last_seq
+           ), added AS (
+             INSERT INTO activities (conversation_id, seq, activity_id, body, created_at)
+             SELECT $1, last_seq, $2, $4, $3 FROM bumped RETURNING seq
+           )
+           SELECT conversation_id, seq, activity_id, body, created_at FROM dup
+           UNION ALL
+           SELECT NULL, seq, NULL, NULL, NULL FROM added`,
+          [conversationId, id, at, text],
+        ));
+      } catch (error) {
+        if (attempt < 3 && (error as { code?: unknown }).code === '23505') continue;
+        throw error;
       }
-      const seq = Number(lastSeq) + 1;
-      const id = givenId ?? generatedActivityId(conversationId, seq);
-      const stored = { ...body, id } as StoredActivity;
-      await client.query('UPDATE conversations SET last_seq = $1, updated_at = $2 WHERE id = $3', [seq, at, conversationId]);
-      await client.query('INSERT INTO activities (conversation_id, seq, activity_id, body, created_at) VALUES ($1, $2, $3, $4, $5)', [
-        conversationId,
-        seq,
-        id,
-        JSON.stringify(stored),
-        at,
-      ]);
-      return { conversationId, seq, id, activity: stored, createdAt: at.toISOString(), duplicate: false };
-    });
+      const row = rows[0];
+      if (!row) throw new ConversationNotFoundError(conversationId);
+      if (row.body !== null && row.body !== undefined) return { ...entryFrom(row), duplicate: true };
+      return { conversationId, seq: Number(row.seq), id, activity: stored, createdAt: at.toISOString(), duplicate: false };
+    }
   }
 
   async listActivities(conversationId: string, afterSeq?: number): Promise<TranscriptEntry[]> {
@@ -939,4 +1003,10 @@ export class PostgresStore implements Store {
     }
     await this.pool.end();
   }
+}
+
+interface StateWrite {
+  key: string;
+  value: string;
+  mode: WriteMode;
 }

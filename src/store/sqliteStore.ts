@@ -15,10 +15,10 @@ import {
   checkIds,
   checkKeys,
   clampLimit,
-  cleanActivity,
   conversationFilter,
   conversationFrom,
   entryFrom,
+  eTagMaker,
   feedbackFilter,
   feedbackFrom,
   generatedActivityId,
@@ -28,6 +28,7 @@ import {
   objectJson,
   optionalText,
   payloadText,
+  prepareActivity,
   requireAfterSeq,
   requireChannel,
   requireDate,
@@ -37,8 +38,10 @@ import {
   requireText,
   SqlWhere,
   stateFrom,
+  stateItem,
   stateKeyOwner,
   stateValueText,
+  storedActivity,
   turnOutcomeFilter,
   turnOutcomeFrom,
   turnOutcomeInput,
@@ -46,7 +49,9 @@ import {
   unansweredFrom,
   uniq,
   writeMode,
+  type ActivityToAppend,
   type Row,
+  type WriteMode,
 } from './common';
 import { KEPT_STATE_PREFIX } from './common';
 import { sqliteMigrations, type Migration } from './migrations/sqlite';
@@ -77,7 +82,6 @@ import {
   type PersonExport,
   type PurgeCounts,
   type Store,
-  type StoredActivity,
   type TranscriptEntry,
   type TurnOutcome,
   type TurnOutcomeFilter,
@@ -132,12 +136,31 @@ export class SqliteStore implements Store {
   private closed = false;
   /** Prepared statements by SQL text: preparing is a measurable share of each turn's CPU. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** A new eTag for each state write. */
+  private readonly newETag = eTagMaker();
+  /**
+   * The transactions of the hot paths, made once: better-sqlite3's transaction() builds four
+   * wrapper functions each time it is called.
+   */
+  private readonly appendInTransaction: (conversationId: string, activity: ActivityToAppend, at: number) => AppendResult;
+  private readonly writeStateInTransaction: (items: readonly StateWrite[], at: number) => void;
+  private readonly deleteStateInTransaction: (keys: readonly string[]) => void;
 
   private constructor(db: Database.Database, file: string, now: () => Date) {
     this.db = db;
     this.file = file;
     this.now = now;
     this.emitter = acquireEmitter(file);
+    this.appendInTransaction = db.transaction((conversationId: string, activity: ActivityToAppend, at: number) =>
+      this.appendNow(conversationId, activity, at),
+    ).immediate;
+    this.writeStateInTransaction = db.transaction((items: readonly StateWrite[], at: number) => {
+      for (const item of items) this.writeStateItem(item, at);
+    }).immediate;
+    this.deleteStateInTransaction = db.transaction((keys: readonly string[]) => {
+      const remove = this.prepared('DELETE FROM bot_state WHERE key = ?');
+      for (const key of keys) remove.run(key);
+    });
   }
   private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -200,7 +223,7 @@ export class SqliteStore implements Store {
     const select = this.prepared('SELECT value, etag FROM bot_state WHERE key = ?');
     for (const key of wanted) {
       const row = select.get(key) as { value: string; etag: string } | undefined;
-      if (row) items[key] = { ...(JSON.parse(row.value) as object), eTag: row.etag };
+      if (row) items[key] = stateItem(row.value, row.etag);
     }
     return items;
   }
@@ -209,43 +232,47 @@ export class SqliteStore implements Store {
     this.check();
     const entries = Object.entries(checkChanges(changes));
     if (entries.length === 0) return;
-    const prepared = entries.map(([key, item]) => ({ key: requireText(key, 'key'), value: stateValueText(item), mode: writeMode(item) }));
+    const items = entries.map(([key, item]): StateWrite => ({ key: requireText(key, 'key'), value: stateValueText(item), mode: writeMode(item) }));
     const at = this.ms();
-    const upsert = this.prepared(
-      `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
-    );
-    const insert = this.prepared(
-      `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO NOTHING`,
-    );
-    const update = this.prepared('UPDATE bot_state SET value = ?, etag = ?, updated_at = ? WHERE key = ? AND etag = ?');
-    this.db
-      .transaction(() => {
-        for (const { key, value, mode } of prepared) {
-          const owner = stateKeyOwner(key);
-          const eTag = randomUUID();
-          if (mode.kind === 'any') {
-            upsert.run(key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at);
-          } else if (mode.kind === 'create') {
-            const result = insert.run(key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at);
-            if (result.changes !== 1) throw new ETagConflictError(key);
-          } else {
-            const result = update.run(value, eTag, at, key, mode.eTag);
-            if (result.changes !== 1) throw new ETagConflictError(key);
-          }
-        }
-      })
-      .immediate();
+    // One statement is atomic on its own; several are written together or not at all.
+    if (items.length === 1) this.writeStateItem(items[0]!, at);
+    else this.writeStateInTransaction(items, at);
+  }
+
+  /** Writes one item (one statement) or throws ETagConflictError having written nothing. */
+  private writeStateItem({ key, value, mode }: StateWrite, at: number): void {
+    const eTag = this.newETag();
+    if (mode.kind === 'match') {
+      const result = this.prepared('UPDATE bot_state SET value = ?, etag = ?, updated_at = ? WHERE key = ? AND etag = ?').run(
+        value,
+        eTag,
+        at,
+        key,
+        mode.eTag,
+      );
+      if (result.changes !== 1) throw new ETagConflictError(key);
+      return;
+    }
+    const owner = stateKeyOwner(key);
+    if (mode.kind === 'any') {
+      this.prepared(
+        `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
+      ).run(key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at);
+    } else {
+      const result = this.prepared(
+        `INSERT INTO bot_state (key, value, etag, conversation_id, user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO NOTHING`,
+      ).run(key, value, eTag, owner.conversationId ?? null, owner.userId ?? null, at);
+      if (result.changes !== 1) throw new ETagConflictError(key);
+    }
   }
 
   private async deleteState(keys: string[]): Promise<void> {
     this.check();
     const wanted = checkKeys(keys);
-    const remove = this.prepared('DELETE FROM bot_state WHERE key = ?');
-    this.db.transaction(() => {
-      for (const key of wanted) remove.run(key);
-    })();
+    if (wanted.length === 1) this.prepared('DELETE FROM bot_state WHERE key = ?').run(wanted[0]!);
+    else if (wanted.length > 1) this.deleteStateInTransaction(wanted);
   }
 
   // ---- Conversations and transcript ----------------------------------------------------------
@@ -296,42 +323,72 @@ export class SqliteStore implements Store {
   async appendActivity(conversationId: string, activity: Partial<Activity>): Promise<AppendResult> {
     this.check();
     requireText(conversationId, 'conversation id');
-    const body = cleanActivity(activity);
-    const givenId = body.id === undefined || body.id === null || body.id === '' ? undefined : String(body.id);
-    const at = this.ms();
-    return this.db
-      .transaction((): AppendResult => {
-        const conversation = this.prepared('SELECT last_seq FROM conversations WHERE id = ?').get(conversationId) as
-          | { last_seq: number }
-          | undefined;
-        if (!conversation) throw new ConversationNotFoundError(conversationId);
-        if (givenId !== undefined) {
-          const existing = this.prepared('SELECT * FROM activities WHERE conversation_id = ? AND activity_id = ?')
-            .get(conversationId, givenId) as Row | undefined;
-          if (existing) return { ...entryFrom(existing), duplicate: true };
-        }
-        const seq = conversation.last_seq + 1;
-        const id = givenId ?? generatedActivityId(conversationId, seq);
-        const stored = { ...body, id } as StoredActivity;
-        this.prepared('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?').run(seq, at, conversationId);
-        this.prepared('INSERT INTO activities (conversation_id, seq, activity_id, body, created_at) VALUES (?, ?, ?, ?, ?)')
-          .run(conversationId, seq, id, JSON.stringify(stored), at);
-        return { conversationId, seq, id, activity: stored, createdAt: iso(at), duplicate: false };
-      })
-      .immediate();
+    const prepared = prepareActivity(activity);
+    return this.appendInTransaction(conversationId, prepared, this.ms());
+  }
+
+  /**
+   * `text` as SQLite gives it back from a TEXT column, as a row's own value would be. TEXT is
+   * UTF-8, which has no lone surrogates: only a string holding a surrogate can come back different.
+   */
+  private asStored(text: string): string {
+    if (!/[\ud800-\udfff]/.test(text)) return text;
+    return (this.prepared('SELECT CAST(? AS TEXT) AS text').get(text) as { text: string }).text;
+  }
+
+  /** appendActivity's work, inside its IMMEDIATE transaction. */
+  private appendNow(conversationId: string, activity: ActivityToAppend, at: number): AppendResult {
+    const givenId = activity.givenId;
+    if (givenId !== undefined) {
+      // A stored activity means the conversation exists (activities go with their conversation).
+      const existing = this.prepared(
+        'SELECT conversation_id, seq, activity_id, body, created_at FROM activities WHERE conversation_id = ? AND activity_id = ?',
+      ).get(conversationId, givenId) as Row | undefined;
+      if (existing) return { ...entryFrom(existing), duplicate: true };
+    }
+    const bumped = this.prepared('UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq').get(
+      at,
+      conversationId,
+    ) as { last_seq: number } | undefined;
+    if (!bumped) throw new ConversationNotFoundError(conversationId);
+    const seq = Number(bumped.last_seq);
+    const id = givenId ?? generatedActivityId(conversationId, seq);
+    const { stored, text } = storedActivity(activity, id);
+    this.prepared('INSERT INTO activities (conversation_id, seq, activity_id, body, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      conversationId,
+      seq,
+      id,
+      text,
+      at,
+    );
+    return { conversationId, seq, id, activity: stored, createdAt: iso(at), duplicate: false };
   }
 
   async listActivities(conversationId: string, afterSeq?: number): Promise<TranscriptEntry[]> {
     this.check();
     const after = requireAfterSeq(afterSeq);
-    return this.db.transaction(() => {
-      if (!this.prepared('SELECT 1 FROM conversations WHERE id = ?').get(conversationId)) {
-        throw new ConversationNotFoundError(conversationId);
-      }
-      const rows = this.prepared('SELECT * FROM activities WHERE conversation_id = ? AND seq > ? ORDER BY seq')
-        .all(conversationId, after) as Row[];
-      return rows.map(entryFrom);
-    })();
+    // One statement, so no transaction: rows mean the conversation exists (activities go with
+    // their conversation); only when there are none does its existence need asking.
+    const rows = this.prepared('SELECT seq, activity_id, body, created_at FROM activities WHERE conversation_id = ? AND seq > ? ORDER BY seq').all(
+      conversationId,
+      after,
+    ) as { seq: number; activity_id: string; body: string; created_at: number }[];
+    if (rows.length === 0 && this.prepared('SELECT 1 FROM conversations WHERE id = ?').get(conversationId) === undefined) {
+      throw new ConversationNotFoundError(conversationId);
+    }
+    const storedId = rows.length === 0 ? conversationId : this.asStored(conversationId);
+    const entries: TranscriptEntry[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i += 1) {
+      const row = rows[i]!;
+      entries[i] = {
+        conversationId: storedId,
+        seq: Number(row.seq),
+        id: String(row.activity_id),
+        activity: JSON.parse(row.body) as TranscriptEntry['activity'],
+        createdAt: iso(row.created_at),
+      };
+    }
+    return entries;
   }
 
   // ---- Hand-off queue ------------------------------------------------------------------------
@@ -810,6 +867,12 @@ function migrate(db: Database.Database, migrations: readonly Migration[], now: (
 }
 
 // ---- SQL helpers -----------------------------------------------------------------------------
+
+interface StateWrite {
+  key: string;
+  value: string;
+  mode: WriteMode;
+}
 
 function placeholders(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
