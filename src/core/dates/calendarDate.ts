@@ -121,6 +121,13 @@ const londonDateFormat = new Intl.DateTimeFormat('en-GB', {
 
 /** The calendar date in England at the instant `now` (00:30 BST on 1 July is 1 July, though UTC says 30 June). */
 export function todayInLondon(now: Date): IsoDate {
+  // England's date changes only on a whole minute (its offsets are whole hours), and every turn asks.
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (minute === lastLondonDay.minute) return lastLondonDay.date;
   const parts = Object.fromEntries(londonDateFormat.formatToParts(now).map((p) => [p.type, p.value]));
-  return fromParts(Number(parts.year), Number(parts.month), Number(parts.day));
+  const date = fromParts(Number(parts.year), Number(parts.month), Number(parts.day));
+  lastLondonDay = { minute, date };
+  return date;
 }
+
+let lastLondonDay: { minute: number; date: IsoDate } = { minute: Number.NaN, date: '' as IsoDate };

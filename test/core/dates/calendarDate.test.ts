@@ -79,6 +79,12 @@ describe('weekday, comparison and formatting', () => {
 });
 
 describe('todayInLondon', () => {
+  it('turns over at midnight in England from one second to the next', () => {
+    expect(todayInLondon(new Date('2026-06-30T22:59:59.999Z'))).toBe('2026-06-30');
+    expect(todayInLondon(new Date('2026-06-30T23:00:00Z'))).toBe('2026-07-01');
+    expect(todayInLondon(new Date('2026-06-30T22:59:30Z'))).toBe('2026-06-30');
+  });
+
   it.each([
     ['00:30 BST on 1 July is 1 July although UTC says 30 June', '2026-06-30T23:30:00Z', '2026-07-01'],
     ['23:30 GMT in winter is still the same day', '2026-01-31T23:30:00Z', '2026-01-31'],
