@@ -1,7 +1,7 @@
 import { ActivityTypes, type TurnContext, type StatePropertyAccessor } from 'botbuilder';
 import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
-  type DialogState, type DialogTurnResult, type WaterfallStepContext,
+  type DialogContext, type DialogState, type DialogStateManagerConfiguration, type DialogTurnResult, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { Choice, Reply } from '../src/core/replies';
 import { readFeedback } from '../src/core/flows/feedback';
@@ -22,6 +22,9 @@ import { dataOf, understandingOf, flowsOf, type DialogServices } from './service
 import { DEADLINE_DIALOG, DeadlineDialog, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
+/** Where botbuilder-dialogs' DialogStateManager keeps its configuration in a turn's state. */
+const MEMORY_SCOPES_KEY = 'DialogStateManagerConfiguration';
+let memoryScopes: DialogStateManagerConfiguration | undefined;
 const STEPS = 'mainSteps';
 /** Starts a child dialog chosen after another one ended (a flow after a flow, the deadline after a flow). */
 const CHILD = 'mainChild';
@@ -59,19 +62,28 @@ export class MainDialog extends ComponentDialog {
 
   /** Runs the dialog stack for one turn, starting this dialog if nothing is waiting. */
   async run(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
-    const dialogs = new DialogSet(dialogState);
-    dialogs.add(this);
-    const dc = await dialogs.createContext(context);
+    const dc = await this.contextFor(context, dialogState);
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
   }
 
   /** Ends whatever the conversation was in (the adviser closed it: the assistant starts afresh). */
   async cancelAll(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
+    await (await this.contextFor(context, dialogState)).cancelAllDialogs();
+  }
+
+  /**
+   * botbuilder-dialogs works out its memory scopes afresh on every turn (a service collection and
+   * a configuration check each time) and keeps them in the turn's state under this key; they do
+   * not change between turns, so the first turn's are handed to every later one.
+   */
+  private async contextFor(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<DialogContext> {
+    if (memoryScopes) context.turnState.set(MEMORY_SCOPES_KEY, memoryScopes);
     const dialogs = new DialogSet(dialogState);
     dialogs.add(this);
     const dc = await dialogs.createContext(context);
-    await dc.cancelAllDialogs();
+    memoryScopes ??= dc.state.configuration;
+    return dc;
   }
 
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
