@@ -19,6 +19,7 @@ describe('normalise', () => {
     ['SENDIAS', 'sendiass'],
     ['wot r my rights pls', 'what are my rights please'],
     ['can u help', 'can you help'],
+    ['can some1 help', 'can someone help'],
     ['i want 2 appeal', 'i want to appeal'],
     ['within 2 months', 'within 2 months'],
     ["don't", 'do not'],

@@ -14,6 +14,7 @@ const SHORTHAND: Record<string, string> = {
   isnt: 'is not', havent: 'have not', hasnt: 'has not', wasnt: 'was not', werent: 'were not', arent: 'are not',
   couldnt: 'could not', wouldnt: 'would not', shouldnt: 'should not', aint: 'is not', im: 'i am', ive: 'i have', id: 'i would', ill: 'i will',
   theyre: 'they are', theyve: 'they have', hes: 'he is', shes: 'she is', its: 'it is', thats: 'that is',
+  some1: 'someone', sum1: 'someone', any1: 'anyone', every1: 'everyone', no1: 'no one',
   '2': 'to', '4': 'for', b4: 'before', abt: 'about', bout: 'about', ppl: 'people', msg: 'message',
   txt: 'text', tmrw: 'tomorrow', tmr: 'tomorrow', '2day': 'today', '2moro': 'tomorrow', yr: 'year', yrs: 'years',
   wk: 'week', wks: 'weeks', mth: 'month', mths: 'months', mnth: 'month', mnths: 'months', mo: 'month',
