@@ -1,6 +1,6 @@
-// Starts the web chat: gets a conversation token for this page's council (?tenant=...) and
-// renders Microsoft Bot Framework Web Chat against this server's Direct Line endpoints (over a
-// WebSocket when the server offers one, else by polling).
+// Starts the web chat: gets a conversation token for this page's council (?tenant=...), or picks
+// up this tab's conversation after a reload, and renders Microsoft Bot Framework Web Chat against
+// this server's Direct Line endpoints (over a WebSocket when the server offers one, else polling).
 (function () {
   'use strict';
 
@@ -53,21 +53,72 @@
     return 'Sorry, the chat could not start. Please try again later.';
   }
 
-  async function requestToken() {
-    var tenant = new URLSearchParams(window.location.search).get('tenant');
-    var response = await fetch('/api/webchat/token', {
+  var tenant = new URLSearchParams(window.location.search).get('tenant');
+
+  async function post(path, token, body) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (token) headers.Authorization = 'Bearer ' + token;
+    var response = await fetch(path, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(tenant ? { tenant: tenant } : {}),
+      headers: headers,
+      body: JSON.stringify(body || {}),
       credentials: 'same-origin',
     });
-    var body = await response.json().catch(function () {
+    var json = await response.json().catch(function () {
       return {};
     });
-    if (!response.ok || typeof body.token !== 'string') {
-      throw { userMessage: messageFor(body && body.error && body.error.code) };
+    return { status: response.status, body: json || {} };
+  }
+
+  async function newConversation() {
+    var reply = await post('/api/webchat/token', undefined, tenant ? { tenant: tenant } : {});
+    if (reply.status !== 200 || typeof reply.body.token !== 'string') {
+      throw { userMessage: messageFor(reply.body.error && reply.body.error.code) };
     }
-    return body;
+    return remember({
+      conversationId: reply.body.conversationId,
+      token: reply.body.token,
+      webSocket: reply.body.webSocket === true,
+      userId: 'r_' + Math.random().toString(36).slice(2, 12),
+      resumed: false,
+    });
+  }
+
+  /**
+   * A reload (or a phone bringing a discarded tab back) carries on with this tab's conversation:
+   * its id and latest token are kept in sessionStorage, never beyond the tab.
+   */
+  async function thisTabsConversation() {
+    var saved = recalled();
+    if (!saved) return newConversation();
+    var reply = await post('/v3/directline/tokens/refresh', saved.token);
+    if (reply.status === 200 && reply.body.conversationId === saved.conversationId && typeof reply.body.token === 'string') {
+      saved.token = reply.body.token;
+      saved.resumed = true;
+      return remember(saved);
+    }
+    // Timed out, ended, or deleted after the retention period: a new chat.
+    return newConversation();
+  }
+
+  var storageKey = 'send-assistant-page:' + (tenant || '');
+
+  function recalled() {
+    try {
+      var value = JSON.parse(window.sessionStorage.getItem(storageKey) || 'null');
+      return value && typeof value.conversationId === 'string' && typeof value.token === 'string' ? value : undefined;
+    } catch (error) {
+      return undefined;
+    }
+  }
+
+  function remember(conversation) {
+    try {
+      window.sessionStorage.setItem(storageKey, JSON.stringify(conversation));
+    } catch (error) {
+      // Storage full or turned off: the chat works, it just starts again after a reload.
+    }
+    return conversation;
   }
 
   async function start() {
@@ -75,22 +126,34 @@
       showStatus(messageFor());
       return;
     }
-    var issued;
+    var conversation;
     try {
-      issued = await requestToken();
+      conversation = await thisTabsConversation();
     } catch (error) {
       // A network failure is a TypeError without a userMessage: show the general apology.
       showStatus((error && error.userMessage) || messageFor());
       return;
     }
 
-    var directLine = window.WebChat.createDirectLine({
-      token: issued.token,
+    var options = {
+      token: conversation.token,
       domain: window.location.origin + '/v3/directline',
-      webSocket: issued.webSocket === true && typeof WebSocket === 'function',
-    });
+      webSocket: conversation.webSocket === true && typeof WebSocket === 'function',
+    };
+    // With the id, Direct Line reconnects to the conversation and shows what was said before.
+    if (conversation.resumed) options.conversationId = conversation.conversationId;
+    var directLine = window.WebChat.createDirectLine(options);
+    // Direct Line refreshes its token every 15 minutes: the latest is kept for the next reload.
+    function keepToken() {
+      if (typeof directLine.token === 'string') {
+        conversation.token = directLine.token;
+        remember(conversation);
+      }
+    }
+    setInterval(keepToken, 60000);
+    window.addEventListener('pagehide', keepToken);
     window.WebChat.renderWebChat(
-      { directLine: directLine, locale: 'en-GB', styleOptions: styleOptions },
+      { directLine: directLine, userID: conversation.userId, locale: 'en-GB', styleOptions: styleOptions },
       document.getElementById('webchat'),
     );
     showStatus('');

@@ -155,6 +155,35 @@ describe.skipIf(!hasChromium)(`the web chat page in Chromium (${CHROMIUM})`, () 
     expect(problems).toEqual([]);
   });
 
+  it('carries on the same conversation after a reload, history included', { timeout: 90_000 }, async () => {
+    const page = await browser.newPage();
+    const newChats: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/webchat/token')) newChats.push(request.url());
+    });
+    const bubble = (text: string) => page.locator('.webchat__bubble__content p').filter({ hasText: exactly(text) });
+    const say = async (text: string) => {
+      const input = page.locator('input[data-id="webchat-sendbox-input"]');
+      await input.fill(text);
+      await input.press('Enter');
+      await bubble(`You said: ${text} [derby]`).waitFor({ timeout: 15_000 });
+    };
+
+    await page.goto(`${base}/?tenant=derby`);
+    await bubble(GREETING).waitFor({ timeout: 15_000 });
+    await say('before the reload');
+    await page.reload();
+    await bubble('You said: before the reload [derby]').waitFor({ timeout: 15_000 });
+    await say('after the reload');
+
+    expect(newChats).toHaveLength(1);
+    for (const text of [GREETING, 'before the reload', 'You said: before the reload [derby]', 'after the reload']) {
+      await expect(bubble(text).count(), text).resolves.toBe(1);
+    }
+    // The person's earlier message is still shown as theirs.
+    await expect(page.locator('.webchat__bubble--from-user').filter({ hasText: 'before the reload' }).count()).resolves.toBe(1);
+  });
+
   it('says so when the council in the address is unknown', { timeout: 30_000 }, async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/?tenant=%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
