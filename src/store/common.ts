@@ -389,6 +389,47 @@ export function adviserInput(input: unknown): {
   };
 }
 
+/**
+ * A call-back request, checked (refused without the person's consent): tenant, channel,
+ * conversation id, user id, name, contact and best time, in the callbacks table's column order.
+ */
+export function callbackValues(input: unknown): [string, string, string | null, string | null, string, string, string | null] {
+  const c = requireObject(input, 'call-back');
+  if (c.consent !== true) throw new StoreInputError('A call-back request needs the person’s consent');
+  return [
+    requireText(c.tenant, 'tenant'),
+    requireText(c.channel, 'channel'),
+    optionalText(c.conversationId, 'conversationId') ?? null,
+    optionalText(c.userId, 'userId') ?? null,
+    requireText(c.name, 'name'),
+    requireText(c.contact, 'contact'),
+    optionalText(c.bestTime, 'bestTime') ?? null,
+  ];
+}
+
+/** A hand-off to enqueue, checked: the summary and reference as JSON text, urgent when it is safeguarding. */
+export function handoffInput(input: unknown): {
+  conversationId: string;
+  tenant: string;
+  channel: string;
+  reason: HandoffReason;
+  summary: string;
+  reference: string | null;
+  urgent: boolean;
+} {
+  const h = requireObject(input, 'hand-off');
+  const reason = requireReason(h.reason);
+  return {
+    conversationId: requireText(h.conversationId, 'conversationId'),
+    tenant: requireText(h.tenant, 'tenant'),
+    channel: requireText(h.channel, 'channel'),
+    reason,
+    summary: objectJson(h.summary, 'summary'),
+    reference: h.reference === undefined || h.reference === null ? null : objectJson(h.reference, 'reference'),
+    urgent: reason === 'safeguarding',
+  };
+}
+
 export function turnOutcomeInput(input: unknown): {
   conversationId: string;
   tenant: string;

@@ -22,6 +22,8 @@ import {
   generatedActivityId,
   handoffFilter,
   handoffFrom,
+  handoffInput,
+  callbackValues,
   iso,
   jsonClean,
   objectJson,
@@ -33,7 +35,6 @@ import {
   requireDate,
   requireEnum,
   requireObject,
-  requireReason,
   requireText,
   SqlWhere,
   stateFrom,
@@ -478,14 +479,7 @@ export class PostgresStore implements Store {
   // ---- Hand-off queue ------------------------------------------------------------------------
 
   async enqueueHandoff(input: NewHandoff): Promise<Handoff> {
-    requireObject(input, 'hand-off');
-    const conversationId = requireText(input.conversationId, 'conversationId');
-    const tenant = requireText(input.tenant, 'tenant');
-    const channel = requireText(input.channel, 'channel');
-    const reason = requireReason(input.reason);
-    const summary = objectJson(input.summary, 'summary');
-    const reference = input.reference === undefined || input.reference === null ? null : objectJson(input.reference, 'reference');
-    const urgent = reason === 'safeguarding';
+    const { conversationId, tenant, channel, reason, summary, reference, urgent } = handoffInput(input);
     const at = this.at();
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const result = await this.tx(async (client): Promise<Handoff | undefined> => {
@@ -605,23 +599,12 @@ export class PostgresStore implements Store {
   // ---- Call-backs, feedback, unanswered, audit ---------------------------------------------------
 
   async addCallback(input: NewCallback): Promise<Callback> {
-    requireObject(input, 'call-back');
-    if (input.consent !== true) throw new StoreInputError('A call-back request needs the person’s consent');
+    const values = callbackValues(input);
     const at = this.at();
     const { rows } = await this.query(
       `INSERT INTO callbacks (id, tenant, channel, conversation_id, user_id, name, contact, best_time, consent_at, status, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $9) RETURNING *`,
-      [
-        randomUUID(),
-        requireText(input.tenant, 'tenant'),
-        requireText(input.channel, 'channel'),
-        optionalText(input.conversationId, 'conversationId') ?? null,
-        optionalText(input.userId, 'userId') ?? null,
-        requireText(input.name, 'name'),
-        requireText(input.contact, 'contact'),
-        optionalText(input.bestTime, 'bestTime') ?? null,
-        at,
-      ],
+      [randomUUID(), ...values, at],
     );
     return callbackFrom(rows[0]!);
   }

@@ -24,6 +24,8 @@ import {
   generatedActivityId,
   handoffFilter,
   handoffFrom,
+  handoffInput,
+  callbackValues,
   iso,
   objectJson,
   optionalText,
@@ -34,7 +36,6 @@ import {
   requireDate,
   requireEnum,
   requireObject,
-  requireReason,
   requireText,
   SqlWhere,
   stateFrom,
@@ -553,14 +554,7 @@ export class SqliteStore implements Store {
 
   enqueueHandoff(input: NewHandoff): Promise<Handoff> {
     return this.write(() => {
-      requireObject(input, 'hand-off');
-      const conversationId = requireText(input.conversationId, 'conversationId');
-      const tenant = requireText(input.tenant, 'tenant');
-      const channel = requireText(input.channel, 'channel');
-      const reason = requireReason(input.reason);
-      const summary = objectJson(input.summary, 'summary');
-      const reference = input.reference === undefined || input.reference === null ? null : objectJson(input.reference, 'reference');
-      const urgent = reason === 'safeguarding';
+      const { conversationId, tenant, channel, reason, summary, reference, urgent } = handoffInput(input);
       const at = this.ms();
       return this.db
         .transaction((): Handoff => {
@@ -699,26 +693,14 @@ export class SqliteStore implements Store {
 
   addCallback(input: NewCallback): Promise<Callback> {
     return this.write(() => {
-      requireObject(input, 'call-back');
-      if (input.consent !== true) throw new StoreInputError('A call-back request needs the person’s consent');
+      const values = callbackValues(input);
       const id = randomUUID();
       const at = this.ms();
       this.prepared(
           `INSERT INTO callbacks (id, tenant, channel, conversation_id, user_id, name, contact, best_time, consent_at, status, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
         )
-        .run(
-          id,
-          requireText(input.tenant, 'tenant'),
-          requireText(input.channel, 'channel'),
-          optionalText(input.conversationId, 'conversationId') ?? null,
-          optionalText(input.userId, 'userId') ?? null,
-          requireText(input.name, 'name'),
-          requireText(input.contact, 'contact'),
-          optionalText(input.bestTime, 'bestTime') ?? null,
-          at,
-          at,
-        );
+        .run(id, ...values, at, at);
       return callbackFrom(this.prepared('SELECT * FROM callbacks WHERE id = ?').get(id) as Row);
     });
   }
