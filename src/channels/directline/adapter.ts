@@ -315,7 +315,9 @@ export class DirectLineAdapter extends BotAdapter {
 
   /**
    * Holding the conversation's turn (and lock): runs, in order, the turns of stored client
-   * activities up to `throughSeq` that have had none, moving the turn cursor past each. An
+   * activities up to `throughSeq` that have had none, moving the turn cursor past each (past the
+   * last only when {@link runNextTurn} needs to). Without reading the log when the activity
+   * follows on from this process's last turn (see {@link Settled}). An
    * activity has had its turn when the cursor is past it, or when it or a later client activity
    * has a reply from the bot (turns run in order; a reply can be stored before a crash or a
    * failure keeps the cursor from moving). False when a turn could neither run nor apologise:
