@@ -48,9 +48,17 @@ export class CallbackDialog extends CancelAndHelpDialog {
     this.initialDialogId = STEPS;
   }
 
-  protected override answersPrompt(_inner: DialogContext, text: string): boolean {
-    // Names, numbers and times are never controls; only a whole message like "cancel" interrupts.
-    return !/^\W*(cancel|stop|help|start again|restart|quit|exit|never ?mind)\W*$/i.test(text.trim());
+  /**
+   * Interruptions are read as everywhere else (names, numbers and times are not controls to the
+   * understanding), but asking to be called ("call me on 07700 …") is what this is for, and the
+   * consent question's buttons and a plain yes or no ("no thanks" reads as "cancel") answer it.
+   */
+  protected override async answersPrompt(inner: DialogContext, text: string, control: string): Promise<boolean> {
+    if (control === 'human') return true;
+    const { offered } = await dataOf(this.services, inner.context);
+    if (pickOffered(text, offered) !== undefined) return true;
+    const askingConsent = offered.some((choice) => choice.label === HANDOFF_LABELS.storeYes);
+    return askingConsent && yesOrNo(text) !== undefined;
   }
 
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {

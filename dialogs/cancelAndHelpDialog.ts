@@ -17,8 +17,14 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
   }
 
   override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
-    const interrupted = await this.interrupt(inner);
+    const interrupted = this.asksNow(inner) ? await this.interrupt(inner) : undefined;
     return interrupted ?? super.onContinueDialog(inner);
+  }
+
+  /** The innermost of these dialogs reads interruptions, against the question it is asking. */
+  private asksNow(inner: DialogContext): boolean {
+    const active = inner.activeDialog && this.findDialog(inner.activeDialog.id);
+    return !(active instanceof CancelAndHelpDialog);
   }
 
   /**

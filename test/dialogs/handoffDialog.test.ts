@@ -349,6 +349,57 @@ describe('out of hours: a call-back', () => {
     expect(await store.listCallbacks()).toHaveLength(0);
   });
 
+  it.each([
+    // [said at the name question (or, after "Jo", the contact one), then kept as a name?]
+    ['never mind', false],
+    ['forget it', false],
+    ['no thanks', false],
+    ['help', true],
+  ])('"%s" while giving details is read as everywhere else, not as an answer', async (said, carriesOn) => {
+    clock = MONDAY_9PM;
+    const p = person(`c-interrupt-${said.replace(/\W/g, '')}`);
+    await p.say('talk to an adviser');
+    await p.say('Ask for a call-back');
+    const reply = textOf(await p.say(said));
+    expect(reply).not.toMatch(/phone|email/i); // not taken as a name
+    await p.say('Helen');
+    await p.say('07700 900123');
+    await p.say('any time');
+    await p.say('Yes, keep my details');
+    expect((await store.listCallbacks()).map((c) => c.name)).toEqual(carriesOn ? ['Helen'] : []);
+  });
+
+  it('"call me on …" gives the number rather than asking for a person again', async () => {
+    clock = MONDAY_9PM;
+    const p = person('c-callme');
+    await p.say('talk to an adviser');
+    await p.say('Ask for a call-back');
+    await p.say('Jo');
+    expect(textOf(await p.say('call me on 07700 900123'))).toMatch(/time/i);
+  });
+
+  it('"no thanks" to keeping the details is a no, not a cancel', async () => {
+    clock = MONDAY_9PM;
+    const p = person('c-nothanks');
+    await p.say('talk to an adviser');
+    await p.say('Ask for a call-back');
+    await p.say('Grace');
+    await p.say('grace@example.org');
+    await p.say('weekday afternoons');
+    const reply = textOf(await p.say('no thanks'));
+    expect(await store.listCallbacks()).toHaveLength(0);
+    const declined = textOf(await (async () => {
+      const q = person('c-nothanks-button');
+      await q.say('talk to an adviser');
+      await q.say('Ask for a call-back');
+      await q.say('Grace');
+      await q.say('grace@example.org');
+      await q.say('weekday afternoons');
+      return q.say("No, don't keep them");
+    })());
+    expect(reply).toBe(declined);
+  });
+
   it('a signed-in adviser makes it open even outside the published hours', async () => {
     clock = MONDAY_9PM;
     await store.upsertAdviser({ id: 'sam', displayName: 'Sam', role: 'adviser', tenants: [] });
