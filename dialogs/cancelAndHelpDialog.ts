@@ -35,6 +35,11 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     return false;
   }
 
+  /** After the help text, the question the person was answering, so they know what comes next. */
+  protected async askAgain(inner: DialogContext): Promise<void> {
+    await inner.repromptDialog();
+  }
+
   private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const { activity } = inner.context;
     if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
@@ -54,7 +59,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         return handOff(inner, { handoff: 'asked', asked: activity.text });
       case 'help':
         await say(inner.context, replies.control('help', data.tenant), data);
-        await inner.repromptDialog();
+        await this.askAgain(inner);
         return { status: DialogTurnStatus.waiting };
       case 'restart':
         await say(inner.context, fitFor(replies.control('restart', data.tenant, replies.starterChoices()), activity.channelId), data);

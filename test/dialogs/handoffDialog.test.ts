@@ -369,6 +369,28 @@ describe('out of hours: a call-back', () => {
     expect((await store.listCallbacks()).map((c) => c.name)).toEqual(carriesOn ? ['Helen'] : []);
   });
 
+  it('after "help" asks the question again, at each step', async () => {
+    clock = MONDAY_9PM;
+    const p = person('c-help-each');
+    await p.say('talk to an adviser');
+    await p.say('Ask for a call-back');
+    const afterHelp = async (pattern: RegExp) => {
+      const replies = await p.say('help');
+      expect(replies.length, 'the help text, then the question').toBeGreaterThanOrEqual(2);
+      expect(textOf([replies.at(-1)!])).toMatch(pattern);
+    };
+    await afterHelp(/name/i);
+    await p.say('Helen');
+    await afterHelp(/phone|email/i);
+    await p.say('07700 900123');
+    await afterHelp(/time/i);
+    await p.say('any time');
+    await afterHelp(/keep/i);
+    expect(buttonsOf([(await p.say('help')).at(-1)!])).toContain('Yes, keep my details');
+    await p.say('Yes, keep my details');
+    expect((await store.listCallbacks()).map((c) => c.name)).toEqual(['Helen']);
+  });
+
   it('"call me on …" gives the number rather than asking for a person again', async () => {
     clock = MONDAY_9PM;
     const p = person('c-callme');
