@@ -61,27 +61,9 @@ export class CallbackDialog extends CancelAndHelpDialog {
     return askingConsent && yesOrNo(text) !== undefined;
   }
 
-  /** The question of the step that last ran: the name, the contact, the best time or consent. */
-  protected override async askAgain(inner: DialogContext): Promise<void> {
-    const state = inner.activeDialog?.state as { stepIndex?: number; options?: CallbackOptions } | undefined;
-    const tenant = state?.options?.tenant ?? this.services.defaultTenant;
-    const words = handoffWordsOf(this.services);
-    const questions = [
-      () => words.callbackAskName(),
-      () => words.callbackAskContact(),
-      () => words.callbackAskBestTime(tenant),
-      () => words.callbackAskConsent(this.services.retentionDays ?? 30, tenant),
-    ];
-    const question = questions[state?.stepIndex ?? 0];
-    if (!question) return;
-    const data = await dataOf(this.services, inner.context);
-    await say(inner.context, fitFor(question(), inner.context.activity.channelId), data);
-  }
-
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
     (step.values as CallbackValues).tries = 0;
-    const data = await dataOf(this.services, step.context);
-    await say(step.context, fitFor(handoffWordsOf(this.services).callbackAskName(), step.context.activity.channelId), data);
+    await this.ask(step, handoffWordsOf(this.services).callbackAskName());
     return Dialog.EndOfTurn;
   }
 
@@ -100,7 +82,7 @@ export class CallbackDialog extends CancelAndHelpDialog {
       }
       values[field] = result.value;
       values.tries = 0;
-      await say(step.context, fitFor(next(words, (step.options as CallbackOptions).tenant), step.context.activity.channelId), data);
+      await this.ask(step, next(words, (step.options as CallbackOptions).tenant));
       return Dialog.EndOfTurn;
     };
   }

@@ -1,5 +1,6 @@
 import { ActivityTypes } from 'botbuilder';
-import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { Reply } from '../src/core/replies';
 import { say } from '../src/bot/say';
 import type { HandoffReason } from '../src/store/store';
 import { fitFor } from '../src/bot/renderReply';
@@ -35,9 +36,20 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     return false;
   }
 
-  /** After the help text, the question the person was answering, so they know what comes next. */
-  protected async askAgain(inner: DialogContext): Promise<void> {
-    await inner.repromptDialog();
+  /** Says a question of a waterfall step and keeps it with the step, for {@link askAgain}. */
+  protected async ask(step: WaterfallStepContext, question: Reply): Promise<void> {
+    (step.values as AskedValues).question = question;
+    await say(step.context, fitFor(question, step.context.activity.channelId), await dataOf(this.services, step.context));
+  }
+
+  /**
+   * After the help text, the question the person was answering (with its buttons, which the help
+   * text has replaced), so they know what the assistant is waiting for.
+   */
+  private async askAgain(inner: DialogContext): Promise<void> {
+    const question = (inner.activeDialog?.state?.values as AskedValues | undefined)?.question;
+    if (!question) return inner.repromptDialog();
+    await say(inner.context, fitFor(question, inner.context.activity.channelId), await dataOf(this.services, inner.context));
   }
 
   private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
@@ -71,6 +83,11 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         return undefined;
     }
   }
+}
+
+/** What {@link CancelAndHelpDialog.ask} keeps in a waterfall step's values. */
+interface AskedValues {
+  question?: Reply;
 }
 
 /** How a dialog ends to pass the person to an adviser: the main dialog starts the hand-off. */

@@ -81,7 +81,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
     }
     const availability = await this.port.availability(tenant);
     if (!availability.open) {
-      await say(context, fitFor(words.outOfHours(tenant, availability), context.activity.channelId), data);
+      await this.ask(step, words.outOfHours(tenant, availability));
       (step.values as StepValues).offeredCallback = true;
       return Dialog.EndOfTurn;
     }
@@ -90,7 +90,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       await this.queue(step, data, tenant, options, false);
       await say(context, fitFor(words.urgentQueued(), context.activity.channelId), data);
     }
-    await this.askConsent(step, data);
+    await this.askConsent(step);
     return Dialog.EndOfTurn;
   }
 
@@ -187,11 +187,11 @@ export class HandoffDialog extends CancelAndHelpDialog {
     return step.replaceDialog(WAITING);
   }
 
-  private async askConsent(step: WaterfallStepContext, data: ConversationData): Promise<void> {
+  private async askConsent(step: WaterfallStepContext): Promise<void> {
     const options = step.options as HandoffOptions;
     const reply = handoffWordsOf(this.services).consentQuestion(options.reason);
     const choices = options.reason === 'safeguarding' ? reply.choices : [...reply.choices, NOT_NOW];
-    await say(step.context, fitFor(withChoices(reply, choices), step.context.activity.channelId), data);
+    await this.ask(step, withChoices(reply, choices));
   }
 
   /** Joins the queue (or updates the open hand-off) and tells the person where they stand. */

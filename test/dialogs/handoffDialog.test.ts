@@ -391,6 +391,20 @@ describe('out of hours: a call-back', () => {
     expect((await store.listCallbacks()).map((c) => c.name)).toEqual(['Helen']);
   });
 
+  it('after "help" asks again whether to pass the conversation on (in hours) or to call back, with its buttons', async () => {
+    clock = MONDAY_9PM;
+    const late = person('c-help-offer');
+    await late.say('talk to an adviser');
+    expect(buttonsOf([(await late.say('help')).at(-1)!])).toContain('Ask for a call-back');
+    clock = MONDAY_11AM;
+    const p = person('c-help-consent');
+    await p.say('talk to an adviser');
+    const replies = await p.say('help');
+    expect(buttonsOf([replies.at(-1)!])).toContain('Yes, pass it on');
+    await p.say('Yes, pass it on');
+    expect((await store.listQueue()).some((h) => h.conversationId === 'c-help-consent')).toBe(true);
+  });
+
   it('"call me on …" gives the number rather than asking for a person again', async () => {
     clock = MONDAY_9PM;
     const p = person('c-callme');
