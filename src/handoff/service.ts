@@ -65,6 +65,11 @@ export interface HandoffServiceOptions {
   recordsOwnTranscript?: (channel: string) => boolean;
   /** An adviser counts as online this long after the console last saw them. */
   presenceMs?: number;
+  /**
+   * How long a person's turn (or an adviser's request) waits for the notifiers (Teams) before
+   * going on; they carry on in the background, in order. Default 2 s.
+   */
+  notifierWaitMs?: number;
   now?: () => Date;
   log?: { warn(event: string, fields?: Record<string, string | number | boolean | undefined>): void };
 }
@@ -77,6 +82,7 @@ const SILENCE = 'silence';
 /** Where the adviser console shows a hand-off (also the Teams card's link). */
 export const consoleHref = (handoffId: string): string => `/advisers/#/handoffs/${encodeURIComponent(handoffId)}`;
 const DEFAULT_PRESENCE_MS = 3 * 60_000;
+const DEFAULT_NOTIFIER_WAIT_MS = 2000;
 const MAX_REPLY_CHARS = 2000;
 
 export class HandoffAccessError extends Error {
@@ -96,6 +102,9 @@ export class HandoffService implements HandoffPort, HandoffDesk {
   private readonly store: Store;
   private readonly options: HandoffServiceOptions;
   private readonly now: () => Date;
+
+  /** The notices to advisers' other channels, in order (see tellNotifiers). */
+  private notices: Promise<void> = Promise.resolve();
 
   constructor(options: HandoffServiceOptions) {
     this.options = options;
@@ -342,14 +351,25 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     }
   }
 
-  private async tellNotifiers(call: (notifier: AdviserNotifier) => Promise<void>): Promise<void> {
-    for (const notifier of this.options.notifiers ?? []) {
-      try {
-        await call(notifier);
-      } catch (error) {
-        this.options.log?.warn('handoff.notifier_failed', { error: error instanceof Error ? error.name : typeof error });
+  /**
+   * Tells the notifiers, one notice after another in the order they were given (a Teams thread
+   * reply needs its card first), waiting at most `notifierWaitMs`: a slow Teams service must not
+   * hold up the person waiting for their place in the queue. Never rejects.
+   */
+  private tellNotifiers(call: (notifier: AdviserNotifier) => Promise<void>): Promise<void> {
+    const notifiers = this.options.notifiers ?? [];
+    if (notifiers.length === 0) return Promise.resolve();
+    const told = this.notices.then(async () => {
+      for (const notifier of notifiers) {
+        try {
+          await call(notifier);
+        } catch (error) {
+          this.options.log?.warn('handoff.notifier_failed', { error: error instanceof Error ? error.name : typeof error });
+        }
       }
-    }
+    });
+    this.notices = told;
+    return waitAtMost(told, this.options.notifierWaitMs ?? DEFAULT_NOTIFIER_WAIT_MS);
   }
 
   private async announce(event: DeskEvent): Promise<void> {
@@ -430,4 +450,14 @@ function isDeskEvent(payload: unknown): payload is DeskEvent {
   if (!payload || typeof payload !== 'object') return false;
   const type = (payload as { type?: unknown }).type;
   return type === 'queue' || type === 'handoff' || type === 'message' || type === 'callbacks';
+}
+
+/** Resolves when `work` has, or after `ms`, whichever is first (`work` goes on either way). */
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([work, waited]).finally(() => clearTimeout(timer));
 }

@@ -316,6 +316,27 @@ describe('safeguarding', () => {
   });
 });
 
+describe('advisers told in Teams', () => {
+  it('a Teams service that does not answer holds the person up briefly, and notices still go out in order', { timeout: 20_000 }, async () => {
+    const heard: string[] = [];
+    let answer!: () => void;
+    const teamsAnswers = new Promise<void>((resolve) => { answer = resolve; });
+    notifiers.push({
+      handoffQueued: async () => { heard.push('queued'); await teamsAnswers; },
+      handoffClaimed: async () => { heard.push('claimed'); },
+      handoffClosed: async () => { heard.push('closed'); },
+      personMessage: async (_h, text) => { heard.push(`person: ${text}`); },
+    });
+    const p = person('c-slow-teams');
+    await queuedWithConsent(p); // would never finish if the person waited for Teams
+    await p.say('my son is 9');
+    expect(heard).toEqual(['queued']); // the rest wait their turn behind the card
+    answer();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual(['queued', 'person: my son is 9']);
+  });
+});
+
 describe('out of hours: a call-back', () => {
   it('takes name, contact and best time, checks each, and stores them only with consent', async () => {
     clock = MONDAY_9PM;
