@@ -103,8 +103,8 @@ export class HandoffService implements HandoffPort, HandoffDesk {
   private readonly options: HandoffServiceOptions;
   private readonly now: () => Date;
 
-  /** The notices to advisers' other channels, in order (see tellNotifiers). */
-  private notices: Promise<void> = Promise.resolve();
+  /** Each hand-off's notices to advisers' other channels still going out, in order (see tellNotifiers). */
+  private readonly notices = new Map<string, Promise<void>>();
 
   constructor(options: HandoffServiceOptions) {
     this.options = options;
@@ -140,7 +140,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     const handoff: Handoff = { ...queued, summary: { ...summary, [VISIBLE_AFTER]: visibleAfter(queued) } };
     await this.store.createConversation(input.conversationId, { tenant: input.tenant, channel: input.channel }).catch(() => undefined);
     await this.announce({ type: 'queue', tenant: handoff.tenant });
-    await this.tellNotifiers((n) => n.handoffQueued(handoff));
+    await this.tellNotifiers(handoff.id, (n) => n.handoffQueued(handoff));
     const advisersOnline = await this.advisersOnline(handoff.tenant);
     const place = await this.place(handoff, advisersOnline);
     await this.updatePositions(handoff.tenant, handoff.id);
@@ -180,7 +180,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     await this.announce({ type: 'message', handoffId: handoff.id, tenant: handoff.tenant });
     const text = (activity.text ?? '').trim();
     const mayShare = handoff.status === 'claimed' || summaryOf(handoff).consent;
-    if (text && mayShare) await this.tellNotifiers((n) => n.personMessage(handoff, text));
+    if (text && mayShare) await this.tellNotifiers(handoff.id, (n) => n.personMessage(handoff, text));
   }
 
   async updateSummary(handoff: Handoff, summary: HandoffSummary): Promise<void> {
@@ -190,7 +190,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     if (summary.consent && !summaryOf(current).consent && current.status === 'queued') {
       // Consent given after an urgent hand-off: the Teams card may now show what was asked.
       const updated = await this.store.getHandoff(handoff.id);
-      if (updated) await this.tellNotifiers((n) => n.handoffQueued(updated));
+      if (updated) await this.tellNotifiers(updated.id, (n) => n.handoffQueued(updated));
     }
     await this.announce({ type: 'handoff', handoffId: handoff.id, tenant: handoff.tenant });
   }
@@ -249,7 +249,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     const claimed = (await this.store.getHandoff(handoffId)) ?? handoff;
     await this.announce({ type: 'queue', tenant: handoff.tenant });
     await this.announce({ type: 'handoff', handoffId, tenant: handoff.tenant });
-    await this.tellNotifiers((n) => n.handoffClaimed(claimed, adviser));
+    await this.tellNotifiers(claimed.id, (n) => n.handoffClaimed(claimed, adviser));
     await this.deliverSafely(claimed, { kind: 'adviser-joined', handoffId, adviserName: adviser.name });
     await this.updatePositions(handoff.tenant);
     return true;
@@ -278,7 +278,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     await this.store.audit({ actor: adviser.id, action: `handoff.transfer`, target: handoffId });
     const moved = (await this.store.getHandoff(handoffId)) ?? handoff;
     await this.announce({ type: 'handoff', handoffId, tenant: handoff.tenant });
-    await this.tellNotifiers((n) => n.handoffClaimed(moved, target));
+    await this.tellNotifiers(moved.id, (n) => n.handoffClaimed(moved, target));
     await this.deliverSafely(moved, { kind: 'adviser-joined', handoffId, adviserName: target.name });
     return true;
   }
@@ -328,7 +328,7 @@ export class HandoffService implements HandoffPort, HandoffDesk {
     const closed = (await this.store.getHandoff(handoff.id)) ?? handoff;
     await this.announce({ type: 'handoff', handoffId: handoff.id, tenant: handoff.tenant });
     if (handoff.status === 'queued') await this.announce({ type: 'queue', tenant: handoff.tenant });
-    await this.tellNotifiers((n) => n.handoffClosed(closed, by));
+    await this.tellNotifiers(closed.id, (n) => n.handoffClosed(closed, by));
     if (back) await this.deliverSafely(closed, { kind: 'back', handoffId: handoff.id, why: back });
     if (handoff.status === 'queued') await this.updatePositions(handoff.tenant);
     return true;
@@ -352,14 +352,14 @@ export class HandoffService implements HandoffPort, HandoffDesk {
   }
 
   /**
-   * Tells the notifiers, one notice after another in the order they were given (a Teams thread
-   * reply needs its card first), waiting at most `notifierWaitMs`: a slow Teams service must not
-   * hold up the person waiting for their place in the queue. Never rejects.
+   * Tells the notifiers about a hand-off, its notices one after another in the order they were
+   * given (a Teams thread reply needs its card first), waiting at most `notifierWaitMs`: a slow
+   * Teams service must not hold up the person waiting for their place in the queue. Never rejects.
    */
-  private tellNotifiers(call: (notifier: AdviserNotifier) => Promise<void>): Promise<void> {
+  private tellNotifiers(handoffId: string, call: (notifier: AdviserNotifier) => Promise<void>): Promise<void> {
     const notifiers = this.options.notifiers ?? [];
     if (notifiers.length === 0) return Promise.resolve();
-    const told = this.notices.then(async () => {
+    const told = (this.notices.get(handoffId) ?? Promise.resolve()).then(async () => {
       for (const notifier of notifiers) {
         try {
           await call(notifier);
@@ -368,7 +368,10 @@ export class HandoffService implements HandoffPort, HandoffDesk {
         }
       }
     });
-    this.notices = told;
+    this.notices.set(handoffId, told);
+    void told.then(() => {
+      if (this.notices.get(handoffId) === told) this.notices.delete(handoffId);
+    });
     return waitAtMost(told, this.options.notifierWaitMs ?? DEFAULT_NOTIFIER_WAIT_MS);
   }
 

@@ -335,6 +335,24 @@ describe('advisers told in Teams', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(heard).toEqual(['queued', 'person: my son is 9']);
   });
+
+  it('one hand-off waiting on Teams does not hold up notices about another', { timeout: 20_000 }, async () => {
+    const heard: string[] = [];
+    notifiers.push({
+      handoffQueued: async (h) => {
+        heard.push(`queued ${h.conversationId}`);
+        if (h.conversationId === 'c-stuck') await new Promise(() => undefined); // Teams never answers
+      },
+      handoffClaimed: async () => undefined,
+      handoffClosed: async () => undefined,
+      personMessage: async (h, text) => { heard.push(`${h.conversationId}: ${text}`); },
+    });
+    await queuedWithConsent(person('c-stuck'));
+    const other = person('c-other');
+    await queuedWithConsent(other);
+    await other.say('my son is 9');
+    expect(heard).toEqual(['queued c-stuck', 'queued c-other', 'c-other: my son is 9']);
+  });
 });
 
 describe('out of hours: a call-back', () => {
