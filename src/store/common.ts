@@ -533,16 +533,16 @@ function compact<T extends object>(value: T): T {
 }
 
 export function conversationFrom(row: Row): Conversation {
-  const id = String(row.id);
-  const tenant = String(row.tenant);
-  const channel = String(row.channel);
-  const lastSeq = Number(row.last_seq);
-  const started = Boolean(row.started);
-  const createdAt = iso(row.created_at);
-  const updatedAt = iso(row.updated_at);
-  // Without userId when there is none (JSON-clean: no undefined fields), else in its place.
-  if (row.user_id === null || row.user_id === undefined) return { id, tenant, channel, lastSeq, started, createdAt, updatedAt };
-  return { id, tenant, channel, userId: String(row.user_id), lastSeq, started, createdAt, updatedAt };
+  return compact({
+    id: String(row.id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    userId: textOrUndefined(row.user_id),
+    lastSeq: Number(row.last_seq),
+    started: Boolean(row.started),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  });
 }
 
 export function entryFrom(row: Row): TranscriptEntry {
