@@ -9,6 +9,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import { ConversationTurns } from '../conversationTurns';
+import { RecentMap } from './recentMap';
 import { ConversationNotFoundError, seqOf, type ActivityLog, type StoredActivity } from './activityLog';
 import type { TurnLock } from './turnLock';
 
@@ -111,9 +112,9 @@ export class DirectLineAdapter extends BotAdapter {
   private readonly retryBaseMs: number;
   /** Other instances may run this conversation's turns too (they share the database and a turn lock). */
   private readonly sharesTurns: boolean;
-  /** Conversations checked for owed turns since start-up (oldest first, bounded). */
-  private readonly checked = new Map<string, true>();
-  private readonly settled = new Map<string, Settled>();
+  /** Conversations checked for owed turns since start-up (the most recent, bounded). */
+  private readonly checked = new RecentMap<true>(MAX_CHECKED);
+  private readonly settled = new RecentMap<Settled>(MAX_SETTLED);
   private readonly retries = new Map<string, Retry>();
   private draining = false;
   private lastCheckErrorLog = 0;
@@ -464,20 +465,15 @@ export class DirectLineAdapter extends BotAdapter {
 
   /** The settled point, forgotten while a turn runs: a turn that fails or nests leaves none. */
   private takeSettled(conversationId: string): Settled | undefined {
-    const settled = this.settled.get(conversationId);
-    this.settled.delete(conversationId);
-    return settled;
+    return this.settled.take(conversationId);
   }
 
   private settle(conversationId: string, settled: Settled): void {
     this.settled.set(conversationId, settled);
-    if (this.settled.size > MAX_SETTLED) this.settled.delete(this.settled.keys().next().value as string);
   }
 
   private remember(conversationId: string): void {
-    this.checked.delete(conversationId);
     this.checked.set(conversationId, true);
-    if (this.checked.size > MAX_CHECKED) this.checked.delete(this.checked.keys().next().value as string);
   }
 
   /** At most a line a minute: during a database outage every request would log one. */

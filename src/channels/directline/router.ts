@@ -20,6 +20,7 @@ import {
   type TurnLogic,
 } from './adapter';
 import { RateLimiter } from './rateLimit';
+import { RecentMap } from './recentMap';
 import { DirectLineStreams } from './streams';
 import { ConversationTokens, type IssuedToken, type TokenClaims } from './tokens';
 import { isUnavailable } from './unavailable';
@@ -140,7 +141,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
   router.use(['/api/webchat', '/v3/directline'], noStore, cors(options.allowedOrigins ?? []));
 
   /** Conversations known to be started: that never changes back, so they need no second look. */
-  const started = new RecentIds(10_000);
+  const started = new RecentMap<true>(10_000);
 
   function claimsFor(req: Request): TokenClaims {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
@@ -168,7 +169,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
   async function startOnce(claims: TokenClaims, userId: string, locale?: string): Promise<boolean> {
     if (started.has(claims.conversationId)) return false;
     if (!(await log.markStarted(claims.conversationId))) return false;
-    started.add(claims.conversationId);
+    started.set(claims.conversationId, true);
     const user = channelAccount(userId, undefined, 'user');
     void adapter.processActivity(
       {
@@ -286,7 +287,7 @@ export function createDirectLine(options: DirectLineRouterOptions): DirectLine {
         if (isUnavailable(error)) adapter.retryOwedTurns(conversationId, logic, { tenant: claims.tenant });
         throw error;
       }
-      started.add(conversationId); // by the greeting just now, or before: it exists
+      started.set(conversationId, true); // by the greeting just now, or before: it exists
       // Its turn runs after any turns the conversation still owes (see DirectLineAdapter): were
       // the process to die before it ran, the next one runs it.
       void adapter.processStored(stored, logic, { tenant: claims.tenant });
@@ -482,17 +483,4 @@ function errorHandler(logger: ErrorLogger): ErrorRequestHandler {
     });
     sendError(res, 500, 'internal_error', 'Something went wrong on our side.');
   };
-}
-
-/** A bounded set of ids, forgetting the oldest first. */
-class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly max: number) {}
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-  add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
-  }
 }
