@@ -119,6 +119,9 @@ const londonDateFormat = new Intl.DateTimeFormat('en-GB', {
   day: '2-digit',
 });
 
+/** The last date worked out by {@link todayInLondon}, and the minute it is for. */
+let lastLondonDay: { minute: number; date: IsoDate } = { minute: Number.NaN, date: '' as IsoDate };
+
 /** The calendar date in England at the instant `now` (00:30 BST on 1 July is 1 July, though UTC says 30 June). */
 export function todayInLondon(now: Date): IsoDate {
   // England's date changes only on a whole minute (its offsets are whole hours), and every turn asks.
@@ -129,5 +132,3 @@ export function todayInLondon(now: Date): IsoDate {
   lastLondonDay = { minute, date };
   return date;
 }
-
-let lastLondonDay: { minute: number; date: IsoDate } = { minute: Number.NaN, date: '' as IsoDate };
