@@ -356,6 +356,21 @@ describe('advisers told in Teams', () => {
 });
 
 describe('out of hours: a call-back', () => {
+  /** Out of hours, a person who asked for an adviser and took the call-back: asked for their name. */
+  async function askedForCallback(id: string): Promise<Person> {
+    clock = MONDAY_9PM;
+    const p = person(id);
+    await p.say('talk to an adviser');
+    await p.say('Ask for a call-back');
+    return p;
+  }
+
+  /** The same person having given name, contact and best time: asked whether to keep them. */
+  async function askedToKeepDetails(id: string, details: [name: string, contact: string, bestTime: string]): Promise<Person> {
+    const p = await askedForCallback(id);
+    for (const answer of details) await p.say(answer);
+    return p;
+  }
   it('takes name, contact and best time, checks each, and stores them only with consent', async () => {
     clock = MONDAY_9PM;
     const p = person('c-callback');
@@ -377,28 +392,19 @@ describe('out of hours: a call-back', () => {
   });
 
   it('stores nothing when the person says no', async () => {
-    clock = MONDAY_9PM;
-    const p = person('c-nocallback');
-    await p.say('talk to an adviser');
-    await p.say('Ask for a call-back');
-    await p.say('Jo');
-    await p.say('jo@example.org');
-    await p.say('mornings');
+    const p = await askedToKeepDetails('c-nocallback', ['Jo', 'jo@example.org', 'mornings']);
     await p.say("No, don't keep them");
     expect(await store.listCallbacks()).toHaveLength(0);
   });
 
   it.each([
-    // [said at the name question (or, after "Jo", the contact one), then kept as a name?]
+    // [said at the name question, then does the call-back carry on with the next answer?]
     ['never mind', false],
     ['forget it', false],
     ['no thanks', false],
     ['help', true],
   ])('"%s" while giving details is read as everywhere else, not as an answer', async (said, carriesOn) => {
-    clock = MONDAY_9PM;
-    const p = person(`c-interrupt-${said.replace(/\W/g, '')}`);
-    await p.say('talk to an adviser');
-    await p.say('Ask for a call-back');
+    const p = await askedForCallback(`c-interrupt-${said.replace(/\W/g, '')}`);
     const reply = textOf(await p.say(said));
     expect(reply).not.toMatch(/phone|email/i); // not taken as a name
     await p.say('Helen');
@@ -409,10 +415,7 @@ describe('out of hours: a call-back', () => {
   });
 
   it('after "help" asks the question again, at each step', async () => {
-    clock = MONDAY_9PM;
-    const p = person('c-help-each');
-    await p.say('talk to an adviser');
-    await p.say('Ask for a call-back');
+    const p = await askedForCallback('c-help-each');
     const afterHelp = async (pattern: RegExp) => {
       const replies = await p.say('help');
       expect(replies.length, 'the help text, then the question').toBeGreaterThanOrEqual(2);
@@ -445,33 +448,18 @@ describe('out of hours: a call-back', () => {
   });
 
   it('"call me on …" gives the number rather than asking for a person again', async () => {
-    clock = MONDAY_9PM;
-    const p = person('c-callme');
-    await p.say('talk to an adviser');
-    await p.say('Ask for a call-back');
+    const p = await askedForCallback('c-callme');
     await p.say('Jo');
     expect(textOf(await p.say('call me on 07700 900123'))).toMatch(/time/i);
   });
 
   it('"no thanks" to keeping the details is a no, not a cancel', async () => {
-    clock = MONDAY_9PM;
-    const p = person('c-nothanks');
-    await p.say('talk to an adviser');
-    await p.say('Ask for a call-back');
-    await p.say('Grace');
-    await p.say('grace@example.org');
-    await p.say('weekday afternoons');
+    const details: [string, string, string] = ['Grace', 'grace@example.org', 'weekday afternoons'];
+    const p = await askedToKeepDetails('c-nothanks', details);
     const reply = textOf(await p.say('no thanks'));
     expect(await store.listCallbacks()).toHaveLength(0);
-    const declined = textOf(await (async () => {
-      const q = person('c-nothanks-button');
-      await q.say('talk to an adviser');
-      await q.say('Ask for a call-back');
-      await q.say('Grace');
-      await q.say('grace@example.org');
-      await q.say('weekday afternoons');
-      return q.say("No, don't keep them");
-    })());
+    const q = await askedToKeepDetails('c-nothanks-button', details);
+    const declined = textOf(await q.say("No, don't keep them"));
     expect(reply).toBe(declined);
   });
 
