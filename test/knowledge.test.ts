@@ -104,6 +104,8 @@ describe('a broken knowledge file stops start-up, naming the file and the field'
     ['an unknown follow-up', edit('topics/complaint.yaml', 'followUps: [complaint-unhappy-outcome', 'followUps: [no-such-topic'), /topics\/complaint\.yaml: followUps\.\d: unknown topic "no-such-topic"/],
     ['an unknown source document', edit('topics/exclusion.yaml', /document: [a-z-]+/, 'document: made-up-leaflet'), /topics\/exclusion\.yaml: sources\.0\.document: unknown document "made-up-leaflet"/],
     ['a broken pattern', edit('topics/appeal-how.yaml', /- match: "/, '- match: "(appeal & '), /topics\/appeal-how\.yaml: .*not closed/],
+    ['an "alone" pattern with clauses', edit('controls.yaml', 'match: "agent | live agent |', 'match: "agent & live agent |'), /controls\.yaml: human: patterns\.\d+: an "alone" pattern .* cannot have "&" clauses/],
+    ['"alone" that is not true or false', edit('controls.yaml', 'alone: true', 'alone: yes please'), /controls\.yaml: .*alone: Expected boolean/],
     ['invalid YAML', edit('tenants/generic.yaml', /^id:/m, 'id: [unclosed\nid2:'), /tenants\/generic\.yaml: cannot be read/],
     ['a missing topic', (root: string) => rmSync(path.join(root, 'topics', 'local-offer.yaml')), /no entry for topic "local-offer"/],
   ])('%s', (_name, change, expected) => {

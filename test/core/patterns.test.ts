@@ -32,3 +32,34 @@ describe('patterns', () => {
     expect(() => compilePattern({ match }, 'file.yaml: patterns.0')).toThrow(PatternSyntaxError);
   });
 });
+
+describe('"alone" patterns: the whole message, courtesy words aside', () => {
+  const alone = (match: string, text: string) =>
+    patternMatches(compilePattern({ match, alone: true }, 'test'), normaliseWords(text));
+
+  it.each([
+    ['agent | live agent', 'Agent', true],
+    ['agent | live agent', 'agent please!!', true],
+    ['agent | live agent', 'just an agent now', true],
+    ['agent | live agent', 'live agent pls', true],
+    ['agent | live agent', 'the agent said no', false],
+    ['agent | live agent', 'agent agent', false],
+    ['agent | live agent', 'live', false],
+    ['stop | stop it', 'STOP.', true],
+    ['stop | stop it', 'ok stop it then', true],
+    ['stop | stop it', 'do not stop', false],
+    ['stop | stop it', 'stop his support', false],
+    ['mediat*', 'mediator', true],
+  ])('%s on %j → %s', (match, text, expected) => {
+    expect(alone(match, text)).toBe(expected);
+  });
+
+  it.each([
+    [{ match: 'agent & person', alone: true }, '"&" clauses'],
+    [{ match: 'agent', unless: 'estate', alone: true }, '"unless" has nothing to cancel'],
+    [{ match: 'agent | please', alone: true }, 'courtesy words only'],
+  ])('refuses %j, naming the place', (spec, problem) => {
+    expect(() => compilePattern(spec, 'controls.yaml: human: patterns.12')).toThrow(/controls\.yaml: human: patterns\.12/);
+    expect(() => compilePattern(spec, 'controls.yaml: human: patterns.12')).toThrow(problem);
+  });
+});

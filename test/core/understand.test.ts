@@ -49,6 +49,42 @@ describe('controls come before topics, in order', () => {
   });
 });
 
+describe('a word typed on its own', () => {
+  const read = (text: string) => {
+    const understanding = understander.understand(text);
+    return understanding.kind === 'control' ? understanding.control : understanding.kind;
+  };
+
+  it.each([
+    ['agent', 'human'],
+    ['Adviser please', 'human'],
+    ['a person', 'human'],
+    ['anyone there?', 'human'],
+    ['stop', 'cancel'],
+    ['Stop it!', 'cancel'],
+    ['please just stop', 'cancel'],
+    ['enough', 'cancel'],
+    ['end chat', 'goodbye'],
+    ['options', 'help'],
+  ])('%j → %s', (text, expected) => {
+    expect(read(text)).toBe(expected);
+  });
+
+  // The same words in a sentence are about something else.
+  it.each([
+    'the person at school was rude to my son',
+    'can the school stop his support',
+    'my estate agent will not return my calls',
+    'is there an end date on the plan',
+  ])('%j is neither a request for a person nor an interruption', (text) => {
+    expect(['human', 'cancel', 'help', 'restart', 'goodbye']).not.toContain(read(text));
+  });
+
+  it('"stop" in a question about a topic is the topic', () => {
+    expect(read('how do I stop an exclusion')).toBe('answer');
+  });
+});
+
 describe('every topic is reachable', () => {
   it.each([...knowledge.topics.values()].map((t) => [t.id, t.question] as const))(
     '%s is understood from its own question',

@@ -420,9 +420,9 @@ describe.each(['webchat', 'sms'] as const)('deadline dialog on %s', (channel) =>
         expect(textOf(last(out))).toMatch(prompt);
       });
 
-      it('"cancel" stops the deadline conversation', async () => {
+      it.each(['cancel', 'stop it'])('%j stops the deadline conversation', async (word) => {
         const chat = await reached();
-        const out = await chat.send('cancel');
+        const out = await chat.send(word);
         expect(allText(out)).toMatch(/I've stopped that/);
         const after = await chat.send('1');
         expect(allText(after)).not.toMatch(prompt);

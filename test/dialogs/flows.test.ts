@@ -203,8 +203,9 @@ describe.each(CASES)('the $flow flow', (flow) => {
       it('"cancel" stops the flow', async () => {
         const c = open(channel);
         await reach(c, flow, step);
-        // SMS providers act on CANCEL themselves; people say it in other ways too.
-        const out = await c.send(channel === 'sms' ? 'never mind' : 'cancel');
+        // SMS providers act on CANCEL and STOP themselves; people say it in other ways too, and a
+        // bare "stop" in a chat means the same.
+        const out = await c.send({ sms: 'never mind', webchat: 'stop', msteams: 'cancel' }[channel]);
         expect(allText(out)).toMatch(/I've stopped that/);
         expect(allText(out)).not.toMatch(prompt);
         await expectEnded(c, flow, step);

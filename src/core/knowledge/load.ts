@@ -68,7 +68,7 @@ function checkText(text: string, shown: string, field: string, problems: string[
 }
 
 function checkPatterns(
-  patterns: Array<{ match: string; unless?: string }>, shown: string, problems: string[], concepts: Concepts,
+  patterns: Array<{ match: string; unless?: string; alone?: boolean }>, shown: string, problems: string[], concepts: Concepts,
 ): void {
   patterns.forEach((pattern, i) => {
     try {

@@ -19,6 +19,12 @@ export const patternSchema = z
     weight: z.number().positive().max(10).default(1),
     /** When any alternative here appears, this pattern does not count. */
     unless: nonEmpty.optional(),
+    /**
+     * Counts only when the message is one of the alternatives and nothing else, courtesy words
+     * ("please", "just", "now") aside: for a word that means something alone ("agent", "stop") and
+     * something else in a sentence.
+     */
+    alone: z.boolean().optional(),
   })
   .strict();
 

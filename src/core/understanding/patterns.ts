@@ -16,7 +16,15 @@ export interface CompiledPattern {
   unless: Alternative[];
   weight: number;
   source: string;
+  /** The message must be one of the alternatives and nothing else, courtesy words aside. */
+  alone: boolean;
 }
+
+/**
+ * Words a short message may carry around what it says ("agent please", "just stop", "ok end it
+ * now") that do not change it; an `alone` pattern ignores them in the message and in itself.
+ */
+const COURTESY = new Set(['please', 'just', 'now', 'ok', 'okay', 'right', 'then', 'can', 'could', 'i', 'me', 'a', 'an', 'the', 'to']);
 
 export class PatternSyntaxError extends Error {}
 
@@ -109,17 +117,27 @@ function expandConcepts(text: string, concepts: Concepts | undefined, where: str
 }
 
 export function compilePattern(
-  spec: { match: string; weight?: number; unless?: string },
+  spec: { match: string; weight?: number; unless?: string; alone?: boolean },
   where: string,
   concepts?: Concepts,
 ): CompiledPattern {
   const match = expandConcepts(spec.match, concepts, where);
   const clauses = splitTopLevel(match, '&', where).map((clause) => compileAlternatives(clause, where));
+  const alone = spec.alone === true;
+  if (alone) {
+    if (clauses.length > 1) throw new PatternSyntaxError(`${where}: an "alone" pattern is one message, so it cannot have "&" clauses`);
+    if (spec.unless) throw new PatternSyntaxError(`${where}: an "alone" pattern matches the whole message, so "unless" has nothing to cancel`);
+    for (const alt of clauses[0]!) {
+      alt.words = alt.words.filter((w) => !COURTESY.has(w));
+      if (alt.words.length === 0) throw new PatternSyntaxError(`${where}: "${spec.match}" has an alternative of courtesy words only`);
+    }
+  }
   return {
     clauses,
     unless: spec.unless ? compileAlternatives(expandConcepts(spec.unless, concepts, where), where) : [],
     weight: spec.weight ?? 1,
     source: spec.match,
+    alone,
   };
 }
 
@@ -168,8 +186,20 @@ export function alternativeOccurs(alt: Alternative, message: readonly string[] |
   return false;
 }
 
+/** The message, courtesy words aside, is exactly this alternative. */
+function isAlone(alt: Alternative, words: readonly string[]): boolean {
+  let j = 0;
+  for (const word of words) {
+    if (COURTESY.has(word)) continue;
+    if (j >= alt.words.length || !wordMatches(alt.words[j]!, word)) return false;
+    j++;
+  }
+  return j === alt.words.length;
+}
+
 export function patternMatches(pattern: CompiledPattern, message: readonly string[] | MessageView): boolean {
   const view = Array.isArray(message) ? viewOf(message as readonly string[]) : (message as MessageView);
+  if (pattern.alone) return pattern.clauses[0]!.some((alt) => isAlone(alt, view.words));
   if (!pattern.clauses.every((clause) => clause.some((alt) => alternativeOccurs(alt, view)))) return false;
   return !pattern.unless.some((alt) => alternativeOccurs(alt, view));
 }
