@@ -20,6 +20,7 @@ describe('controls come before topics, in order', () => {
     ['can I speak to an agent', 'human'],
     ['can i talk to anyone', 'human'],
     ['could some1 ring me', 'human'],
+    ['can you get someone to ring me after 3, when the kids are at school', 'human'],
     // a plain request for a person wins over the topic it is about
     ['My son was excluded from school today, I want to talk to a real person', 'human'],
     ['the council refused the EHC needs assessment, can I speak to a real person about it', 'human'],
