@@ -90,11 +90,11 @@ export async function createAssistant(config: Config, options: AssistantOptions 
   }
   const store =
     options.store ??
-    (await createStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, schema: config.DATABASE_SCHEMA }));
+    (await createStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE }));
   let turnLock: ClosableTurnLock | undefined;
   try {
     if (store.kind === 'postgres' && isPostgresUrl(config.DATABASE_URL)) {
-      turnLock = postgresTurnLock({ connectionString: config.DATABASE_URL.trim(), schema: config.DATABASE_SCHEMA });
+      turnLock = postgresTurnLock({ connectionString: config.DATABASE_URL.trim(), schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE });
       if (!config.DIRECTLINE_TOKEN_SECRET) {
         // A secret made in DATA_DIR is this instance's own: other instances would refuse its tokens.
         log.warn('token_secret_per_instance', { setting: 'DIRECTLINE_TOKEN_SECRET' });

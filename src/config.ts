@@ -100,6 +100,11 @@ const schema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,39}$/, 'must be lower-case letters, digits and underscores (at most 40), starting with a letter or _')
     .optional(),
+  /**
+   * PostgreSQL connections per instance for the store, and as many again for the turn lock (plus
+   * one for change notices): a managed database with a low connection limit may need fewer.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(100).optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** A conversation with an adviser where nobody has written for this long is closed; the assistant comes back. */
   HANDOFF_SILENCE_MINUTES: z.coerce.number().int().min(1).max(1440).default(20),
@@ -151,8 +156,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (result.data.NODE_ENV === 'production' && !result.data.DIRECTLINE_TOKEN_SECRET) {
     throw new ConfigError('Invalid configuration:\n  DIRECTLINE_TOKEN_SECRET: required in production (at least 32 random characters)');
   }
-  if (result.data.DATABASE_SCHEMA !== undefined && result.data.DATABASE_URL === undefined) {
-    throw new ConfigError('Invalid configuration:\n  DATABASE_SCHEMA: only used with a PostgreSQL DATABASE_URL');
+  for (const name of ['DATABASE_SCHEMA', 'DATABASE_POOL_SIZE'] as const) {
+    if (result.data[name] !== undefined && result.data.DATABASE_URL === undefined) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: only used with a PostgreSQL DATABASE_URL`);
+    }
   }
   const sms = [result.data.TWILIO_ACCOUNT_SID, result.data.TWILIO_AUTH_TOKEN, result.data.PUBLIC_BASE_URL];
   if (sms.some((v) => v !== undefined) && sms.some((v) => v === undefined)) {

@@ -24,6 +24,8 @@ describe('configuration', () => {
     expect(config.RETENTION_DAYS).toBe(90);
     expect(loadConfig({ DATABASE_URL: 'postgres:///send?host=/run/postgresql' }).DATABASE_URL).toMatch(/^postgres:/);
     expect(loadConfig({ RETENTION_DAYS: '1' }).RETENTION_DAYS).toBe(1);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/send', DATABASE_POOL_SIZE: '4' }).DATABASE_POOL_SIZE).toBe(4);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/send' }).DATABASE_POOL_SIZE).toBeUndefined();
     expect(loadConfig({ RETENTION_DAYS: '3650' }).RETENTION_DAYS).toBe(3650);
   });
 
@@ -55,6 +57,10 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'postgres://' + 'x'.repeat(3) + ':99999999/db' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://db/send', DATABASE_SCHEMA: 'Send-Assistant' }, 'DATABASE_SCHEMA'],
     [{ DATABASE_SCHEMA: 'send_assistant' }, 'DATABASE_SCHEMA'],
+    [{ DATABASE_POOL_SIZE: '4' }, 'DATABASE_POOL_SIZE'],
+    [{ DATABASE_URL: 'postgres://db/send', DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE'],
+    [{ DATABASE_URL: 'postgres://db/send', DATABASE_POOL_SIZE: '101' }, 'DATABASE_POOL_SIZE'],
+    [{ DATABASE_URL: 'postgres://db/send', DATABASE_POOL_SIZE: 'lots' }, 'DATABASE_POOL_SIZE'],
     [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
     [{ RETENTION_DAYS: '3651' }, 'RETENTION_DAYS'],
     [{ RETENTION_DAYS: '7.5' }, 'RETENTION_DAYS'],

@@ -124,7 +124,8 @@ function checkIdentifier(name: string, what: string): string {
 function connectionConfig(options: PostgresStoreOptions, applicationName: string): pg.ClientConfig {
   const config: pg.ClientConfig = {
     connectionString: options.connectionString,
-    application_name: applicationName,
+    // With a schema, the database's activity view tells one deployment's connections from another's.
+    application_name: options.schema === undefined ? applicationName : `${applicationName} (${options.schema})`,
     connectionTimeoutMillis: 10_000,
   };
   if (options.schema !== undefined) config.options = `-c search_path=${checkIdentifier(options.schema, 'schema')}`;

@@ -451,6 +451,8 @@ export interface CreateStoreOptions {
   dataDir?: string;
   /** PostgreSQL only: keep the tables in this schema (created when missing) instead of the default. */
   schema?: string;
+  /** PostgreSQL only: the most connections the store's pool opens. Default 10. */
+  poolSize?: number;
   /** The clock used for timestamps (tests). */
   now?: () => Date;
 }
@@ -466,7 +468,7 @@ export function isPostgresUrl(url: string | undefined): url is string {
 export async function createStore(options: CreateStoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(options.databaseUrl)) {
     const { PostgresStore } = await import('./postgresStore');
-    return PostgresStore.open({ connectionString: options.databaseUrl.trim(), schema: options.schema, now: options.now });
+    return PostgresStore.open({ connectionString: options.databaseUrl.trim(), schema: options.schema, poolSize: options.poolSize, now: options.now });
   }
   const { SqliteStore } = await import('./sqliteStore');
   return SqliteStore.open({ dataDir: options.dataDir ?? './data', now: options.now });

@@ -46,7 +46,7 @@ export function postgresTurnLock(options: PostgresTurnLockOptions): ClosableTurn
   const waitMs = Math.max(1, Math.round(options.waitTimeoutMs ?? 60_000));
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    application_name: 'send-assistant:turn-lock',
+    application_name: options.schema === undefined ? 'send-assistant:turn-lock' : `send-assistant:turn-lock (${options.schema})`,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     max: options.poolSize ?? 10,
