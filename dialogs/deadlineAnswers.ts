@@ -90,7 +90,13 @@ export function detectKind(text: string): DeadlineKind | undefined {
   if (/\b(final (ehc |education health and care )?plan|final ehcp|20 weeks|twenty weeks)\b/.test(t)) return 'final-plan';
   if (/\b(6|six) weeks\b/.test(t) && /\b(assess|assessment|request)\b/.test(t)) return 'assessment-decision';
   if (/\b(decide|decision|decided|hear|answer|respond|reply)\b.{0,40}\b(whether|if)\b.{0,30}\bassess/.test(t)) return 'assessment-decision';
+  if (/\b(decide|decision|decided|hear back|answer)\b.{0,25}\b(on|about)\b.{0,25}\bassess\w*\b.{0,10}\brequest/.test(t)) return 'assessment-decision';
   return undefined;
+}
+
+/** "How long do I get…", "what's the deadline…", "by when…": a question about a time limit. */
+export function asksHowLong(text: string): boolean {
+  return /\b(how long|how many (days|weeks)|how much time|deadline|time limit|last day|by when|cut off)\b/.test(clean(text));
 }
 
 const DECISION_CUES: Array<[AppealDecision, RegExp]> = [

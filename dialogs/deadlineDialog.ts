@@ -18,7 +18,7 @@ import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import type { ClarifyResult } from './clarifyDialog';
 import {
-  asksToWorkOut, detectDecision, detectKind, mentionsNoCertificate, saysDontKnow,
+  asksHowLong, asksToWorkOut, detectDecision, detectKind, mentionsNoCertificate, saysDontKnow,
   saysDontKnowTheDate, saysNoCertificate, yesOrNo,
 } from './deadlineAnswers';
 import { dataOf, understandingOf, type DialogServices } from './services';
@@ -109,14 +109,21 @@ const NOT_FOR_DEADLINE = new Set(['human', 'restart', 'cancel', 'out-of-scope'])
 
 /**
  * Whether a message starts the deadline conversation: any message that asks for this person's own
- * deadline ("work out my deadline", "when is my deadline"), or an appeal-deadline question that
- * gives a date ("my letter is dated …").
+ * deadline ("work out my deadline", "when is my deadline"), an appeal-deadline question that gives
+ * a date ("my letter is dated …"), or a question about another time limit with a date ("the draft
+ * plan came on 3 Dec, how long to reply?").
  */
 export function wantsDeadline(understanding: Understanding, text: string, today: IsoDate): boolean {
   if (understanding.kind === 'safeguarding') return false;
   if (understanding.kind === 'control' && NOT_FOR_DEADLINE.has(understanding.control)) return false;
   if (asksToWorkOut(text)) return true;
-  return understanding.kind === 'answer' && understanding.topicId === 'appeal-deadline' && extractDates(text, today).length > 0;
+  if (understanding.kind === 'answer' && understanding.topicId === 'appeal-deadline') return extractDates(text, today).length > 0;
+  // The other time limits (commenting on a draft plan, the decision whether to assess, the final
+  // plan, a certificate) have no answer of their own, and a topic's answer would miss the point: a
+  // question about one that gives a date or asks how long is worked out (a date is asked for).
+  const kind = detectKind(text);
+  if (kind === undefined || kind === 'appeal') return false;
+  return extractDates(text, today).length > 0 || asksHowLong(text);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -169,6 +169,22 @@ const CONFIRM_CASES: ConfirmCase[] = [
     says: [FIVE_PM, /in August/],
   },
   {
+    name: 'a question about commenting on a draft plan, with the day it came, in texting style',
+    today: '2026-12-07',
+    first: 'draft ehcp came 3rd dec. how long do i get to reply?',
+    replies: ['yes'],
+    due: 'Thursday 17 December 2026',
+    says: [/comment on the draft plan/],
+  },
+  {
+    name: 'a question about the decision whether to assess, with the day the request arrived',
+    today: '2026-12-07',
+    first: 'What is the deadline for the council to decide on an EHC needs assessment request received 10 November 2026?',
+    replies: ['yes'],
+    due: 'Tuesday 22 December 2026',
+    says: [/6 weeks|six weeks/i],
+  },
+  {
     name: 'a leap year',
     today: '2028-01-05',
     first: 'The council refused to assess. My decision letter is dated 31/12/2027 and there is no certificate. When is my deadline?',
@@ -495,6 +511,15 @@ describe.each(['webchat', 'sms'] as const)('deadline dialog on %s', (channel) =>
       const chat = conversation(channel);
       const out = await chat.send(message);
       expect(allText(out)).toMatch(/Which deadline shall I work out\?|Which decision are you appealing against\?/);
+    });
+
+    it.each([
+      'how long do I get to comment on the draft plan',
+      'draft plan came today, how long to send comments',
+    ])('"%s" asks about another time limit and starts it', async (message) => {
+      const chat = conversation(channel);
+      const out = await chat.send(message);
+      expect(allText(out)).toMatch(/What day was the draft EHC plan sent to you\?|You said the draft plan was sent to you on/);
     });
 
     it('a general question gets the general answer', async () => {
