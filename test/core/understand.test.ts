@@ -21,6 +21,9 @@ describe('controls come before topics, in order', () => {
     ['can i talk to anyone', 'human'],
     ['could some1 ring me', 'human'],
     ['can you get someone to ring me after 3, when the kids are at school', 'human'],
+    // a school named elsewhere in the message does not hide the request
+    ["he hasn't been in school since September and nothing is happening. I'd like to speak to an adviser", 'human'],
+    ['I want to talk to someone about the draft plan, they named a school we never asked for', 'human'],
     // a plain request for a person wins over the topic it is about
     ['My son was excluded from school today, I want to talk to a real person', 'human'],
     ['the council refused the EHC needs assessment, can I speak to a real person about it', 'human'],
@@ -45,7 +48,12 @@ describe('controls come before topics, in order', () => {
     expect(label(text)).toBe(expected);
   });
 
-  it.each(['my estate agent will not return my calls', 'the travel agent lost our booking'])('%j is no request for a person', (text) => {
+  it.each([
+    'my estate agent will not return my calls',
+    'the travel agent lost our booking',
+    'should I talk to someone at the school first',
+    'can I talk to the school about his support',
+  ])('%j is no request for a person', (text) => {
     expect(label(text)).not.toBe('human');
   });
 });
