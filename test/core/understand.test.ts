@@ -89,6 +89,20 @@ describe('a word typed on its own', () => {
     expect(['human', 'cancel', 'help', 'restart', 'goodbye']).not.toContain(read(text));
   });
 
+  it.each([
+    ['the school keeps ringing me to collect him at lunchtime, is that allowed', 'exclusion'],
+    ['they asked me to pick her up early again today', 'exclusion'],
+  ])('being asked to fetch a child in the school day: %j → %s', (text, topic) => {
+    expect(understander.understand(text)).toMatchObject({ kind: 'answer', topicId: topic });
+  });
+
+  it.each(['can her grandad collect her early on Fridays for swimming', 'how do I pick a school for year 7'])(
+    '%j is no exclusion',
+    (text) => {
+      expect(understander.understand(text)).not.toMatchObject({ topicId: 'exclusion' });
+    },
+  );
+
   it('"stop" in a question about a topic is the topic', () => {
     expect(read('how do I stop an exclusion')).toBe('answer');
   });
