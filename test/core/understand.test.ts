@@ -96,6 +96,13 @@ describe('a word typed on its own', () => {
     expect(understander.understand(text)).toMatchObject({ kind: 'answer', topicId: topic });
   });
 
+  it.each([
+    ['the senco says my daughter does not need an EHCP', 'ehc-needs-assessment'],
+    ["school reckon he won't get a plan so there's no point asking", 'ehc-needs-assessment'],
+  ])('the school doubting a plan is needed: %j → %s (a parent can still ask)', (text, topic) => {
+    expect(understander.understand(text)).toMatchObject({ kind: 'answer', topicId: topic });
+  });
+
   it.each(['can her grandad collect her early on Fridays for swimming', 'how do I pick a school for year 7'])(
     '%j is no exclusion',
     (text) => {
