@@ -247,7 +247,15 @@ export function createAdviserRouter(options: AdviserRouterOptions): AdviserRoute
       return sendError(res, 400, 'TooLong', `A reply can be at most ${MAX_REPLY_CHARACTERS} characters; this one has ${text.length}.`);
     }
     if (text.includes('\u0000')) return sendError(res, 400, 'BadRequest', 'The reply contains a character that cannot be sent.');
-    if (await desk.reply(adviser, id, text)) return void res.status(204).end();
+    let replied: boolean;
+    try {
+      replied = await desk.reply(adviser, id, text);
+    } catch (error) {
+      // Nothing was sent, and the desk records a reply only once it is delivered: nothing to undo.
+      if (isOptedOut(error)) return sendError(res, 409, 'OptedOut', OPTED_OUT_MESSAGE);
+      throw error;
+    }
+    if (replied) return void res.status(204).end();
     return explainRefusal(res, adviser.id, await desk.view(adviser, id), 'reply to');
   }));
 
@@ -497,6 +505,15 @@ function explainRefusal(
     return sendError(res, 409, 'NotYours', `Another adviser has this conversation, so you cannot ${action} it.`);
   }
   sendError(res, 409, 'Refused', `The conversation could not be ${action === 'reply to' ? 'replied to' : `${action}d`} just now. Refresh and try again.`);
+}
+
+const OPTED_OUT_MESSAGE =
+  'Your reply was not sent. This person has opted out of texts (they texted STOP), so replies by text cannot be sent. ' +
+  'They will get texts again only if they text START.';
+
+/** The SMS channel refused to send: the person has opted out (SmsOptedOutError, by name to keep this layer free of channels). */
+function isOptedOut(error: unknown): boolean {
+  return error instanceof Error && error.name === 'SmsOptedOutError';
 }
 
 function validId(value: string | undefined): string | undefined {

@@ -8,7 +8,9 @@ import { InMemoryAdviserAccounts, verifyPassword } from '../../src/advisers/acco
 import { adviserOf, createAdviserRouter, requireAdviser } from '../../src/advisers/router';
 import { SESSION_COOKIE } from '../../src/advisers/session';
 import { newAdviserToken, parseAdviserTokens } from '../../src/advisers/tokens';
+import { SmsOptedOutError } from '../../src/channels/sms/smsAdapter';
 import { FakeDesk } from './fakeDesk';
+import type { AdviserIdentity } from '../../src/handoff/types';
 import { defaultAccounts, PASSWORD, SESSION_SECRET, startConsole, type ConsoleSetup } from './harness';
 
 const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -464,6 +466,48 @@ describe('adviser console API: the desk', () => {
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
     }
+  });
+});
+
+describe('adviser console API: a reply the person\'s channel refuses', () => {
+  /** A desk whose delivery to the person fails as the channel's does. */
+  class RefusingDesk extends FakeDesk {
+    failure: Error | undefined;
+    override async reply(adviser: AdviserIdentity, handoffId: string, text: string): Promise<boolean> {
+      if (this.failure) throw this.failure;
+      return super.reply(adviser, handoffId, text);
+    }
+  }
+  const desk = new RefusingDesk();
+  let setup: ConsoleSetup;
+  let sam: string;
+
+  beforeAll(async () => {
+    setup = await startConsole({ desk });
+    sam = await setup.signIn('sam');
+  });
+  afterAll(async () => {
+    await setup?.close();
+  });
+
+  it.each([
+    { why: 'the person texted STOP', failure: () => new SmsOptedOutError(), status: 409, code: 'OptedOut', message: /opted out of texts \(they texted STOP\)/, logged: false },
+    { why: 'anything else', failure: () => new Error('socket hang up'), status: 500, code: 'ServerError', message: /went wrong/, logged: true },
+  ])('answers $status $code when $why', async ({ failure, status, code, message, logged }) => {
+    const item = desk.add({ channel: 'sms' });
+    await call(setup, 'POST', `/advisers/api/handoffs/${item.id}/claim`, { cookie: sam });
+    desk.failure = failure();
+    const errorsBefore = setup.logged.filter((l) => l.level === 'error').length;
+    try {
+      const refused = await call(setup, 'POST', `/advisers/api/handoffs/${item.id}/reply`, { cookie: sam, body: { text: 'Is it OK if I phone you?' } });
+      expectJsonError(refused, status, code);
+      expect(refused.body.error.message).toMatch(message);
+    } finally {
+      desk.failure = undefined;
+    }
+    expect(setup.logged.filter((l) => l.level === 'error').length - errorsBefore).toBe(logged ? 1 : 0);
+    expect(JSON.stringify(setup.logged)).not.toContain('phone you');
+    expect(desk.replies.filter((r) => r.handoffId === item.id)).toEqual([]);
   });
 });
 

@@ -226,15 +226,41 @@ describe.each(implementations)('SMS state %s', (_name, make) => {
     const at = (ms: number) => new Date(t0 + ms);
     expect(await state.consume('n-x', LIMITS, at(0))).toEqual({ allowed: true });
     expect(await state.consume('n-x', LIMITS, at(1000))).toEqual({ allowed: true });
-    expect(await state.consume('n-x', LIMITS, at(2000))).toEqual({ allowed: false, reason: 'number-minute' });
+    expect(await state.consume('n-x', LIMITS, at(2000))).toEqual({ allowed: false, reason: 'number-minute', noticeDue: true });
     expect(await state.consume('n-x', LIMITS, at(61_000))).toEqual({ allowed: true });
-    expect(await state.consume('n-x', LIMITS, at(200_000))).toEqual({ allowed: false, reason: 'number-day' });
+    expect(await state.consume('n-x', LIMITS, at(200_000))).toEqual({ allowed: false, reason: 'number-day', noticeDue: true });
     expect(await state.consume('n-y', LIMITS, at(200_000))).toEqual({ allowed: true });
-    expect(await state.consume('n-z', LIMITS, at(200_000))).toEqual({ allowed: false, reason: 'global-day' });
+    expect(await state.consume('n-z', LIMITS, at(200_000))).toEqual({ allowed: false, reason: 'global-day', noticeDue: false });
     // 23:30 UTC on 1 June is 00:30 on 2 June in London (BST): a new day.
     const nextLondonDay = new Date('2026-06-01T23:30:00Z');
     expect(dayOf(nextLondonDay)).toBe('2026-06-02');
     expect(await state.consume('n-x', LIMITS, nextLondonDay)).toEqual({ allowed: true });
+  });
+
+  it('gives a notice for the first refusal in each window only', async () => {
+    const limits = { perNumberPerMinute: 1, perNumberPerDay: 2, globalPerDay: 100 };
+    const t0 = Date.parse('2026-06-03T08:00:00Z');
+    const verdicts = [];
+    for (const ms of [0, 1000, 30_000, 59_999, 60_500, 61_000, 200_000, 300_000]) verdicts.push(await state.consume('n-notice', limits, new Date(t0 + ms)));
+    expect(verdicts).toEqual([
+      { allowed: true },
+      { allowed: false, reason: 'number-minute', noticeDue: true },
+      { allowed: false, reason: 'number-minute', noticeDue: false },
+      { allowed: false, reason: 'number-minute', noticeDue: false },
+      { allowed: true },
+      { allowed: false, reason: 'number-minute', noticeDue: true },
+      { allowed: false, reason: 'number-day', noticeDue: true },
+      { allowed: false, reason: 'number-day', noticeDue: false },
+    ]);
+    expect(await state.consume('n-notice', limits, new Date('2026-06-04T08:00:00Z'))).toEqual({ allowed: true });
+  });
+
+  it('gives exactly one notice to refusals that arrive together', async () => {
+    const now = new Date('2026-07-02T12:00:00Z');
+    const limits = { perNumberPerMinute: 2, perNumberPerDay: 100, globalPerDay: 100 };
+    const verdicts = await Promise.all(Array.from({ length: 8 }, () => state.consume('n-burst-notice', limits, now)));
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(2);
+    expect(verdicts.filter((v) => !v.allowed && v.noticeDue)).toHaveLength(1);
   });
 
   it('counts concurrent messages exactly', async () => {

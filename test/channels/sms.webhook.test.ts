@@ -113,6 +113,7 @@ async function startHarness(options: { dataDir?: string; limits?: Partial<SmsLim
   let appends = 0;
   const transcript = {
     createConversation: store.createConversation.bind(store),
+    findOpenHandoff: store.findOpenHandoff.bind(store),
     appendActivity: async (...args: Parameters<Store['appendActivity']>) => {
       appends += 1;
       return store.appendActivity(...args);
@@ -416,6 +417,18 @@ describe('SMS webhook: keywords', () => {
     }
   });
 
+  // The assistant and advisers ask yes/no questions: from a number that never opted out these
+  // words are answers, not keywords.
+  it.each(['YES', 'yes', 'Yes.', 'START', 'Unstop'])('%s from a number that has not opted out reaches the bot and the transcript', async (word) => {
+    const parent = newParent();
+    await send(parent, 'hello');
+    const reply = await send(parent, word);
+    expect(reply.message).toBe(`You said: ${word} [derby]`);
+    expect(reply.message).not.toMatch(/you will get replies again/);
+    const entries = await h.store.listActivities(h.adapter.conversationIdFor('derby', parent));
+    expect(entries.map((e) => e.activity.text)).toContain(word);
+  });
+
   it('START resumes the conversation where it was', async () => {
     const parent = newParent();
     await send(parent, 'before');
@@ -440,6 +453,50 @@ describe('SMS webhook: keywords', () => {
     expect(info.message).toMatch(/^SEND advice: .*Reply STOP to stop texts/);
     expect(h.bot.turns.length).toBe(turns);
     expect(h.appends()).toBe(appends);
+  });
+
+  describe('while the conversation is queued for or with an adviser', () => {
+    async function handedOff(parent: string, status: 'queued' | 'claimed') {
+      await send(parent, 'I need a person');
+      const conversationId = h.adapter.conversationIdFor('derby', parent);
+      const handoff = await h.store.enqueueHandoff({ conversationId, tenant: 'derby', channel: 'sms', reason: 'asked', summary: {} });
+      if (status === 'claimed') expect(await h.store.claimHandoff(handoff.id, 'console:sam')).toBe(true);
+      return { conversationId, handoff };
+    }
+
+    it.each([
+      ['HELP', 'queued'],
+      ['info', 'queued'],
+      ['Help!', 'claimed'],
+      ['INFO', 'claimed'],
+    ] as const)('%s (%s) goes to the conversation, not to the canned help text', async (word, status) => {
+      const parent = newParent();
+      const { conversationId } = await handedOff(parent, status);
+      const reply = await send(parent, word);
+      expect(reply.message).toBe(`You said: ${word} [derby]`);
+      const entries = await h.store.listActivities(conversationId);
+      expect(entries.some((e) => e.activity.from?.role === 'user' && e.activity.text === word)).toBe(true);
+    });
+
+    it('HELP gets the help text again once the hand-off is closed', async () => {
+      const parent = newParent();
+      const { handoff } = await handedOff(parent, 'claimed');
+      expect((await send(parent, 'HELP')).message).toBe('You said: HELP [derby]');
+      expect(await h.store.closeHandoff(handoff.id, 'console:sam')).toBe(true);
+      expect((await send(parent, 'HELP')).message).toMatch(/^Derby SEND advice: automated answers/);
+    });
+
+    it('STOP is kept in the transcript, so the adviser sees why replies stop, and reaches no bot', async () => {
+      const parent = newParent();
+      const { conversationId } = await handedOff(parent, 'claimed');
+      const turns = h.bot.turns.length;
+      const stop = await send(parent, 'Stop');
+      expect(stop.message).toBeUndefined();
+      expect(h.bot.turns.length).toBe(turns);
+      const entries = await h.store.listActivities(conversationId);
+      expect(entries.at(-1)?.activity).toMatchObject({ type: 'message', text: 'Stop', from: { id: conversationId, role: 'user' } });
+      expect(JSON.stringify(entries)).not.toContain(parent.slice(1));
+    });
   });
 
   it('a sentence containing a keyword is not a keyword', async () => {
@@ -491,45 +548,74 @@ describe('SMS webhook: limits', () => {
 
   const sendLimited = (from: string, body: string) => send(from, body, DERBY_NUMBER, undefined, limited);
 
-  it('refuses a number over its per-minute and per-day limits with 429 and processes nothing', async () => {
+  const MINUTE_NOTICE = "You've sent a lot of texts in a short time. Please wait a minute, then text again.";
+  const DAY_NOTICE = "You've sent a lot of texts today. Please text again tomorrow. If anyone is in danger now, call 999.";
+
+  it('tells a number once that it is over its limit, then says nothing and processes nothing until the window passes', async () => {
     const parent = newParent();
     for (const n of [1, 2, 3]) expect((await sendLimited(parent, `q${n}`)).message).toBe(`You said: q${n} [derby]`);
     const conversationId = limited.adapter.conversationIdFor('derby', parent);
     const transcript = await limited.store.listActivities(conversationId);
     const turns = limited.bot.turns.length;
 
-    const over = await sendLimited(parent, 'q4');
-    expect(over.status).toBe(429);
+    // 200, as a provider sends nothing from an error answer's TwiML.
+    const overSid = newMessageSid();
+    const over = await send(parent, 'q4', DERBY_NUMBER, overSid, limited);
+    expect(over.status).toBe(200);
     expect(over.contentType).toMatch(/^text\/xml/);
-    expect(over.message).toBeUndefined();
-    expect(over.headers.get('retry-after')).toBe('60');
-    // HELP counts too (it costs a message).
-    expect((await sendLimited(parent, 'HELP')).status).toBe(429);
+    expect(over.messages).toEqual([MINUTE_NOTICE]);
+    expect(segmentCount(MINUTE_NOTICE)).toBe(1);
+    // The rest of the window: no reply at all, so no reply loop and no cost. HELP counts too.
+    for (const body of ['q5', 'HELP', 'hello?']) {
+      const quiet = await sendLimited(parent, body);
+      expect(quiet.status, body).toBe(200);
+      expect(quiet.message, body).toBeUndefined();
+    }
     expect(limited.bot.turns.length).toBe(turns);
     expect(await limited.store.listActivities(conversationId)).toEqual(transcript);
 
-    // A minute later the number may write again, up to its 5 a day.
+    // A minute later the number may write again, up to its 5 a day. The provider's retry of the
+    // refused message is still that message: it was claimed, so it is neither answered nor counted.
     clock += 61_000;
-    expect((await sendLimited(parent, 'q5')).status).toBe(200);
-    expect((await sendLimited(parent, 'q6')).status).toBe(200);
-    const day = await sendLimited(parent, 'q7');
-    expect(day.status).toBe(429);
-    expect(day.headers.get('retry-after')).toBe('3600');
+    expect((await send(parent, 'q4', DERBY_NUMBER, overSid, limited)).message).toBeUndefined();
+    expect((await sendLimited(parent, 'q6')).message).toBe('You said: q6 [derby]');
+    expect((await sendLimited(parent, 'q7')).message).toBe('You said: q7 [derby]');
+    expect((await sendLimited(parent, 'q8')).messages).toEqual([DAY_NOTICE]);
+    expect(segmentCount(DAY_NOTICE)).toBe(1);
+    clock += 61_000;
+    expect((await sendLimited(parent, 'q9')).message).toBeUndefined();
+    expect(limited.bot.turns.length).toBe(turns + 2);
 
     // STOP is honoured even over the limit.
     expect((await sendLimited(parent, 'STOP')).status).toBe(200);
+    expect((await sendLimited(parent, 'still there?')).message).toBeUndefined();
   });
 
-  it('refuses everyone once the global daily cap is reached, and starts again the next day', async () => {
-    // 5 were counted by the test above; 3 more reach the cap of 8.
-    const other = newParent();
-    for (const n of [1, 2, 3]) expect((await sendLimited(other, `g${n}`)).status).toBe(200);
+  it('gives every number one notice of its own, however many messages arrive at once', async () => {
+    clock = Date.parse('2026-03-03T10:00:00Z');
+    const parents = [newParent(), newParent()];
+    const answers = await Promise.all(parents.flatMap((parent) => Array.from({ length: 6 }, (_, n) => sendLimited(parent, `burst ${n}`))));
+    for (const parent of parents) {
+      const own = answers.slice(parents.indexOf(parent) * 6, parents.indexOf(parent) * 6 + 6);
+      expect(own.filter((a) => a.message?.startsWith('You said: burst'))).toHaveLength(3);
+      expect(own.filter((a) => a.message === MINUTE_NOTICE)).toHaveLength(1);
+      expect(own.filter((a) => a.message === undefined)).toHaveLength(2);
+    }
+  });
+
+  it('refuses everyone once the global daily cap is reached, without a notice, and starts again the next day', async () => {
+    clock = Date.parse('2026-03-04T10:00:00Z');
+    for (const [parent, count] of [[newParent(), 3], [newParent(), 3], [newParent(), 2]] as const) {
+      for (let n = 1; n <= count; n += 1) expect((await sendLimited(parent, `g${n}`)).message).toBe(`You said: g${n} [derby]`);
+    }
+    // 8 today: the cap. A notice to each new number would be what an SMS-pumping attack costs.
     const fresh = newParent();
     const refused = await sendLimited(fresh, 'first message today');
-    expect(refused.status).toBe(429);
+    expect(refused.status).toBe(200);
+    expect(refused.message).toBeUndefined();
     expect(await limited.store.conversationExists(limited.adapter.conversationIdFor('derby', fresh))).toBe(false);
 
-    clock = Date.parse('2026-03-03T09:00:00Z');
+    clock = Date.parse('2026-03-05T09:00:00Z');
     expect((await sendLimited(fresh, 'next day')).message).toBe('You said: next day [derby]');
   });
 });

@@ -113,21 +113,87 @@ describe('hand-off over SMS', () => {
     // The parent's texts go to the adviser: the webhook answers with no message of the bot's own.
     expect(await text('It said they will not assess him'), 'no answer of the bot').toEqual([]);
     expect(await text('what is mediation?')).toEqual([]);
-    // HELP is a carrier keyword: the provider-style help reply still comes, whatever the bot is doing.
-    expect((await text('HELP')).join('\n')).toMatch(/STOP/);
+    // With an adviser, HELP and YES are words to them (an answer to "is it OK if I phone you?"),
+    // not provider keywords: no canned answer, and the adviser sees them.
+    for (const word of ['HELP', 'Yes', 'INFO', 'START']) expect(await text(word), word).toEqual([]);
     const view = await console_(`/handoffs/${item.handoff.id}`);
     const lines = view.json.lines as Array<{ from: string; text: string }>;
     expect(lines.some((l) => l.from === 'person' && l.text === 'It said they will not assess him')).toBe(true);
+    for (const word of ['HELP', 'Yes', 'INFO', 'START']) expect(lines.some((l) => l.from === 'person' && l.text === word), word).toBe(true);
     expect(lines.some((l) => l.from === 'adviser' || /Sam here/.test(l.text))).toBe(true);
 
     mark = api.requests.length;
     expect((await console_(`/handoffs/${item.handoff.id}/close`, {})).status).toBeLessThan(300);
     await expect.poll(() => sentSince(mark).join('\n')).toMatch(/automated assistant again/i);
     expect((await text('what is mediation?')).join('\n')).toMatch(/mediat/i);
+  });
 
+  /** The open hand-off of a parent's conversation (they write to a number of no council: generic). */
+  const openHandoffOf = (parent: string) => assistant.store.findOpenHandoff(assistant.smsAdapter!.conversationIdFor('generic', parent));
+
+  it.each([
+    { why: 'they asked for a person', first: 'can I talk to a person please', parent: '+447700900778', answer: 'YES', urgent: false },
+    {
+      why: 'a child may be at risk',
+      first: 'my daughter says she wants to kill herself and the school has excluded her',
+      parent: '+447700900779',
+      answer: 'yes',
+      urgent: true,
+    },
+  ])('a texted $answer answers the consent question when $why: the adviser gets the consent', async ({ first, parent, answer, urgent }) => {
+    const asked = await sendWebhook(url, inboundParams({ from: parent, to: OUR_NUMBER, body: first }));
+    expect(asked.message).toMatch(/pass on what you've typed/i);
+    const yes = await sendWebhook(url, inboundParams({ from: parent, to: OUR_NUMBER, body: answer }));
+    expect(yes.status).toBe(200);
+    expect(yes.message ?? '').not.toMatch(/you will get replies again/i);
+    const handoff = await openHandoffOf(parent);
+    expect(handoff).toMatchObject({ urgent, summary: { consent: true } });
+    expect(String(handoff!.summary.asked)).toContain(first.slice(0, 20));
+  });
+
+  it('tells an adviser who replies after the person texted STOP that they opted out, and keeps nothing of the reply', async () => {
+    const parent = '+447700900780';
+    const from = (body: string) => sendWebhook(url, inboundParams({ from: parent, to: OUR_NUMBER, body }));
+    await from('can I talk to a person please');
+    await from('1');
+    const handoff = (await openHandoffOf(parent))!;
+    expect((await console_(`/handoffs/${handoff.id}/claim`, {})).status).toBe(204);
+    expect((await console_(`/handoffs/${handoff.id}/reply`, { text: 'Hello, Sam here.' })).status).toBe(204);
+
+    expect((await from('STOP')).message).toBeUndefined();
+    const mark = api.requests.length;
+    const auditBefore = await assistant.store.listAudit({ target: handoff.id });
+    const refused = await console_(`/handoffs/${handoff.id}/reply`, { text: 'Is it OK if I phone you?' });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe('OptedOut');
+    expect(refused.json.error.message).toMatch(/opted out of texts/);
+    expect(refused.json.error.message).toMatch(/texted STOP/);
+    expect(api.requests.length).toBe(mark);
+    // Nothing half-stored: no audit entry and no line for the refused reply; the conversation stays theirs.
+    expect(await assistant.store.listAudit({ target: handoff.id })).toEqual(auditBefore);
+    const view = await console_(`/handoffs/${handoff.id}`);
+    const lines = view.json.lines as Array<{ from: string; text: string }>;
+    expect(lines.some((l) => l.text.includes('Is it OK if I phone you?'))).toBe(false);
+    // What the adviser sees of the conversation says why.
+    expect(lines.at(-1)).toMatchObject({ from: 'person', text: 'STOP' });
+    expect(view.json.handoff.status).toBe('claimed');
+
+    // START opts back in: the adviser's replies go again.
+    expect((await from('START')).message).toMatch(/you will get replies again/i);
+    expect((await console_(`/handoffs/${handoff.id}/reply`, { text: 'Is it OK if I phone you?' })).status).toBe(204);
+    expect(api.requests.slice(mark).map((r) => r.form.Body ?? '').join('\n')).toContain('Is it OK if I phone you?');
+    expect((await from('Yes')).message).toBeUndefined();
+    const after = (await console_(`/handoffs/${handoff.id}`)).json.lines as Array<{ from: string; text: string }>;
+    expect(after.at(-1)).toMatchObject({ from: 'person', text: 'Yes' });
+  });
+
+  it('logs no phone number and nothing anyone wrote', () => {
     const all = logged.join('\n');
-    expect(logged.length).toBeGreaterThan(0);
-    for (const secret of [PARENT, PARENT.slice(1), '07700 900777', 'talk to a person', 'will not assess him', 'Sam here', 'what did the letter say']) {
+    expect(all).toContain('sms.opted_out');
+    for (const secret of [
+      PARENT, PARENT.slice(1), '07700 900777', '447700900779', '447700900780', 'talk to a person', 'will not assess him', 'Sam here',
+      'what did the letter say', 'kill herself', 'phone you',
+    ]) {
       expect(all).not.toContain(secret);
     }
   });

@@ -77,6 +77,25 @@ describe('SMS through the assistant server', () => {
     expect(api.requests).toHaveLength(0);
   });
 
+  it('answers the text over the per-minute limit with one short notice, and the next ones with nothing', async () => {
+    const from = '+447700900104';
+    // SMS_LIMIT_PER_MINUTE is 10 by default.
+    for (let n = 1; n <= 10; n += 1) {
+      const answered = await sendWebhook(url, inboundParams({ from, to: council, body: `question ${n} about mediation` }));
+      expect(answered.status, `text ${n}`).toBe(200);
+      expect(answered.message, `text ${n}`).toBeTruthy();
+    }
+    const eleventh = await sendWebhook(url, inboundParams({ from, to: council, body: 'what is mediation' }));
+    expect(eleventh.status).toBe(200);
+    expect(eleventh.messages).toEqual(["You've sent a lot of texts in a short time. Please wait a minute, then text again."]);
+    for (const body of ['what is mediation', 'hello?', 'HELP']) {
+      const quiet = await sendWebhook(url, inboundParams({ from, to: council, body }));
+      expect(quiet.status, body).toBe(200);
+      expect(quiet.message, body).toBeUndefined();
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+
   it('answers a repeated delivery of the same message once', async () => {
     const params = inboundParams({ from: '+447700900103', to: council, body: 'can I complain about the school' });
     const first = await sendWebhook(url, params);

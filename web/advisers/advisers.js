@@ -771,6 +771,8 @@
       if (signedOutIf(result)) return;
       if (!result.ok) {
         showActionError(errorMessage(result, 'Your reply was not sent.'));
+        // The person's STOP is in the conversation: show it next to the message. The draft stays.
+        if (result.data && result.data.error && result.data.error.code === 'OptedOut' && state.current === id) loadConversation(id, false);
         return;
       }
       show($('action-error'), false);

@@ -1,6 +1,7 @@
 /**
  * The keywords SMS providers (and UK/US carriers) give a fixed meaning. A message that is only one
- * of these words is handled by the channel and never reaches the dialogs.
+ * of these words may be handled by the channel instead of reaching the dialogs; when it is, is the
+ * router's decision (an opt-in word only opts in a number that has opted out, for one).
  */
 
 export type SmsKeyword = 'opt-out' | 'opt-in' | 'help';
@@ -35,7 +36,7 @@ export function helpText(serviceName: string): string {
   return `${serviceName}: automated answers about SEND disagreements. Text your question. Reply STOP to stop texts, START to restart.`;
 }
 
-/** The answer to START/YES/UNSTOP. */
+/** The answer to START/YES/UNSTOP from a number that had opted out. */
 export function optInText(serviceName: string): string {
   return `${serviceName}: you will get replies again. Text your question. Reply STOP to stop texts.`;
 }

@@ -20,7 +20,22 @@ export interface SmsLimits {
 
 export const DEFAULT_SMS_LIMITS: SmsLimits = { perNumberPerMinute: 10, perNumberPerDay: 100, globalPerDay: 5000 };
 
-export type LimitVerdict = { allowed: true } | { allowed: false; reason: 'number-minute' | 'number-day' | 'global-day' };
+export type LimitReason = 'number-minute' | 'number-day' | 'global-day';
+
+/**
+ * `noticeDue` is true for the first refusal of a number in its limit window (a minute, or the
+ * day): that one message gets a short notice, the rest of the window none. The global cap never
+ * gives a notice: it is the guard against pumping from many numbers, where one notice per number
+ * would be the cost it is there to stop.
+ */
+export type LimitVerdict = { allowed: true } | { allowed: false; reason: LimitReason; noticeDue: boolean };
+
+/** The one text a number gets when it goes over its limit (GSM-7, one segment). */
+export function limitNoticeText(reason: Exclude<LimitReason, 'global-day'>): string {
+  return reason === 'number-minute'
+    ? "You've sent a lot of texts in a short time. Please wait a minute, then text again."
+    : "You've sent a lot of texts today. Please text again tomorrow. If anyone is in danger now, call 999.";
+}
 
 /** Where replies to a conversation go. */
 export interface SmsAddress {
@@ -38,7 +53,7 @@ export interface SmsState {
   setOptedOut(numberKey: string, optedOut: boolean, now: Date): Promise<void>;
   /**
    * Counts one message against the number's limits and the global one when none is exceeded;
-   * a refused message is not counted.
+   * a refused message is not counted (it only marks the window's notice as given).
    */
   consume(numberKey: string, limits: SmsLimits, now: Date): Promise<LimitVerdict>;
   rememberAddress(conversationId: string, address: SmsAddress): Promise<void>;
@@ -55,6 +70,10 @@ interface NumberCounts {
   /** The London day `dayCount` is for, YYYY-MM-DD. */
   day: string;
   dayCount: number;
+  /** When the last over-the-minute-limit notice was given (ms). */
+  minuteNoticeAt?: number;
+  /** The London day an over-the-day-limit notice was given on, YYYY-MM-DD. */
+  dayNoticeOn?: string;
 }
 
 interface GlobalCount {
@@ -80,14 +99,28 @@ function decide(
   const recent = (counts?.recent ?? []).filter((t) => typeof t === 'number' && t > at - MINUTE_MS && t <= at);
   const dayCount = counts?.day === day ? counts.dayCount : 0;
   const globalCount = global?.day === day ? global.count : 0;
-  const nextCounts = { recent, day, dayCount };
+  const notices = {
+    ...(typeof counts?.minuteNoticeAt === 'number' && { minuteNoticeAt: counts.minuteNoticeAt }),
+    ...(typeof counts?.dayNoticeOn === 'string' && { dayNoticeOn: counts.dayNoticeOn }),
+  };
+  const kept = { recent, day, dayCount, ...notices };
   const nextGlobal = { day, count: globalCount };
-  if (recent.length >= limits.perNumberPerMinute) return { verdict: { allowed: false, reason: 'number-minute' }, counts: nextCounts, global: nextGlobal };
-  if (dayCount >= limits.perNumberPerDay) return { verdict: { allowed: false, reason: 'number-day' }, counts: nextCounts, global: nextGlobal };
-  if (globalCount >= limits.globalPerDay) return { verdict: { allowed: false, reason: 'global-day' }, counts: nextCounts, global: nextGlobal };
+  if (recent.length >= limits.perNumberPerMinute) {
+    const noticeDue = !(notices.minuteNoticeAt !== undefined && notices.minuteNoticeAt > at - MINUTE_MS && notices.minuteNoticeAt <= at);
+    return {
+      verdict: { allowed: false, reason: 'number-minute', noticeDue },
+      counts: noticeDue ? { ...kept, minuteNoticeAt: at } : kept,
+      global: nextGlobal,
+    };
+  }
+  if (dayCount >= limits.perNumberPerDay) {
+    const noticeDue = notices.dayNoticeOn !== day;
+    return { verdict: { allowed: false, reason: 'number-day', noticeDue }, counts: noticeDue ? { ...kept, dayNoticeOn: day } : kept, global: nextGlobal };
+  }
+  if (globalCount >= limits.globalPerDay) return { verdict: { allowed: false, reason: 'global-day', noticeDue: false }, counts: kept, global: nextGlobal };
   return {
     verdict: { allowed: true },
-    counts: { recent: [...recent, at], day, dayCount: dayCount + 1 },
+    counts: { ...kept, recent: [...recent, at], dayCount: dayCount + 1 },
     global: { day, count: globalCount + 1 },
   };
 }
@@ -160,6 +193,8 @@ export class InMemorySmsState implements SmsState {
     if (result.verdict.allowed) {
       this.counts.set(numberKey, result.counts);
       this.global = result.global;
+    } else if (result.verdict.noticeDue) {
+      this.counts.set(numberKey, result.counts);
     }
     return result.verdict;
   }
@@ -251,13 +286,13 @@ export class StorageSmsState implements SmsState {
           const counts = found[countsKey] as (NumberCounts & StoreItem) | undefined;
           const global = found[globalKey] as (GlobalCount & StoreItem) | undefined;
           const result = decide(counts, global, limits, now);
-          if (!result.verdict.allowed) return result.verdict;
+          if (!result.verdict.allowed && !result.verdict.noticeDue) return result.verdict;
           try {
             // The read eTags make this a compare-and-swap; an item that did not exist is written
-            // without one (create only in the project's store).
+            // without one (create only in the project's store). A refusal only marks its notice.
             await this.storage.write({
               [countsKey]: { ...result.counts, ...(counts?.eTag ? { eTag: counts.eTag } : {}) },
-              [globalKey]: { ...result.global, ...(global?.eTag ? { eTag: global.eTag } : {}) },
+              ...(result.verdict.allowed && { [globalKey]: { ...result.global, ...(global?.eTag ? { eTag: global.eTag } : {}) } }),
             });
             return result.verdict;
           } catch (error) {

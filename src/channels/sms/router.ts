@@ -2,7 +2,7 @@ import express, { Router, type ErrorRequestHandler, type Request, type RequestHa
 import type { Storage } from 'botbuilder';
 import { log as projectLog } from '../../log';
 import { DEFAULT_SERVICE_NAME, helpText, keywordOf, optInText } from './keywords';
-import { DEFAULT_SMS_LIMITS, StorageSmsState, checkLimits, type SmsLimits, type SmsState } from './limits';
+import { DEFAULT_SMS_LIMITS, StorageSmsState, checkLimits, limitNoticeText, type SmsLimits, type SmsState } from './limits';
 import { SIGNATURE_HEADER, isValidSignature, webhookUrl, type WebhookParams } from './signature';
 import { errorKind, type SmsAdapter, type SmsLog, type TurnLogic } from './smsAdapter';
 import { fitToSegments } from './segments';
@@ -54,12 +54,21 @@ class HttpError extends Error {
  * 1. `application/x-www-form-urlencoded` only (415), at most 64 kB (413).
  * 2. `X-Twilio-Signature` must be valid for PUBLIC_BASE_URL + path over every parameter (403).
  * 3. From and To must be E.164, Body at most 1600 characters, MessageSid present (400).
- * 4. A MessageSid already seen gets an empty TwiML answer (200) and nothing else happens.
- * 5. Opt-out words (STOP…) are remembered and get no answer; an opted-out number gets no answer
- *    to anything but an opt-in word (START…), and its messages are not processed.
- * 6. Rate limits per number (per minute, per day) and for everyone (per day): over one → 429 with
- *    an empty TwiML body, nothing processed.
- * 7. START… and HELP/INFO are answered here; anything else is a bot turn, answered in TwiML.
+ * 4. A MessageSid already seen gets an empty TwiML answer (200) and nothing else happens. The id
+ *    is claimed before the limits are checked: a retry of a message is the same message, so it is
+ *    neither counted again nor answered twice (and every answer below is a 200, which providers
+ *    do not retry).
+ * 5. Opt-out words (STOP…) are remembered and get no answer (during a hand-off the word is added to
+ *    the transcript, so the adviser sees it); an opted-out number gets no answer to anything but
+ *    an opt-in word (START, YES, UNSTOP), and its messages are not processed.
+ * 6. Rate limits per number (per minute, per day) and for everyone (per day): over one, nothing is
+ *    processed; the first message over a number's limit gets one short notice (200 with TwiML,
+ *    as providers send nothing from an error answer), later ones in that window an empty answer.
+ * 7. An opt-in word from an opted-out number opts back in and is answered here. HELP/INFO is
+ *    answered here with who we are and how to stop, unless the conversation is queued for or with
+ *    an adviser: then it goes to the conversation, so the adviser sees it. Anything else is a bot
+ *    turn, answered in TwiML: an opt-in word from a number that never opted out is an ordinary
+ *    message ("yes" answers the assistant's or the adviser's question).
  * Nothing is stored, and no turn runs, for a request refused at steps 1–3.
  */
 export function createSmsRouter(options: SmsRouterOptions): Router {
@@ -115,28 +124,30 @@ export function createSmsRouter(options: SmsRouterOptions): Router {
       const keyword = keywordOf(message.body);
       if (keyword === 'opt-out') {
         await state.setOptedOut(numberKey, true, at);
+        await adapter.recordOptOut({ ...message, tenant });
         log.info('sms.opted_out', fields);
         // The provider sends its own confirmation of an opt-out; we send nothing more.
         return twiml(res, 200);
       }
-      if (keyword !== 'opt-in' && (await state.isOptedOut(numberKey))) {
+      const optedOut = await state.isOptedOut(numberKey);
+      if (optedOut && keyword !== 'opt-in') {
         log.info('sms.ignored_opted_out', fields);
         return twiml(res, 200);
       }
 
       const verdict = await state.consume(numberKey, limits, at);
       if (!verdict.allowed) {
-        log.warn('sms.rate_limited', { ...fields, reason: verdict.reason });
-        res.set('Retry-After', verdict.reason === 'number-minute' ? '60' : '3600');
-        return twiml(res, 429);
+        log.warn('sms.rate_limited', { ...fields, reason: verdict.reason, noticeSent: verdict.noticeDue });
+        const notice = verdict.noticeDue && verdict.reason !== 'global-day' ? limitNoticeText(verdict.reason) : undefined;
+        return twiml(res, 200, notice);
       }
 
-      if (keyword === 'opt-in') {
+      if (optedOut) {
         await state.setOptedOut(numberKey, false, at);
         log.info('sms.opted_in', fields);
         return twiml(res, 200, fitToSegments(optInText(serviceName(tenant))).text);
       }
-      if (keyword === 'help') {
+      if (keyword === 'help' && !(await adapter.hasOpenHandoff(adapter.conversationIdFor(tenant, message.from)))) {
         log.info('sms.help', fields);
         return twiml(res, 200, fitToSegments(helpText(serviceName(tenant))).text);
       }

@@ -31,8 +31,11 @@ export interface SmsLog {
   error(event: string, fields?: Record<string, string | number | boolean | undefined>): void;
 }
 
-/** Where SMS conversations are recorded (the project's store). */
-export type SmsTranscript = Pick<Store, 'createConversation' | 'appendActivity'>;
+/**
+ * The project's store as the SMS channel uses it: where its conversations are recorded, and where
+ * it looks up whether a conversation is with advisers (HELP then goes to them, see the router).
+ */
+export type SmsTranscript = Pick<Store, 'createConversation' | 'appendActivity' | 'findOpenHandoff'>;
 
 /** A message that passed the webhook's checks. */
 export interface InboundSms {
@@ -61,7 +64,7 @@ export interface SmsAdapterOptions {
   ids: SmsIds;
   /** Needed for later (proactive) messages; the router attaches its state when this is left out. */
   state?: SmsState;
-  /** Records each message in and out (the project's store). */
+  /** Records each message in and out, and knows the open hand-offs (the project's store). */
   transcript?: SmsTranscript;
   /** Our number to send later messages from, when the conversation's own is not known. */
   fromNumberForTenant?: (tenant: string) => string | undefined;
@@ -164,27 +167,32 @@ export class SmsAdapter extends BotAdapter {
     return this.ids.conversationId(tenant, number);
   }
 
+  /** True while the conversation is queued for or with an adviser; false without a store. */
+  async hasOpenHandoff(conversationId: string): Promise<boolean> {
+    if (!this.transcript) return false;
+    return (await this.transcript.findOpenHandoff(conversationId)) !== undefined;
+  }
+
+  /**
+   * Records an opt-out word in the conversation's transcript when it is with advisers, so the
+   * adviser sees why their replies can no longer be sent. Nothing reaches the bot.
+   */
+  async recordOptOut(message: InboundSms): Promise<void> {
+    const conversationId = this.ids.conversationId(message.tenant, message.from);
+    if (!(await this.hasOpenHandoff(conversationId))) return;
+    await this.enqueue(conversationId, () => this.record(conversationId, message.tenant, this.incoming(conversationId, message))).catch(
+      (error: unknown) => this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) }),
+    );
+  }
+
   /**
    * Runs one turn for a message that passed the webhook's checks and returns what to answer. A
    * failing turn never rejects: the error is logged (its kind only) and the answer is an apology.
    */
   processInbound(message: InboundSms, logic: TurnLogic): Promise<InboundResult> {
     const conversationId = this.ids.conversationId(message.tenant, message.from);
-    const user = { id: conversationId, role: 'user' } as ChannelAccount;
-    const activity: Partial<Activity> = {
-      type: ActivityTypes.Message,
-      id: message.messageSid,
-      channelId: SMS_CHANNEL_ID,
-      serviceUrl: '',
-      timestamp: this.now(),
-      locale: 'en-GB',
-      conversation: conversationAccount(conversationId),
-      from: user,
-      recipient: this.bot,
-      text: message.body,
-      textFormat: 'plain',
-      channelData: { tenant: message.tenant },
-    };
+    const activity = this.incoming(conversationId, message);
+    const user = activity.from as ChannelAccount;
     return this.enqueue(conversationId, async () => {
       let collected: string[] = [];
       let failed = false;
@@ -290,6 +298,23 @@ export class SmsAdapter extends BotAdapter {
     return fitToSegments(joined, this.maxSegments).text || undefined;
   }
 
+  private incoming(conversationId: string, message: InboundSms): Partial<Activity> {
+    return {
+      type: ActivityTypes.Message,
+      id: message.messageSid,
+      channelId: SMS_CHANNEL_ID,
+      serviceUrl: '',
+      timestamp: this.now(),
+      locale: 'en-GB',
+      conversation: conversationAccount(conversationId),
+      from: { id: conversationId, role: 'user' } as ChannelAccount,
+      recipient: this.bot,
+      text: message.body,
+      textFormat: 'plain',
+      channelData: { tenant: message.tenant },
+    };
+  }
+
   private outgoing(conversationId: string, user: ChannelAccount, text: string, replyToId?: string): Partial<Activity> {
     return {
       type: ActivityTypes.Message,
@@ -344,6 +369,7 @@ export interface CreateSmsAdapterOptions {
    * change it). Without it a key derived from the account SID is used: stable, but not secret.
    */
   idSecret?: string;
+  /** The project's store (see {@link SmsTranscript}). */
   transcript?: SmsTranscript;
   botId?: string;
   botName?: string;
