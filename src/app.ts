@@ -25,6 +25,7 @@ import { createInsightsRouter } from './insights/router';
 import { sessionSecretFor } from './advisers/session';
 import type { AdviserNotifier } from './handoff/types';
 import { TeamsAdviserChannel, advisersChannelOf, handleAdviserActivity } from './channels/teams/adviserChannel';
+import { councilResolver, teamsCouncilDirectory } from './channels/teams/council';
 import { startHandoffSweeper, type HandoffSweeper } from './handoff/sweeper';
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { Config } from './config';
@@ -187,6 +188,8 @@ function build(
     storage,
     turnLock: turnLock?.run,
     log,
+    // Teams conversations belong to the council whose tenant file lists their Microsoft Entra tenant.
+    councilOf: councilResolver(teamsCouncilDirectory(core.knowledge.tenants.values()), config.DEFAULT_TENANT),
   });
   if (botServiceAdapter && config.MicrosoftAppId) {
     adviserNotifiers.push(new TeamsAdviserChannel({

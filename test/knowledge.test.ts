@@ -108,6 +108,12 @@ describe('a broken knowledge file stops start-up, naming the file and the field'
     ['"alone" that is not true or false', edit('controls.yaml', 'alone: true', 'alone: yes please'), /controls\.yaml: .*alone: Expected boolean/],
     ['invalid YAML', edit('tenants/generic.yaml', /^id:/m, 'id: [unclosed\nid2:'), /tenants\/generic\.yaml: cannot be read/],
     ['a missing topic', (root: string) => rmSync(path.join(root, 'topics', 'local-offer.yaml')), /no entry for topic "local-offer"/],
+    ['a Teams tenant id that is not a GUID', edit('tenants/derby.yaml', /^sources:/m, 'teamsEntraTenantIds: [derby.gov.uk]\nsources:'), /tenants\/derby\.yaml: teamsEntraTenantIds\.0: must be a Microsoft Entra tenant id/],
+    ['a Teams tenant id listed twice in one file', edit('tenants/derby.yaml', /^sources:/m, 'teamsEntraTenantIds:\n  - 0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18\n  - 0B7C3F52-5F2E-4D1A-9C47-3A1F0E2D9B18\nsources:'), /tenants\/derby\.yaml: teamsEntraTenantIds\.1: "0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18" is listed twice/],
+    ['one Teams tenant id in two councils', (root: string) => {
+      edit('tenants/derby.yaml', /^sources:/m, 'teamsEntraTenantIds: [0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18]\nsources:')(root);
+      edit('tenants/milton-keynes.yaml', /^sources:/m, 'teamsEntraTenantIds: [0B7C3F52-5F2E-4D1A-9C47-3A1F0E2D9B18]\nsources:')(root);
+    }, /tenants\/milton-keynes\.yaml: teamsEntraTenantIds\.0: "0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18" is also listed in knowledge\/tenants\/derby\.yaml/],
   ])('%s', (_name, change, expected) => {
     expect(problemsOf(brokenCopy(change))).toMatch(expected);
   });

@@ -14,7 +14,12 @@ export interface ReplyFile {
 export interface ReplyExtras {
   /** On SMS the text already says what to reply ("Reply 1 if that's right, 2 to change it"): no numbered list. */
   smsChoicesInText?: boolean;
-  /** Attached on Web Chat and Teams; never sent by SMS. */
+  /**
+   * Files the reply offers; its words are about them ("Open the file below…"). Attached on Web
+   * Chat. Never sent by SMS, and not on Teams either: Teams shows an attachment sent inline only
+   * when it is an image or a card (other files must be uploaded to the person's OneDrive first),
+   * so there the whole reply is left out rather than promise a file that is not there.
+   */
   files?: ReplyFile[];
   /**
    * A question answered by choosing (a guided-flow step): on Web Chat and Teams the choices are
@@ -115,31 +120,77 @@ export function speakText(reply: RenderableReply): string {
 
 export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
+export const TEAMS_CHANNEL_ID = 'msteams';
+
+/**
+ * Teams shows only the first three suggested actions ("Even if you include more than three
+ * actions, Teams displays only the first three"): more choices than this go on a card there.
+ */
+export const TEAMS_SUGGESTED_ACTIONS_SHOWN = 3;
+/** Teams shows up to six actions in a card's set of actions; any more are not shown. */
+export const TEAMS_CARD_ACTIONS_SHOWN = 6;
+/**
+ * Teams writes a button's title on one line and cuts off what does not fit. Labels up to this
+ * long fit (the knowledge schema keeps button labels to 40 characters for this reason); a longer
+ * one is also written out in full, wrapped, above its button.
+ */
+export const TEAMS_BUTTON_CHARS = 40;
+
+/** Teams' own imBack for an Adaptive Card button: the label is sent as if the person typed it. */
+function teamsImBack(label: string) {
+  return { type: 'Action.Submit', title: label, data: { msteams: { type: 'imBack', value: label } } };
+}
+
 /**
  * Buttons on an Adaptive Card (1.2, which Web Chat and Teams both render). Each button sends its
  * own label as the person's message (imBack), so pressing it and typing it are the same; with
  * `speak` and `fallbackText` for screen readers and clients that cannot show cards.
  */
 export function choicesCard(heading: string, choices: Choice[], channelId: string): Attachment {
-  const teams = channelId === 'msteams';
+  const teams = channelId === TEAMS_CHANNEL_ID;
   const labels = choices.map((c) => c.label);
+  const headingBlock = { type: 'TextBlock', text: heading, wrap: true, weight: 'Bolder' };
+  const card = {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.2',
+    speak: `${heading} ${joinOr(labels)}.`,
+    fallbackText: `${heading} ${labels.map((l, i) => `${i + 1}. ${l}`).join(' ')}. You can also type your answer.`,
+  };
+  if (teams && !fitsTeamsActions(choices)) {
+    // Too many buttons for one set, or words too long for a button: one row per choice, each its
+    // own set of one button (so none is past a set's limit), a long label written out above.
+    const rows = choices.map((c) => {
+      const button = { type: 'ActionSet', actions: [teamsImBack(c.label)] };
+      if (c.label.length <= TEAMS_BUTTON_CHARS) return { type: 'Container', spacing: 'Small', items: [button] };
+      return {
+        type: 'Container',
+        spacing: 'Medium',
+        selectAction: teamsImBack(c.label),
+        items: [{ type: 'TextBlock', text: escapeCardMarkdown(c.label), wrap: true }, button],
+      };
+    });
+    return { contentType: ADAPTIVE_CARD, content: { ...card, body: [headingBlock, ...rows] } };
+  }
   return {
     contentType: ADAPTIVE_CARD,
     content: {
-      type: 'AdaptiveCard',
-      $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-      version: '1.2',
-      speak: `${heading} ${joinOr(labels)}.`,
-      fallbackText: `${heading} ${labels.map((l, i) => `${i + 1}. ${l}`).join(' ')}. You can also type your answer.`,
-      body: [{ type: 'TextBlock', text: heading, wrap: true, weight: 'Bolder' }],
+      ...card,
+      body: [headingBlock],
       // Web Chat sends a string's data as an imBack; Teams needs its own imBack form.
-      actions: choices.map((c) => ({
-        type: 'Action.Submit',
-        title: c.label,
-        data: teams ? { msteams: { type: 'imBack', value: c.label } } : c.label,
-      })),
+      actions: choices.map((c) => (teams ? teamsImBack(c.label) : { type: 'Action.Submit', title: c.label, data: c.label })),
     },
   };
+}
+
+/** Whether Teams shows every one of these as a button in a card's actions, each title whole. */
+function fitsTeamsActions(choices: Choice[]): boolean {
+  return choices.length <= TEAMS_CARD_ACTIONS_SHOWN && choices.every((c) => c.label.length <= TEAMS_BUTTON_CHARS);
+}
+
+/** A TextBlock reads markdown: the label's own characters are kept as they are. */
+function escapeCardMarkdown(text: string): string {
+  return text.replace(/[\\*_`[\]#>~]/g, (c) => `\\${c}`);
 }
 
 /** The rich form for Web Chat and Teams: markdown text, sources underneath, buttons. */
@@ -163,13 +214,19 @@ export function fileAttachment(file: ReplyFile): Attachment {
 /**
  * One Reply, shaped for the channel. SMS: plain numbered text. Web Chat and Teams: markdown text
  * with its sources, `speak` for screen readers, follow-ups as suggested actions, a guided flow's
- * question as an Adaptive Card (Teams shows the card only: suggested actions are not shown in every
- * Teams chat), and "Did this help?" as a small card of its own.
+ * question as an Adaptive Card, and "Did this help?" as a small card of its own. On Teams, which
+ * shows only the first three suggested actions, a question (or more than three choices) is a card
+ * alone, with every choice on it; and a reply offering files is not sent (see `files`).
  */
 export function renderReply(reply: RenderableReply, channelId: string): Partial<Activity> {
   if (SMS_CHANNELS.has(channelId)) {
     // Callers fit replies before saying them (so the choices remembered are the ones shown); this is the safety net.
     return { type: ActivityTypes.Message, text: smsText(fitSms(reply)), textFormat: 'plain' };
+  }
+  const teams = channelId === TEAMS_CHANNEL_ID;
+  if (teams && reply.files && reply.files.length > 0) {
+    // A trace goes to the Bot Framework Emulator only: botbuilder sends it to no other channel.
+    return { type: ActivityTypes.Trace, name: 'renderReply', label: 'A reply offering files, which Teams cannot show, was left out', value: { files: reply.files.length } };
   }
   const activity: Partial<Activity> = {
     type: ActivityTypes.Message,
@@ -181,8 +238,9 @@ export function renderReply(reply: RenderableReply, channelId: string): Partial<
   const feedback = reply.choices.filter(isFeedback);
   const attachments: Attachment[] = [];
   if (options.length > 0) {
-    if (reply.choiceCard) attachments.push(choicesCard('Choose one:', options, channelId));
-    if (!(reply.choiceCard && channelId === 'msteams')) {
+    const onCard = reply.choiceCard || (teams && options.length > TEAMS_SUGGESTED_ACTIONS_SHOWN);
+    if (onCard) attachments.push(choicesCard('Choose one:', options, channelId));
+    if (!(onCard && teams)) {
       activity.suggestedActions = {
         to: [],
         actions: options.map((c) => ({ type: ActionTypes.ImBack, title: c.label, value: c.label })),

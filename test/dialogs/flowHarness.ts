@@ -1,7 +1,7 @@
 import { ActivityTypes, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
 import { MemoryFeedbackSink, type FeedbackSink } from '../../dialogs/services';
 import { createAssistantBot } from '../../src/bot/createAssistantBot';
-import { core, textOf } from '../helpers/testBot';
+import { buttonsOf, core, textOf } from '../helpers/testBot';
 
 /**
  * The real bot on a TestAdapter, as test/helpers/testBot.ts builds it, plus a FeedbackSink the test
@@ -44,7 +44,7 @@ export const last = (activities: Partial<Activity>[]) => activities[activities.l
 export function cardButtons(activity: Partial<Activity>, heading?: string): string[] {
   return (activity.attachments ?? [])
     .filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')
-    .map((a) => a.content as { body: Array<{ text: string }>; actions: Array<{ title: string }> })
+    .map((a) => a.content as { body: Array<{ text: string }> })
     .filter((card) => heading === undefined || card.body[0]?.text === heading)
-    .flatMap((card) => card.actions.map((action) => action.title));
+    .flatMap((card) => buttonsOf({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }] }));
 }

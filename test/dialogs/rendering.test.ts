@@ -135,3 +135,85 @@ describe('every answer, as the main dialog sends it, fits three SMS segments for
     }
   });
 });
+
+describe('on Teams, which shows only the first three suggested actions', () => {
+  const label = (n: number) => `Choice number ${n}`;
+  const choices = (n: number, last: Choice = { label: 'Talk to a person', action: { kind: 'person' } }): Choice[] => [
+    ...Array.from({ length: n - 1 }, (_, i): Choice => ({ label: label(i + 1), action: { kind: 'topic', topicId: `t${i}` } })),
+    last,
+  ];
+  const long: Choice = { label: 'Getting a mediation certificate after saying no to mediation', action: { kind: 'deadline' } };
+  /** Every button on the cards other than "Did this help?", in order, as [title, data] (a row's selectAction repeats its button). */
+  const buttons = (activity: ReturnType<typeof renderReply>) => {
+    const found: Array<[string, unknown]> = [];
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        const record = node as Record<string, unknown>;
+        if (record.type === 'Action.Submit') found.push([String(record.title), record.data]);
+        for (const [key, value] of Object.entries(record)) {
+          if (key !== 'selectAction') walk(value);
+          else {
+            const title = String((value as { title?: unknown }).title);
+            expect(value).toEqual({ type: 'Action.Submit', title, data: { msteams: { type: 'imBack', value: title } } });
+          }
+        }
+      }
+    };
+    cards(activity).filter((c) => c.body[0]?.text !== 'Did this help?').forEach(walk);
+    return found;
+  };
+  const teamsButton = (title: string): [string, unknown] => [title, { msteams: { type: 'imBack', value: title } }];
+
+  it.each([
+    { name: '2 follow-ups: suggested actions, as before', reply: reply(choices(2)), suggested: 2, card: false },
+    { name: '3 follow-ups: suggested actions, as before', reply: reply(choices(3)), suggested: 3, card: false },
+    { name: '4 follow-ups: a card with all four, no suggested actions', reply: reply(choices(4)), suggested: 0, card: true },
+    { name: '7 answers to a question: a card with all seven', reply: reply(choices(7), { choiceCard: true }), suggested: 0, card: true },
+    { name: '5 choices, one too long for a button: a card with all five', reply: reply([...choices(4), long]), suggested: 0, card: true },
+  ])('$name', ({ reply: r, suggested, card }) => {
+    const activity = renderReply({ ...r, choices: [...r.choices, ...feedback] }, 'msteams');
+    const options = r.choices.map((c) => c.label);
+    expect(activity.suggestedActions?.actions.length ?? 0).toBe(suggested);
+    if (card) expect(buttons(activity).filter(([title]) => options.includes(title)).map(([title]) => title)).toEqual(options);
+    for (const [title, data] of buttons(activity)) expect([title, data]).toEqual(teamsButton(title));
+    // "Did this help?" keeps its own card.
+    expect(cards(activity).filter((c) => c.body[0]?.text === 'Did this help?')).toHaveLength(1);
+  });
+
+  it('puts more than six choices one to a row, so no set of buttons is past Teams\' six', () => {
+    const [card] = cards(renderReply(reply(choices(7), { choiceCard: true }), 'msteams'));
+    const sets = JSON.stringify(card).match(/"type":"ActionSet","actions":\[[^\]]*\]/g) ?? [];
+    expect(sets).toHaveLength(7);
+    expect((card as unknown as { actions?: unknown[] }).actions).toBeUndefined();
+    expect(card!.fallbackText).toContain('7. Talk to a person');
+  });
+
+  it('writes a long label out in full, wrapped, above its button', () => {
+    const [card] = cards(renderReply(reply([...choices(4), long]), 'msteams'));
+    expect(JSON.stringify(card)).toContain(JSON.stringify({ type: 'TextBlock', text: long.label, wrap: true }));
+  });
+
+  it('keeps Web Chat as it was: suggested actions for every choice, no card for follow-ups', () => {
+    const activity = renderReply(reply([...choices(7), long]), 'webchat');
+    expect(activity.suggestedActions?.actions.map((a) => a.value)).toEqual([...choices(7), long].map((c) => c.label));
+    expect(cards(activity)).toHaveLength(0);
+  });
+});
+
+describe('a reply offering a file', () => {
+  const file = { name: 'appeal-deadline-2026-03-02.ics', contentType: 'text/calendar', content: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n' };
+  const offer: RenderableReply = { text: 'You can save this date in your calendar. Open the file below to add it.', sms: 'x', choices: [], sources: [], files: [file] };
+
+  it.each([
+    ['webchat', 'message', 1],
+    ['directline', 'message', 1],
+    ['msteams', 'trace', 0],
+  ] as const)('on %s: a %s with %i file attachments', (channel, type, count) => {
+    const activity = renderReply(offer, channel);
+    expect(activity.type).toBe(type);
+    expect((activity.attachments ?? []).filter((a) => a.contentType === 'text/calendar')).toHaveLength(count);
+    if (type === 'trace') expect(activity.text).toBeUndefined();
+    else expect(activity.attachments![0]!.contentUrl).toMatch(/^data:text\/calendar;charset=utf-8;base64,/);
+  });
+});

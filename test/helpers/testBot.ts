@@ -21,6 +21,20 @@ export function textOf(activity: Partial<Activity>): string {
   return activity.text ?? '';
 }
 
+/**
+ * The buttons a person sees on an activity: its suggested actions, then the buttons of its cards
+ * (Teams shows only three suggested actions, so longer lists come as a card there), each once.
+ */
 export function buttonsOf(activity: Partial<Activity>): string[] {
-  return (activity.suggestedActions?.actions ?? []).map((a) => String(a.title));
+  const titles = (activity.suggestedActions?.actions ?? []).map((a) => String(a.title));
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const { type, title } = node as { type?: unknown; title?: unknown };
+      if (type === 'Action.Submit' && typeof title === 'string') titles.push(title);
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk((activity.attachments ?? []).map((a) => a.content));
+  return [...new Set(titles)];
 }

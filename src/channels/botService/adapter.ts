@@ -10,6 +10,7 @@ import {
 import type { BotFrameworkAuthentication } from 'botframework-connector';
 import type { TurnLock } from '../directline/turnLock';
 import { ConversationTurns } from '../conversationTurns';
+import { withCouncil, type CouncilResolver } from '../teams/council';
 
 export type TurnLogic = (context: TurnContext) => Promise<void>;
 
@@ -31,6 +32,11 @@ export interface BotServiceAdapterOptions {
   turnLock?: TurnLock;
   log: BotServiceLog;
   apologyText?: string;
+  /**
+   * The council of each activity that arrives (see teams/council.ts): put in
+   * `channelData.tenant`, replacing whatever the caller sent there.
+   */
+  councilOf: CouncilResolver;
 }
 
 export const BOT_SERVICE_APOLOGY =
@@ -53,10 +59,12 @@ export class BotServiceAdapter extends CloudAdapter {
   private readonly log: BotServiceLog;
   private readonly apologyText: string;
   private readonly turns: ConversationTurns;
+  private readonly councilOf: CouncilResolver;
 
   constructor(options: BotServiceAdapterOptions) {
     super(options.auth);
     this.storage = options.storage;
+    this.councilOf = options.councilOf;
     this.turns = new ConversationTurns(options.turnLock);
     this.log = options.log;
     this.apologyText = options.apologyText ?? BOT_SERVICE_APOLOGY;
@@ -72,9 +80,10 @@ export class BotServiceAdapter extends CloudAdapter {
    * Authenticates the request (throws botbuilder's AuthenticationError, or a JWT error, when the
    * Authorization header is missing, forged, expired or for another bot), then runs the turn in
    * its conversation's queue. Resolves with the invoke response, if any, once the turn has run.
+   * The activity's council is decided here, never taken from the caller (teams/council.ts).
    */
   handle(authHeader: string, activity: Activity, logic: TurnLogic): Promise<InvokeResponse | undefined> {
-    return this.processActivity(authHeader, activity, (context) => this.serialised(context, logic));
+    return this.processActivity(authHeader, withCouncil(activity, this.councilOf), (context) => this.serialised(context, logic));
   }
 
   /** Resolves true once no turn is queued or running, false after `timeoutMs`. */

@@ -3,6 +3,7 @@ import type { Storage } from 'botbuilder';
 import type { Config } from '../../config';
 import type { TurnLock } from '../directline/turnLock';
 import { removeBotMention } from '../teams/mentions';
+import { councilResolver, type CouncilResolver } from '../teams/council';
 import { BotServiceAdapter, type BotServiceLog, type TurnLogic } from './adapter';
 import { authenticationEnabled, botServiceCredentialsFrom, createBotFrameworkAuthentication, type BotServiceAuthOptions } from './auth';
 import { createBotServiceRouter, MESSAGES_PATH } from './router';
@@ -17,6 +18,12 @@ export interface MountBotServiceOptions {
   log: BotServiceLog;
   /** Tests: local OpenID metadata and credentials (see auth.ts). */
   auth?: BotServiceAuthOptions;
+  /**
+   * The council of each activity (teams/council.ts: Teams' Microsoft Entra tenant id, looked up in
+   * the tenant files' `teamsEntraTenantIds`). Without it every activity is DEFAULT_TENANT's. A
+   * council id a caller writes in channelData is never used either way.
+   */
+  councilOf?: CouncilResolver;
 }
 
 /**
@@ -35,6 +42,7 @@ export function mountBotService(app: Express, options: MountBotServiceOptions): 
     storage: options.storage,
     turnLock: options.turnLock,
     log: options.log,
+    councilOf: options.councilOf ?? councilResolver(new Map(), config.DEFAULT_TENANT),
   });
   adapter.use(removeBotMention);
   app.use(createBotServiceRouter({ adapter, logic: options.logic, authenticated, log: options.log }));

@@ -132,6 +132,8 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
   }
 
   const tenants = new Map<string, Tenant>();
+  /** Which file lists each Microsoft Entra tenant id. */
+  const entraTenantOwner = new Map<string, string>();
   for (const file of filesIn(path.join(dir, 'tenants'))) {
     const shown = shownOf(file);
     const tenant = validate(tenantSchema, readStructured(file, dir, problems), shown, problems);
@@ -141,6 +143,12 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
     }
     tenant.sources.forEach((s, i) => {
       if (!documents.has(s)) problems.push(`${shown}: sources.${i}: unknown document "${s}"`);
+    });
+    // A Teams organisation belongs to one council: its people would otherwise reach whichever file came first.
+    (tenant.teamsEntraTenantIds ?? []).forEach((id, i) => {
+      const other = entraTenantOwner.get(id);
+      if (other) problems.push(`${shown}: teamsEntraTenantIds.${i}: "${id}" is also listed in ${other} (a Teams organisation can belong to one council only)`);
+      else entraTenantOwner.set(id, shown);
     });
     tenants.set(tenant.id, tenant);
   }

@@ -105,6 +105,9 @@ const teamsChannelId = z
       ),
   );
 
+/** A Microsoft Entra (Azure AD) tenant id: a GUID. */
+const ENTRA_TENANT_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 /** Where hand-off cards go in Microsoft Teams (docs/teams-advisers.md). */
 export const advisersTeamsChannelSchema = z
   .object({
@@ -116,10 +119,25 @@ export const advisersTeamsChannelSchema = z
     tenantId: z
       .string()
       .trim()
-      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a tenant id (a GUID)')
+      .regex(ENTRA_TENANT_ID, 'must be a tenant id (a GUID)')
       .optional(),
   })
   .strict();
+
+/**
+ * The Microsoft Entra (Azure AD) tenant ids of the council's own Teams organisation: a Teams
+ * activity whose `channelData.tenant.id` is one of them is that council's (docs/teams-advisers.md).
+ * Kept in lower case, so the same id written in capitals is still one id; no id twice in a file
+ * (loadKnowledge refuses one id in two councils' files).
+ */
+const teamsEntraTenantIds = z
+  .array(z.string().trim().regex(ENTRA_TENANT_ID, 'must be a Microsoft Entra tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47)').transform((id) => id.toLowerCase()))
+  .optional()
+  .superRefine((ids = [], ctx) => {
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i], message: `"${id}" is listed twice` });
+    });
+  });
 
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time such as 09:30');
@@ -159,6 +177,8 @@ export const tenantSchema = z
     privacyNoticeUrl: url.optional(),
     /** The advisers' Teams channel: hand-offs are posted there as cards. Absent: no Teams cards. */
     advisersTeamsChannel: advisersTeamsChannelSchema.optional(),
+    /** Teams users from these Microsoft Entra tenants talk to this council. Absent: Teams users get DEFAULT_TENANT. */
+    teamsEntraTenantIds,
     sources: z.array(nonEmpty).min(1, 'name the documents the local details come from'),
   })
   .strict();
