@@ -6,10 +6,13 @@ import {
 import type { Choice, Reply } from '../src/core/replies';
 import { readFeedback } from '../src/core/flows/feedback';
 import type { FlowEngine } from '../src/core/flows/engine';
-import type { Understanding } from '../src/core/understanding/understand';
+import type { ControlId, Understanding } from '../src/core/understanding/understand';
+import { normaliseWords } from '../src/core/understanding/normalise';
+import { soundsDistressed, withinAfterDisclosure } from '../src/core/understanding/safeguarding';
 import { pickOffered } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
-import { WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
+import { audienceOf, WELCOME_HELD_THIS_TURN, WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
+import type { ConversationData } from '../src/bot/conversationData';
 import { fitFor } from '../src/bot/renderReply';
 import type { HandoffResult } from './cancelAndHelpDialog';
 import { HANDOFF_DIALOG, HandoffDialog, type HandoffOptions } from './handoffDialog';
@@ -19,7 +22,7 @@ import { flowDialogId, type FlowOptions, type FlowResult } from './flowDialog';
 import { flowDialogs } from './flowDialogs';
 import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
 // Deadline hook: see dialogs/deadlineDialog.ts.
-import { DEADLINE_DIALOG, DeadlineDialog, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
+import { DEADLINE_DIALOG, DeadlineDialog, instantOf, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
 /** Where botbuilder-dialogs' DialogStateManager keeps its configuration in a turn's state. */
@@ -30,6 +33,13 @@ const STEPS = 'mainSteps';
 const CHILD = 'mainChild';
 /** After this many messages in a row it cannot place, the assistant offers a person. */
 export const UNCLEAR_TURNS_BEFORE_PERSON = 2;
+
+/**
+ * Controls that, after a disclosure, are not read as themselves: "help" and "hello?" may be a cry
+ * for help, a person is wanted urgently, and an out-of-scope reply would point elsewhere.
+ * Thanks, goodbye, start again and cancel are answered as usual.
+ */
+const URGENT_AFTER_DISCLOSURE: ReadonlySet<ControlId> = new Set<ControlId>(['human', 'help', 'greeting', 'out-of-scope']);
 
 /** What the CHILD waterfall starts. */
 interface ChildOptions {
@@ -67,6 +77,19 @@ export class MainDialog extends ComponentDialog {
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
   }
 
+  /**
+   * Whether this message discloses a risk; if so the time is kept, so that for a while afterwards
+   * (AFTER_DISCLOSURE_HOURS) a message that is not a SEND question still gets urgent help. Called by
+   * the bot before anything is said, so nothing (not even the welcome) goes before the urgent help.
+   */
+  async noteDisclosure(context: TurnContext): Promise<boolean> {
+    const text = context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
+    if (!text.trim() || understandingOf(this.services, context, text).kind !== 'safeguarding') return false;
+    const data = await dataOf(this.services, context);
+    data.safeguardingAt = instantOf(context).toISOString();
+    return true;
+  }
+
   /** Ends whatever the conversation was in (the adviser closed it: the assistant starts afresh). */
   async cancelAll(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
     await (await this.contextFor(context, dialogState)).cancelAllDialogs();
@@ -101,10 +124,21 @@ export class MainDialog extends ComponentDialog {
     const understanding = understandingOf(this.services, context, text);
     if (understanding.kind === 'safeguarding') {
       noMoreFeedback(data);
-      await say(context, replies.safeguarding(data.tenant), data);
+      data.safeguardingAt = instantOf(context).toISOString();
+      const introduce = context.turnState.get(WELCOME_HELD_THIS_TURN) === true;
+      await say(context, replies.safeguarding(data.tenant, { audience: audienceOf(context.activity.channelId), introduce }), data);
       await recordOutcome(this.services, context, data, 'safeguarding');
       // An adviser is asked for at once (urgently, in hours); the numbers above come first whatever the hour.
       return this.handOff(step, { reason: 'safeguarding', asked: text });
+    }
+
+    // After a disclosure, a message that is not a SEND question gets the urgent line and a person.
+    if (this.afterDisclosure(context, data)) {
+      const distressed = soundsDistressed(normaliseWords(text));
+      if (distressed) data.safeguardingAt = instantOf(context).toISOString(); // still frightened: the day starts again
+      if (this.needsUrgentHelp(context, data, understanding, text, distressed)) return this.urgentFollowUp(step, text);
+      // A SEND question asked in fear: the urgent line first, then the answer.
+      if (distressed) await say(context, fitFor(replies.safeguardingFollowUp(data.tenant, audienceOf(context.activity.channelId)), context.activity.channelId), data);
     }
 
     const offered = pickOffered(text, data.offered);
@@ -243,8 +277,47 @@ export class MainDialog extends ComponentDialog {
     return step.replaceDialog(CHILD, { dialogId: HANDOFF_DIALOG, options } satisfies ChildOptions);
   }
 
+  /** Whether the conversation is within a day of a disclosure (see AFTER_DISCLOSURE_HOURS). */
+  private afterDisclosure(context: TurnContext, data: ConversationData): boolean {
+    return withinAfterDisclosure(data.safeguardingAt, instantOf(context));
+  }
+
+  /**
+   * After a disclosure: whether this message needs urgent help rather than its usual reply. A SEND
+   * question (a topic answered, a deadline, a guided flow, a choice that was offered) is answered as
+   * usual; anything else, and anything short and frightened, is not left to a menu.
+   */
+  private needsUrgentHelp(context: TurnContext, data: ConversationData, understanding: Understanding, text: string, distressed: boolean): boolean {
+    if (understanding.kind === 'answer') return false;
+    if (distressed) return true;
+    if (pickOffered(text, data.offered)) return false;
+    if (understanding.kind === 'control') return URGENT_AFTER_DISCLOSURE.has(understanding.control);
+    return !wantsDeadline(understanding, text, todayOf(context)) && !this.flowToStart(understanding, text);
+  }
+
+  /**
+   * The short urgent line (999 and the crisis line, not the whole block again), then a person: an
+   * urgent hand-off where there is an adviser desk (a place in the queue in hours, a call-back out
+   * of hours), or the council's advice service where there is none.
+   */
+  private async urgentFollowUp(step: WaterfallStepContext, asked: string | undefined): Promise<DialogTurnResult> {
+    const { context } = step;
+    const data = await dataOf(this.services, context);
+    const channel = context.activity.channelId;
+    const tenant = data.tenant ?? this.services.defaultTenant;
+    data.unclearTurns = 0;
+    const port = this.services.handoff;
+    // In the advisers' hours the urgent hand-off's own message gives 999 and the crisis lines:
+    // not said twice in one turn.
+    const queuesNow = port ? await port.availability(tenant).then((a) => a.open, () => false) : false;
+    if (!queuesNow) await say(context, fitFor(this.services.replies.safeguardingFollowUp(tenant, audienceOf(channel)), channel), data);
+    await recordOutcome(this.services, context, data, 'safeguarding');
+    return this.handOff(step, { reason: port ? 'safeguarding' : 'asked', ...(asked && { asked }) });
+  }
+
   private async unclear(step: WaterfallStepContext, asked?: string): Promise<DialogTurnResult> {
     const data = await dataOf(this.services, step.context);
+    if (this.afterDisclosure(step.context, data)) return this.urgentFollowUp(step, asked);
     data.unclearTurns += 1;
     const channel = step.context.activity.channelId;
     if (data.unclearTurns >= UNCLEAR_TURNS_BEFORE_PERSON) {

@@ -4,7 +4,7 @@ import {
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../../dialogs/mainDialog';
-import type { ReplyComposer } from '../core/replies';
+import type { Audience, ReplyComposer } from '../core/replies';
 import { emptyConversationData, type ConversationData } from './conversationData';
 import { fitFor, renderReply } from './renderReply';
 import { say } from './say';
@@ -33,12 +33,26 @@ function tenantOf(context: TurnContext, options: AssistantBotOptions): string {
 }
 
 /**
+ * Who the assistant is talking to on a channel: council staff in Teams (they report concerns about
+ * children and follow their council's procedures), families and young people on web chat and SMS.
+ */
+export function audienceOf(channelId: string | undefined): Audience {
+  return channelId === 'msteams' ? 'staff' : 'public';
+}
+
+/** Set on the turn that sent the welcome, so a bare "hello" is not greeted twice. */
+export const WELCOMED_THIS_TURN = Symbol('welcomedThisTurn');
+/**
+ * Set on a first message that discloses a risk: no welcome goes before the urgent help, and none
+ * after it either (it would bury the numbers and the hand-off); the urgent reply says instead that
+ * this is an automated assistant, not a person.
+ */
+export const WELCOME_HELD_THIS_TURN = Symbol('welcomeHeldThisTurn');
+
+/**
  * Greets once per conversation and hands every message to the main dialog. Web Chat and Teams
  * announce a new conversation with conversationUpdate; SMS has none, so the first text greets there.
  */
-/** Set on the turn that sent the welcome, so a bare "hello" is not greeted twice. */
-export const WELCOMED_THIS_TURN = Symbol('welcomedThisTurn');
-
 export class AssistantBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
 
@@ -53,7 +67,9 @@ export class AssistantBot extends TeamsActivityHandler {
     });
 
     this.onMessage(async (context, next) => {
-      await this.welcomeOnce(context, 'before-answer');
+      // Urgent help comes first: nothing, not even the welcome, is sent before it.
+      if (await options.mainDialog.noteDisclosure(context)) await this.holdWelcome(context);
+      else await this.welcomeOnce(context, 'before-answer');
       await options.mainDialog.run(context, this.dialogState);
       await next();
     });
@@ -63,6 +79,14 @@ export class AssistantBot extends TeamsActivityHandler {
     const data = await this.options.conversationData.get(context, emptyConversationData());
     data.tenant ??= tenantOf(context, this.options);
     return data;
+  }
+
+  /** A first message that discloses a risk: no welcome this turn, nor later (see WELCOME_HELD_THIS_TURN). */
+  private async holdWelcome(context: TurnContext): Promise<void> {
+    const data = await this.data(context);
+    if (data.welcomed) return;
+    data.welcomed = true;
+    context.turnState.set(WELCOME_HELD_THIS_TURN, true);
   }
 
   /**

@@ -5,6 +5,12 @@ import type { FeedbackMemory } from '../core/flows/feedback';
 export interface ConversationData {
   tenant?: string;
   welcomed?: boolean;
+  /**
+   * When someone last disclosed a risk here (ISO time), or last sounded frightened after one: for a
+   * day after it (AFTER_DISCLOSURE_HOURS), a message that is not a SEND question gets the urgent line
+   * and a person, never a menu. No words are kept, only the time.
+   */
+  safeguardingAt?: string;
   /** Messages in a row that the assistant could not place. */
   unclearTurns: number;
   /** The choices last shown, so "2" or the choice's words pick one on any channel. */

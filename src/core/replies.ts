@@ -1,5 +1,5 @@
 import type { KnowledgeBase } from './knowledge/load';
-import type { FlowDecision, SourceRef, Tenant, Topic } from './knowledge/schema';
+import type { Contact, FlowDecision, SourceRef, Tenant, Topic } from './knowledge/schema';
 import { contactPhrase, fillPlaceholders } from './knowledge/render';
 
 /** An option offered to the person; `action` says what choosing it does. */
@@ -37,6 +37,32 @@ const SAFEGUARDING_NATIONAL =
   'If anyone is in danger right now, call 999.\n\n' +
   '- Childline (for children and young people): 0800 1111, free, any time\n' +
   '- Samaritans (for anyone): 116 123, free, any time';
+
+/** Who the assistant is talking to: families and young people (web chat, SMS), or council staff (Teams). */
+export type Audience = 'public' | 'staff';
+
+export interface SafeguardingOptions {
+  audience?: Audience;
+  /** The first message of the conversation: no welcome has said yet that this is not a person. */
+  introduce?: boolean;
+}
+
+const AUTOMATED_NOTE = "I'm an automated assistant, not a person.";
+const AUTOMATED_NOTE_SMS = 'This is an automated assistant, not a person.';
+
+/**
+ * Where staff report a concern about a child. A tenant file may name the council's front door for
+ * professionals as `safeguardingReferral` (proposed; not yet in the schema); until then the
+ * children's services contact, if the council publishes one.
+ */
+function referralContact(tenant: Tenant): Contact | undefined {
+  return (tenant as Tenant & { safeguardingReferral?: Contact }).safeguardingReferral ?? tenant.childrensServices;
+}
+
+/** "Derby City Council's", "your council's". */
+function possessive(name: string): string {
+  return /s$/i.test(name) ? `${name}'` : `${name}'s`;
+}
 
 /** National facts: true in every area of England. */
 export const NATIONAL_CONTACTS = {
@@ -241,8 +267,30 @@ export class ReplyComposer {
     return { text, sms: text, choices: [], sources: [] };
   }
 
-  safeguarding(tenantId: string | undefined): Reply {
+  /**
+   * The urgent reply to a disclosure, before anything else. For the public (web chat, SMS): 999,
+   * Childline, Samaritans and the council's children's services. For council staff (Teams), who
+   * are reporting a concern about a child rather than asking for help for themselves: 999, their
+   * council's safeguarding procedure (designated safeguarding lead, children's services front door),
+   * and that telling the assistant is not a referral. `introduce` (a first message, sent before any
+   * welcome) adds that this is an automated assistant, after the urgent lines.
+   */
+  safeguarding(tenantId: string | undefined, options: SafeguardingOptions = {}): Reply {
     const tenant = this.tenant(tenantId);
+    // Staff are told in the reply itself that the assistant is automated (and not a referral).
+    if (options.audience === 'staff') return this.safeguardingForStaff(tenant);
+    const reply = this.safeguardingForPublic(tenant);
+    if (!options.introduce) return reply;
+    return {
+      ...reply,
+      text: `${reply.text}
+
+${AUTOMATED_NOTE}`,
+      sms: `${reply.sms} ${AUTOMATED_NOTE_SMS}`,
+    };
+  }
+
+  private safeguardingForPublic(tenant: Tenant): Reply {
     const council = tenant.childrensServices
       ? `\n- ${tenant.childrensServices.name}: ${contactPhrase(tenant.childrensServices, '')}`
       : `\n- ${tenant.councilName}'s children's services, through the council's website or switchboard`;
@@ -250,6 +298,56 @@ export class ReplyComposer {
     return {
       text,
       sms: 'If anyone is in danger now call 999. Childline 0800 1111. Samaritans 116 123 (free, any time).',
+      choices: [],
+      sources: [],
+    };
+  }
+
+  private safeguardingForStaff(tenant: Tenant): Reply {
+    const { emergency, childline, samaritans } = NATIONAL_CONTACTS;
+    const procedure = `${possessive(tenant.councilName)} safeguarding procedure`;
+    const referral = referralContact(tenant);
+    const how = referral ? contactPhrase(referral, '') : '';
+    const frontDoor = referral
+      ? `${referral.name}${how ? ` ${how}` : ''}`
+      : `${possessive(tenant.councilName)} children's services front door, as your procedure says`;
+    const text =
+      `This sounds like a safeguarding concern. Please follow ${procedure} now.\n\n` +
+      `- If a child or anyone else is in danger right now, call ${emergency}.\n` +
+      '- Tell your designated safeguarding lead straight away.\n' +
+      `- If you can't reach them, contact ${frontDoor}.\n\n` +
+      "I'm an automated assistant: telling me is not a referral, and I can't pass this on to children's services.\n\n" +
+      `Free helplines, any time: Childline ${childline} (children and young people), Samaritans ${samaritans} (anyone, including you).`;
+    const sms =
+      `If anyone is in danger now call ${emergency}. Follow ${procedure}: tell your designated safeguarding lead now. ` +
+      'Telling me is not a referral.';
+    return { text, sms, choices: [], sources: [] };
+  }
+
+  /**
+   * The short line for a message after a disclosure that is not a SEND question ("im scared",
+   * "she's locked herself in"): 999 and the right crisis line, not the whole block again. A person
+   * is offered after it (the hand-off). One SMS segment.
+   */
+  safeguardingFollowUp(tenantId: string | undefined, audience: Audience = 'public'): Reply {
+    const tenant = this.tenant(tenantId);
+    const { emergency, childline, samaritans } = NATIONAL_CONTACTS;
+    if (audience === 'staff') {
+      const text =
+        `If anyone is in danger right now, call ${emergency}. Follow ${possessive(tenant.councilName)} safeguarding procedure: ` +
+        "tell your designated safeguarding lead, or children's services. Telling me is not a referral.";
+      return {
+        text,
+        sms: `If anyone is in danger now call ${emergency}. Tell your designated safeguarding lead now. Telling me is not a referral.`,
+        choices: [],
+        sources: [],
+      };
+    }
+    return {
+      text:
+        `If you or anyone else is in danger right now, call ${emergency}.\n\n` +
+        `Childline (for children and young people): ${childline}. Samaritans (for anyone): ${samaritans}. Both free, any time.`,
+      sms: `If anyone is in danger now call ${emergency}. Childline ${childline}. Samaritans ${samaritans}. Free, any time.`,
       choices: [],
       sources: [],
     };

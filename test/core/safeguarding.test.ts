@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseWords } from '../../src/core/understanding/normalise';
-import { suggestsRisk } from '../../src/core/understanding/safeguarding';
+import { AFTER_DISCLOSURE_HOURS, soundsDistressed, suggestsRisk, withinAfterDisclosure } from '../../src/core/understanding/safeguarding';
+import { createAssistantCore } from '../../src/core/assistant';
+import { segmentCount } from '../../src/channels/sms/segments';
 
 const risky = (text: string) => suggestsRisk(normaliseWords(text));
 
@@ -48,5 +50,97 @@ describe('safeguarding detector', () => {
     'she has been missing lessons for weeks',
   ])('does not flag %j', (text) => {
     expect(risky(text)).toBe(false);
+  });
+});
+
+describe('a medical emergency', () => {
+  it.each(['she is not breathing', "he's stopped breathing", 'my son is unconscious'])('flags %j', (text) => {
+    expect(risky(text)).toBe(true);
+  });
+  it('does not flag unconscious bias training', () => {
+    expect(risky('the school says staff had unconscious bias training')).toBe(false);
+  });
+});
+
+describe('after a disclosure', () => {
+  const distressed = (text: string) => soundsDistressed(normaliseWords(text));
+
+  it.each([
+    'im scared',
+    "shes locked herself in the bathroom now",
+    'help',
+    'pls help',
+    'what do i do',
+    "I don't know what to do",
+    'she wont come out',
+    "she isn't answering",
+    'are you there??',
+    "can't cope",
+    'hurry',
+  ])('reads %j as distress', (text) => {
+    expect(distressed(text)).toBe(true);
+  });
+
+  it.each([
+    'how do I appeal?',
+    'what is mediation',
+    'thanks',
+    'ok',
+    '2',
+    'help with my appeal',
+    "i'm worried the school won't listen to me",
+    // long messages are read for what they ask, not for a frightened word in them
+    'I am scared that the council will not finish the plan in time and I need to know how long they have to do it',
+  ])('does not read %j as distress', (text) => {
+    expect(distressed(text)).toBe(false);
+  });
+
+  const at = '2026-11-23T21:00:00.000Z';
+  it.each([
+    { since: at, now: '2026-11-23T21:05:00.000Z', within: true },
+    { since: at, now: new Date(Date.parse(at) + (AFTER_DISCLOSURE_HOURS * 60 - 1) * 60_000).toISOString(), within: true },
+    { since: at, now: new Date(Date.parse(at) + AFTER_DISCLOSURE_HOURS * 3_600_000).toISOString(), within: false },
+    { since: at, now: '2026-11-30T09:00:00.000Z', within: false },
+    // a channel clock behind the disclosure keeps the conversation safe
+    { since: at, now: '2026-11-23T20:00:00.000Z', within: true },
+    { since: undefined, now: at, within: false },
+    { since: 'not a time', now: at, within: false },
+  ])('since $since, at $now: within $within', ({ since, now, within }) => {
+    expect(withinAfterDisclosure(since, new Date(now))).toBe(within);
+  });
+});
+
+describe('what the urgent replies say', () => {
+  let shared: ReturnType<typeof createAssistantCore> | undefined;
+  const replies = () => (shared ??= createAssistantCore()).replies;
+  const tenants = ['derby', 'milton-keynes', 'worcestershire', 'generic'];
+
+  it.each(tenants)('for %s: the follow-up line is one SMS, with 999 and a crisis line, for families and staff', (tenant) => {
+    const forPublic = replies().safeguardingFollowUp(tenant, 'public');
+    expect(forPublic.text).toMatch(/999/);
+    expect(forPublic.text).toMatch(/0800 1111/);
+    expect(forPublic.text).toMatch(/116 123/);
+    expect(segmentCount(forPublic.sms)).toBe(1);
+    const forStaff = replies().safeguardingFollowUp(tenant, 'staff');
+    expect(forStaff.text).toMatch(/999/);
+    expect(forStaff.text).toMatch(/designated safeguarding lead/);
+    expect(forStaff.text).not.toMatch(/free and confidential|0800 1111/);
+  });
+
+  it.each(tenants)('for %s: a first-message reply says it is automated and still fits one SMS', (tenant) => {
+    const reply = replies().safeguarding(tenant, { introduce: true });
+    expect(reply.sms.startsWith('If anyone is in danger now call 999.')).toBe(true);
+    expect(reply.sms).toMatch(/automated assistant, not a person/);
+    expect(segmentCount(reply.sms)).toBe(1);
+  });
+
+  it('for staff, names the council\'s children\'s services when the council publishes them', () => {
+    const core = createAssistantCore();
+    const derby = core.replies.tenant('derby');
+    const withContact = { ...derby, childrensServices: { name: 'Derby Careline', phone: '01332 641172' } };
+    core.knowledge.tenants.set('derby-with-contact', { ...withContact, id: 'derby-with-contact' });
+    const text = core.replies.safeguarding('derby-with-contact', { audience: 'staff' }).text;
+    expect(text).toMatch(/Derby Careline on 01332 641172/);
+    expect(core.replies.safeguarding('derby', { audience: 'staff' }).text).toMatch(/Derby City Council's children's services front door/);
   });
 });

@@ -35,7 +35,7 @@ describe.each(CHANNELS)('main dialog on %s', (channel) => {
     const topic = core().knowledge.topics.get('appeal-deadline')!;
     const firstFollowUp = core().knowledge.topics.get(topic.followUps[0]!)!;
     if (channel === 'sms') expect(allText(answer)).toMatch(/Reply 1/);
-    else expect(buttonsOf(answer[answer.length - 1]!)).toContain(firstFollowUp.question);
+    else expect(answer.flatMap(buttonsOf)).toContain(firstFollowUp.question);
     const picked = await turn(adapter, '1');
     const expected = core().replies.answer(firstFollowUp.id, 'derby');
     expect(allText(picked)).toContain(channel === 'sms' ? expected.sms.slice(0, 60) : expected.text.slice(0, 60));
@@ -47,7 +47,10 @@ describe.each(CHANNELS)('main dialog on %s', (channel) => {
     const replies = await turn(adapter, 'the council refused the assessment and my son says he wants to kill himself');
     const text = allText(replies);
     expect(text).toMatch(/999/);
+    // Families get the crisis lines; staff in Teams their council's safeguarding procedure.
     expect(text).toMatch(/0800 1111/);
+    // Staff in Teams are told to follow their council's safeguarding procedure.
+    expect(/designated safeguarding lead/.test(text)).toBe(channel === 'msteams');
     expect(text).toMatch(/116 123/);
     expect(text).not.toMatch(/ehc needs assessment/i);
   });
@@ -67,7 +70,7 @@ describe.each(CHANNELS)('main dialog on %s', (channel) => {
     expect(textOf(replies[0]!)).toMatch(/automated/i);
     // One hello only, and one list of choices to reply to.
     expect(allText(replies).match(/\bhello\b/gi)).toHaveLength(1);
-    const lists = replies.filter((r) => (r.suggestedActions?.actions.length ?? 0) > 0 || /Reply 1/.test(textOf(r)));
+    const lists = replies.filter((r) => buttonsOf(r).length > 0 || /Reply 1/.test(textOf(r)));
     expect(lists).toHaveLength(1);
   });
 
@@ -83,5 +86,56 @@ describe.each(CHANNELS)('main dialog on %s', (channel) => {
     await turn(adapter, 'hello');
     const replies = await turn(adapter, 'when are my bins collected?');
     expect(allText(replies)).toMatch(/can.?t help|cannot help|not able to help/i);
+  });
+});
+
+/** What the welcome says, on any channel (the full form and the SMS form). */
+const WELCOME = /automated assistant for|automated SEND assistant|I explain options if you disagree/i;
+const FIRST_DISCLOSURES = [
+  'my daughter 14 said shes going to kill herself tonight',
+  'a pupil told me her stepdad hits her and she has bruises',
+  'hello, the council refused the assessment and my son says he wants to die',
+];
+
+describe('a disclosure as the very first message', () => {
+  it.each(CHANNELS.flatMap((channel) => FIRST_DISCLOSURES.map((text) => ({ channel, text }))))(
+    'on $channel, urgent help comes first and no welcome is sent that turn: $text',
+    async ({ channel, text }) => {
+      const adapter = testAdapter(channel, 'derby');
+      const replies = await turn(adapter, text);
+      expect(textOf(replies[0]!)).toMatch(/999/);
+      expect(allText(replies)).not.toMatch(WELCOME);
+      // Still told plainly that this is not a person.
+      expect(textOf(replies[0]!)).toMatch(/automated assistant/i);
+      // Nor does the welcome arrive on the next message.
+      expect(allText(await turn(adapter, 'what is mediation?'))).not.toMatch(WELCOME);
+    },
+  );
+
+  it.each(CHANNELS)('on %s, a first message that is not a disclosure is still welcomed first', async (channel) => {
+    const adapter = testAdapter(channel, 'derby');
+    const replies = await turn(adapter, 'what is mediation?');
+    expect(textOf(replies[0]!)).toMatch(WELCOME);
+  });
+});
+
+describe('who the safeguarding reply is for', () => {
+  it.each([
+    { channel: 'msteams', staff: true },
+    { channel: 'webchat', staff: false },
+    { channel: 'sms', staff: false },
+  ])('on $channel it speaks to staff: $staff', async ({ channel, staff }) => {
+    const adapter = testAdapter(channel, 'derby');
+    await turn(adapter, 'hello');
+    const text = textOf((await turn(adapter, 'a year 9 pupil told me her stepdad hits her and she has bruises'))[0]!);
+    expect(text).toMatch(/999/);
+    // Staff follow their council's procedure and are told that telling the assistant is not a referral.
+    expect(/designated safeguarding lead/i.test(text)).toBe(staff);
+    expect(/Derby City Council's safeguarding procedure/.test(text)).toBe(staff);
+    expect(/not a referral/i.test(text)).toBe(staff);
+    // Words for a worried family are not said to staff; the helplines are, for both.
+    if (staff) expect(text).not.toMatch(/free and confidential|Your safety, and the child's/i);
+    expect(text).toMatch(/0800 1111/);
+    expect(text).toMatch(/116 123/);
   });
 });

@@ -35,6 +35,8 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   },
   'bruis* | black eye | bleeding | split lip | cut lip | fractur* | broken (arm | wrist | bone | nose | finger | rib | ribs) | banged (his | her | their | my) head | bite marks | burn marks',
   '(could not | can not | couldnt) breathe | face down | prone restraint',
+  // a medical emergency: 999 at once
+  { match: 'not breathing | stopped breathing | unconscious', unless: 'unconscious bias' },
   // self-harm described without the words
   '(cutting | cut | cuts | burning | burnt | scratching | scratched) & (her | his | their | my) (arms | arm | legs | leg | thighs | thigh | wrists | wrist | skin | body | stomach)',
   // suicidal talk without the words
@@ -95,4 +97,55 @@ export function suggestsRisk(words: readonly string[]): boolean {
     },
   ]);
   return detector.matchRules(words).length > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// After a disclosure
+
+/**
+ * How long after the last disclosure (or the last distressed message that followed one) the
+ * conversation is still treated as a crisis: a message the assistant cannot place as a SEND
+ * question gets the urgent line and a person, never a menu. A day covers "tonight" and the morning
+ * after; an SMS conversation is the same phone number for months, so "the rest of the conversation"
+ * would be too long there, and a fresh disclosure starts a new day at once.
+ */
+export const AFTER_DISCLOSURE_HOURS = 24;
+
+/** Whether `now` is within {@link AFTER_DISCLOSURE_HOURS} of the disclosure at `since` (an ISO time). */
+export function withinAfterDisclosure(since: string | undefined, now: Date): boolean {
+  if (!since) return false;
+  const at = Date.parse(since);
+  if (Number.isNaN(at)) return false;
+  // A clock that runs backwards (a channel's odd timestamp) keeps the conversation safe, not silent.
+  return now.getTime() - at < AFTER_DISCLOSURE_HOURS * 60 * 60 * 1000;
+}
+
+/** Only a short message is read as distress on its own; a long one is read for what it asks. */
+export const DISTRESS_MAX_WORDS = 12;
+
+/**
+ * Short, frightened messages that follow a disclosure ("im scared", "please help", "she won't come
+ * out", "what do I do"). Not risks in themselves (most would be false alarms on a first message), so
+ * they are only read this way after a disclosure.
+ */
+const DISTRESS_PATTERNS: Array<{ match: string; alone?: boolean }> = [
+  { match: 'scared | afraid | frightened | terrified | petrified | panic* | desperate | hysterical | freaking out' },
+  { match: 'help | help me | help us | help her | help him | please help | i need help | need help | someone help | help now | help quick', alone: true },
+  { match: 'hurry | quick | quickly | urgent | urgently | emergency | right now | asap' },
+  { match: 'what (do | should | can | shall | will) (i | we) do' },
+  { match: 'what now | now what | (do not | dont) know what to do | (can not | cannot) cope | not coping | (can not | cannot) (take | handle) (it | this | any more | anymore)' },
+  { match: 'crying | screaming | sobbing | shaking | shouting | banging' },
+  { match: '(will not | wont | would not | refuses to | refusing to | not) (come out | open | answer* | respond* | reply* | talk* | wake | waking | breath* | moving | move)' },
+  { match: 'locked (herself | himself | themselves | themself | myself | in | the door)' },
+  { match: 'are you there | anyone there | anybody there | someone there | still there | is anyone | please answer | answer me' },
+  { match: 'worried sick | so worried | really worried | very worried | beside myself' },
+];
+
+let distress: IntentMatcher | undefined;
+
+/** True when a short message sounds frightened or urgent (read only after a disclosure). */
+export function soundsDistressed(words: readonly string[]): boolean {
+  if (words.length === 0 || words.length > DISTRESS_MAX_WORDS) return false;
+  distress ??= new IntentMatcher([{ id: 'distress', patterns: DISTRESS_PATTERNS, examples: [] }]);
+  return distress.matchRules(words).length > 0;
 }
