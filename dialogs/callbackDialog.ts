@@ -1,10 +1,10 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { readBestTime, readContact, readName, type CallbackProblem } from '../src/core/handoff/callback';
+import { lastDigits, readBestTime, readContact, readName, saysThisNumber, type CallbackProblem } from '../src/core/handoff/callback';
 import { HANDOFF_LABELS } from '../src/core/handoff/messages';
 import type { Reply } from '../src/core/replies';
 import { pickOffered } from '../src/core/understanding/choices';
-import { fitFor } from '../src/bot/renderReply';
+import { SMS_CHANNELS, fitFor } from '../src/bot/renderReply';
 import { say } from '../src/bot/say';
 import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
@@ -31,6 +31,21 @@ interface CallbackValues {
 type Reader = (text: string) => { ok: true; value: string } | { ok: false; problem: string };
 
 /**
+ * A second look at an answer the reader could not use: a value after all (with words to say
+ * first), or what to say instead of the reader's problem; undefined leaves the reader's answer.
+ */
+type Fallback = (context: TurnContext, text: string) => Promise<{ ok: true; value: string; say: Reply } | { ok: false; say: Reply } | undefined>;
+
+/**
+ * Where an SMS adapter keeps the number a conversation texts from (src/channels/sms: SmsAdapter's
+ * `state`, whose `address` the webhook writes on every message). Read only for "this number";
+ * the number is never logged, shown or said whole.
+ */
+interface SmsAddressBook {
+  state?: { address(conversationId: string): Promise<{ number?: unknown } | undefined> };
+}
+
+/**
  * A call-back request when no adviser can chat: name, a phone number or email address, the best
  * time, and consent to keep them. Nothing is stored until the person agrees; every answer is
  * checked, and a wrong one is asked again with what was wrong.
@@ -41,7 +56,7 @@ export class CallbackDialog extends CancelAndHelpDialog {
     this.addDialog(new WaterfallDialog(STEPS, [
       this.askName.bind(this),
       this.readStep('name', (text) => readName(text), (w) => w.callbackAskContact()).bind(this),
-      this.readStep('contact', (text) => readContact(text), (w, tenant) => w.callbackAskBestTime(tenant)).bind(this),
+      this.readStep('contact', (text) => readContact(text), (w, tenant) => w.callbackAskBestTime(tenant), this.thisNumber.bind(this)).bind(this),
       this.readStep('bestTime', (text) => readBestTime(text), (w, tenant) => w.callbackAskConsent(this.services.retentionDays ?? 30, tenant)).bind(this),
       this.consentStep.bind(this),
     ]));
@@ -68,23 +83,48 @@ export class CallbackDialog extends CancelAndHelpDialog {
   }
 
   /** Reads one answer; a wrong one is asked again (the step repeats itself), a good one moves on. */
-  private readStep(field: 'name' | 'contact' | 'bestTime', read: Reader, next: (words: ReturnType<typeof handoffWordsOf>, tenant: string) => Reply) {
+  private readStep(field: 'name' | 'contact' | 'bestTime', read: Reader, next: (words: ReturnType<typeof handoffWordsOf>, tenant: string) => Reply, fallback?: Fallback) {
     return async (step: WaterfallStepContext): Promise<DialogTurnResult> => {
       const values = step.values as CallbackValues;
       const data = await dataOf(this.services, step.context);
       const words = handoffWordsOf(this.services);
-      const result = read(messageText(step.context));
-      if (!result.ok) {
-        values.tries += 1;
-        if (values.tries >= MAX_TRIES) return this.giveUp(step);
-        await say(step.context, fitFor(words.callbackInvalid(result.problem as CallbackProblem, field), step.context.activity.channelId), data);
-        return this.repeat(step);
+      const channel = step.context.activity.channelId;
+      const text = messageText(step.context);
+      const result = read(text);
+      let value: string;
+      if (result.ok) {
+        value = result.value;
+      } else {
+        const second = await fallback?.(step.context, text);
+        if (!second?.ok) {
+          values.tries += 1;
+          if (values.tries >= MAX_TRIES) return this.giveUp(step);
+          await say(step.context, fitFor(second?.say ?? words.callbackInvalid(result.problem as CallbackProblem, field), channel), data);
+          return this.repeat(step);
+        }
+        value = second.value;
+        await say(step.context, fitFor(second.say, channel), data);
       }
-      values[field] = result.value;
+      values[field] = value;
       values.tries = 0;
       await this.ask(step, next(words, (step.options as CallbackOptions).tenant));
       return Dialog.EndOfTurn;
     };
+  }
+
+  /**
+   * "This number", "same", "the number im texting from": on SMS, the number the conversation
+   * texts from (said back by its last three digits); elsewhere there is no number to use, so it is
+   * asked for again in those words.
+   */
+  private async thisNumber(context: TurnContext, text: string): ReturnType<Fallback> {
+    if (!saysThisNumber(text)) return undefined;
+    const words = handoffWordsOf(this.services);
+    if (!SMS_CHANNELS.has(context.activity.channelId)) return { ok: false, say: words.callbackNoNumberHere() };
+    const number = await textingNumberOf(context);
+    const read = number === undefined ? undefined : readContact(number);
+    if (!read?.ok || read.kind !== 'phone') return { ok: false, say: words.callbackTextingNumberUnusable() };
+    return { ok: true, value: read.value, say: words.callbackUsingTextingNumber(lastDigits(read.value)) };
   }
 
   private async consentStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -136,4 +176,19 @@ export class CallbackDialog extends CancelAndHelpDialog {
 
 function messageText(context: TurnContext): string {
   return context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
+}
+
+/** The number an SMS conversation is texting from, as its adapter remembers it; undefined when it cannot be known. */
+async function textingNumberOf(context: TurnContext): Promise<string | undefined> {
+  const conversationId = context.activity.conversation?.id;
+  const book = (context.adapter as SmsAddressBook | undefined)?.state;
+  if (!conversationId || typeof book?.address !== 'function') return undefined;
+  try {
+    const address = await book.address(conversationId);
+    return typeof address?.number === 'string' && address.number !== '' ? address.number : undefined;
+  } catch (error) {
+    // Only the kind of error: a storage error's message could quote the number.
+    log.warn('callback.sms_address_unavailable', { error: error instanceof Error ? error.name : typeof error });
+    return undefined;
+  }
 }

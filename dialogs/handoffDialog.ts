@@ -1,6 +1,5 @@
 import { ActivityTypes, EventFactory, TurnContext, type Activity } from 'botbuilder';
 import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { HandoffReason } from '../src/store/store';
 import type { Choice } from '../src/core/replies';
 import { buildHandoffSummary } from '../src/core/handoff/summary';
 import { pickOffered } from '../src/core/understanding/choices';
@@ -12,6 +11,8 @@ import { summaryOf } from '../src/handoff/service';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { CALLBACK_DIALOG, CallbackDialog, type CallbackOptions } from './callbackDialog';
 import { HANDOFF_LABELS, saysLeaveQueue } from '../src/core/handoff/messages';
+import { queueNoticeDue, queueNoticeGiven, type QueueNoticeMemory } from '../src/core/handoff/queueNotice';
+import type { Handoff, HandoffReason } from '../src/store/store';
 import { yesOrNo } from './deadlineAnswers';
 import { noMoreFeedback, recordOutcome } from './feedback';
 import { dataOf, handoffWordsOf, understandingOf, type DialogServices } from './services';
@@ -125,28 +126,41 @@ export class HandoffDialog extends CancelAndHelpDialog {
       // Not an answer but something new ("actually, what is mediation?"): the assistant takes it.
       return step.endDialog({ reroute: true });
     }
-    await this.queue(step, data, tenant, options, answer === 'yes');
-    if (answer === undefined && data.handoff) {
+    const queued = await this.queue(step, data, tenant, options, answer === 'yes');
+    let told: QueueNoticeMemory | undefined;
+    if (queued === 'updated' || (answer === undefined && data.handoff)) {
+      // Already queued urgently: the consent answer, or words that were not one, still get a reply.
       const open = await this.port!.openFor(conversationIdOf(context));
-      if (open) await this.port!.personWrote(open, context.activity);
+      if (open && answer === undefined) {
+        await this.port!.personWrote(open, context.activity);
+        told = await this.noteQueued(context, data, open, undefined);
+      } else if (open) {
+        told = await this.tellQueued(context, data, open);
+      }
     }
-    return step.next();
+    return step.next(told);
   }
 
   private async queuedStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return step.replaceDialog(WAITING);
+    return step.replaceDialog(WAITING, step.result as QueueNoticeMemory | undefined);
   }
 
   private async waitStep(_step: WaterfallStepContext): Promise<DialogTurnResult> {
     return Dialog.EndOfTurn;
   }
 
-  /** A message while queued or with an adviser: the bot stays silent unless the person is at risk or leaves. */
+  /**
+   * A message while queued or with an adviser: it goes to the advisers. With an adviser the bot
+   * stays silent unless the person is at risk; while still queued it also says the message was
+   * passed on and where they stand, now and then (src/core/handoff/queueNotice.ts), and lets them
+   * leave. The waiting step's options remember when they were last told.
+   */
   private async heardStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { context } = step;
     const data = await dataOf(this.services, context);
     const words = handoffWordsOf(this.services);
     const port = this.port!;
+    const told = noticeMemoryOf(step.options);
     const open = await port.openFor(conversationIdOf(context));
     if (!open) {
       // Closed on another instance before its message arrived: the assistant is back.
@@ -154,7 +168,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       return step.endDialog({ reroute: true });
     }
     const text = messageText(context);
-    if (!text.trim()) return step.replaceDialog(WAITING);
+    if (!text.trim()) return step.replaceDialog(WAITING, told);
     const understanding = understandingOf(this.services, context, text);
     await port.personWrote(open, context.activity);
     if (understanding.kind === 'safeguarding') {
@@ -163,7 +177,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       if (!open.urgent) {
         await this.queue(step, data, open.tenant, { reason: 'safeguarding', asked: text }, summaryOf(open).consent);
       }
-      return step.replaceDialog(WAITING);
+      return step.replaceDialog(WAITING, told);
     }
     const choice = pickOffered(text, data.offered);
     if (open.status === 'queued' && (choice?.label === HANDOFF_LABELS.callback || asksForCallback(text))) {
@@ -182,9 +196,41 @@ export class HandoffDialog extends CancelAndHelpDialog {
     }
     if (open.status === 'queued' && understanding.kind === 'control' && understanding.control === 'human') {
       const place = await port.positionOf(open);
-      if (place) await say(context, fitFor(words.queueUpdate(place.position, place.waitText), context.activity.channelId), data);
+      if (!place) return step.replaceDialog(WAITING, told);
+      await say(context, fitFor(words.queueUpdate(place.position, place.waitText), context.activity.channelId), data);
+      return step.replaceDialog(WAITING, this.remember(data, open, place.position));
     }
-    return step.replaceDialog(WAITING);
+    if (open.status === 'queued') return step.replaceDialog(WAITING, await this.noteQueued(context, data, open, told));
+    return step.replaceDialog(WAITING, told);
+  }
+
+  /**
+   * Still queued and the person wrote (it has gone to the advisers): "passed on, you're number 2",
+   * when due. Returns what the person has now been told.
+   */
+  private async noteQueued(context: TurnContext, data: ConversationData, open: Handoff, told: QueueNoticeMemory | undefined): Promise<QueueNoticeMemory | undefined> {
+    const port = this.port!;
+    const place = await port.positionOf(open);
+    if (!place) return told; // claimed a moment ago: the adviser is joining
+    if (!queueNoticeDue(told, open.id, place.position, port.clock())) return told;
+    await say(context, fitFor(handoffWordsOf(this.services).queuedNoted(place.position, { urgent: open.urgent }), context.activity.channelId), data);
+    return this.remember(data, open, place.position);
+  }
+
+  /** Where the person stands, in the words of joining the queue (after answering the consent question of an urgent hand-off). */
+  private async tellQueued(context: TurnContext, data: ConversationData, open: Handoff): Promise<QueueNoticeMemory | undefined> {
+    const port = this.port!;
+    const place = await port.positionOf(open);
+    if (!place) return undefined;
+    const { advisersOnline } = await port.availability(open.tenant);
+    await say(context, fitFor(handoffWordsOf(this.services).queued(place.position, place.waitText, advisersOnline), context.activity.channelId), data);
+    return this.remember(data, open, place.position);
+  }
+
+  /** The person has just been told their place: the queue's own updates need not say it again. */
+  private remember(data: ConversationData, open: Handoff, position: number): QueueNoticeMemory {
+    if (data.handoff?.id === open.id) data.handoff.toldPosition = position;
+    return queueNoticeGiven(open.id, position, this.port!.clock());
   }
 
   private async askConsent(step: WaterfallStepContext): Promise<void> {
@@ -194,8 +240,11 @@ export class HandoffDialog extends CancelAndHelpDialog {
     await this.ask(step, withChoices(reply, choices));
   }
 
-  /** Joins the queue (or updates the open hand-off) and tells the person where they stand. */
-  private async queue(step: WaterfallStepContext, data: ConversationData, tenant: string, options: HandoffOptions, consent: boolean): Promise<void> {
+  /**
+   * Joins the queue (or updates the open hand-off) and tells the person where they stand.
+   * 'updated' when consent came for an urgent hand-off already queued: nothing has been said.
+   */
+  private async queue(step: WaterfallStepContext, data: ConversationData, tenant: string, options: HandoffOptions, consent: boolean): Promise<'queued' | 'updated'> {
     const { context } = step;
     const port = this.port!;
     const conversationId = conversationIdOf(context);
@@ -216,7 +265,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
     if (already && already.reason === 'safeguarding' && options.reason === 'safeguarding') {
       // Consent given after an urgent hand-off: the adviser may now see what was said.
       await port.updateSummary(already, summary);
-      return;
+      return 'updated';
     }
     const queued = await port.initiate({
       conversationId,
@@ -237,6 +286,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       const words = handoffWordsOf(this.services);
       await say(context, fitFor(words.queued(queued.position, queued.waitText, queued.advisersOnline), context.activity.channelId), data);
     }
+    return 'queued';
   }
 
   private topicOf(topicId: string): { id: string; title: string } | undefined {
@@ -251,6 +301,12 @@ interface StepValues {
 
 /** Controls that mean "I don't want to wait any more" while in the queue. */
 const LEAVING = new Set(['cancel', 'restart', 'goodbye']);
+
+/** What the waiting step was given: when the person was last told they are still queued. */
+function noticeMemoryOf(options: unknown): QueueNoticeMemory | undefined {
+  const memory = options as Partial<QueueNoticeMemory> | undefined;
+  return memory && typeof memory.handoffId === 'string' && typeof memory.at === 'number' ? (memory as QueueNoticeMemory) : undefined;
+}
 
 function withChoices<T extends { choices: Choice[] }>(reply: T, choices: Choice[]): T {
   return { ...reply, choices };

@@ -17,6 +17,8 @@ export interface HandoffPort {
   personWrote(handoff: Handoff, activity: Partial<Activity>): Promise<void>;
   updateSummary(handoff: Handoff, summary: HandoffSummary): Promise<void>;
   requestCallback(input: NewCallback): Promise<Callback>;
+  /** The desk's time now (injected in tests): how long since a person waiting was last told something. */
+  clock(): Date;
 }
 
 export interface Availability {
@@ -113,6 +115,10 @@ export class HandoffService implements HandoffPort, HandoffDesk {
   }
 
   // ---- the person's side -----------------------------------------------------------------------
+
+  clock(): Date {
+    return this.now();
+  }
 
   async availability(tenant: string): Promise<Availability> {
     const now = this.now();

@@ -18,6 +18,8 @@ import { PERSON_PREFIX, TeamsAdviserChannel } from '../../src/channels/teams/adv
 import type { AdviserNotifier } from '../../src/handoff/types';
 import { MemoryStorage } from 'botbuilder';
 import { readFileSync } from 'node:fs';
+import { configureLog } from '../../src/log';
+import { isGsm7, segmentCount } from '../../src/channels/sms/segments';
 
 /**
  * The hand-off through the real bot, dialogs, HandoffService and a real SQLite store; only the
@@ -51,12 +53,26 @@ const notified: string[] = [];
 /** Advisers' front ends the service tells (a recording one; the Teams tests add a channel). */
 let notifiers: AdviserNotifier[] = [];
 
-function person(conversationId: string, channelId = 'webchat', tenant = 'milton-keynes'): Person {
-  const adapter = new TestAdapter((context) => bot.run(context), {
-    channelId,
-    conversation: { id: conversationId } as Activity['conversation'],
-    channelData: { tenant },
-  });
+/**
+ * A TestAdapter that, like the SMS adapter (src/channels/sms/smsAdapter.ts), remembers the number
+ * each SMS conversation texts from in its `state`.
+ */
+class TextingAdapter extends TestAdapter {
+  constructor(logic: ConstructorParameters<typeof TestAdapter>[0], template: Partial<Activity>, private readonly number: string | undefined) {
+    super(logic, template);
+  }
+
+  readonly state = {
+    address: async (conversationId: string) =>
+      this.number && conversationId === this.template.conversation?.id ? { number: this.number, ourNumber: '+441234567890', tenant: 'milton-keynes' } : undefined,
+  };
+}
+
+function person(conversationId: string, channelId = 'webchat', tenant = 'milton-keynes', texting?: { from?: string }): Person {
+  const template = { channelId, conversation: { id: conversationId } as Activity['conversation'], channelData: { tenant } };
+  const adapter = texting
+    ? new TextingAdapter((context) => bot.run(context), template, texting.from)
+    : new TestAdapter((context) => bot.run(context), template);
   // Both sides are kept in the store, as the web chat and SMS channels do.
   adapter.use(async (context, next) => {
     if (context.activity.type === 'message') await record(conversationId, tenant, channelId, context.activity);
@@ -514,5 +530,206 @@ describe('advisers in Teams, with the real desk', () => {
     expect(await teams.receive(close, deps)).toBe(true);
     expect((await store.getHandoff(handoff!.id))!.status).toBe('closed');
     expect(textOf(p.later)).toMatch(/automated assistant again/i);
+  });
+});
+
+/** The three channels people reach the assistant on; each case below runs on all of them. */
+const CHANNELS = ['webchat', 'sms', 'msteams'] as const;
+/** The words of the "passed on" reply while waiting. */
+const PASSED_ON = /passed that on/i;
+const minutesAfter = (start: Date, minutes: number) => new Date(start.getTime() + minutes * 60_000);
+
+/** Asks for a person, agrees to pass the conversation on, and is queued. */
+async function joinsQueue(p: Person): Promise<void> {
+  await p.say('hello');
+  await p.say('can I talk to a person please');
+  expect(textOf(await p.say('Yes, pass it on'))).toMatch(/in the queue/i);
+}
+
+/** What the person wrote that an adviser sees in the console for this hand-off. */
+async function consoleLines(conversationId: string): Promise<string[]> {
+  const handoff = (await store.listHandoffs({})).find((h) => h.conversationId === conversationId)!;
+  return (await service.view(SAM, handoff.id))!.lines.filter((l) => l.from === 'person').map((l) => l.text);
+}
+
+/** On SMS a reply should fit one segment (160 GSM characters). */
+function expectOneSmsSegment(channel: string, replies: Partial<Activity>[]): void {
+  if (channel !== 'sms') return;
+  const text = textOf(replies);
+  expect(isGsm7(text), text).toBe(true);
+  expect(segmentCount(text), text).toBe(1);
+}
+
+describe('writing while waiting in the queue', () => {
+  it.each(CHANNELS)('on %s: the message goes to the advisers, and the person is told so with their place, but not for every message', async (channel) => {
+    await joinsQueue(person(`c-ahead-${channel}`));
+    const p = person(`c-waiting-${channel}`, channel);
+    await joinsQueue(p);
+
+    const first = await p.say('hello? is anyone there');
+    expect(textOf(first)).toMatch(PASSED_ON);
+    expect(textOf(first)).toMatch(/number 2 in the queue/);
+    expectOneSmsSegment(channel, first);
+    if (channel === 'sms') expect(textOf(first)).toMatch(/LEAVE QUEUE/);
+    else expect(buttonsOf(first).concat(JSON.stringify(first))).toEqual(expect.arrayContaining([expect.stringContaining('Leave queue')]));
+
+    // More straight after: still passed on, but no reply each time.
+    expect(await p.say('my son is 9')).toEqual([]);
+    clock = minutesAfter(MONDAY_11AM, 1.9);
+    expect(await p.say('he is in year 5')).toEqual([]);
+    // Two minutes after the last one it says so again.
+    clock = minutesAfter(MONDAY_11AM, 2);
+    const again = await p.say('still waiting');
+    expect(textOf(again)).toMatch(PASSED_ON);
+    expect(textOf(again)).toMatch(/number 2 in the queue/);
+
+    const sent = ['hello? is anyone there', 'my son is 9', 'he is in year 5', 'still waiting'];
+    expect(notified.filter((n) => n.startsWith('person: '))).toEqual(sent.map((t) => `person: ${t}`));
+    expect(await consoleLines(p.conversationId)).toEqual(expect.arrayContaining(sent));
+  });
+
+  it.each(CHANNELS)('on %s: after their place changes the next message is answered with the new place; once an adviser joins, nothing is', async (channel) => {
+    await joinsQueue(person(`c-ahead2-${channel}`));
+    const p = person(`c-moving-${channel}`, channel);
+    await joinsQueue(p);
+    expect(textOf(await p.say('hello?'))).toMatch(/number 2/);
+
+    const [ahead, mine] = await store.listQueue();
+    await service.claim(ALEX, ahead!.id);
+    expect(textOf(p.later)).toMatch(/next in the queue/i);
+    // Within the two minutes, but the place has changed since they were last told here.
+    const moved = await p.say('ok thanks');
+    expect(textOf(moved)).toMatch(PASSED_ON);
+    expect(textOf(moved)).toMatch(/next in the queue/);
+    expect(await p.say('ok')).toEqual([]);
+
+    await service.claim(SAM, mine!.id);
+    clock = minutesAfter(MONDAY_11AM, 30);
+    for (const text of ['hi', 'are you there?']) expect(await p.say(text)).toEqual([]);
+    expect(notified.slice(-2)).toEqual(['person: hi', 'person: are you there?']);
+  });
+
+  it.each(CHANNELS)('on %s: "talk to a person" still gives the place, and "leave queue" still leaves', async (channel) => {
+    await joinsQueue(person(`c-ahead3-${channel}`));
+    const p = person(`c-leaving-${channel}`, channel);
+    await joinsQueue(p);
+    const place = await p.say('can I talk to a person please');
+    expect(textOf(place)).toMatch(/now number 2 in the queue/);
+    expect(textOf(place)).not.toMatch(PASSED_ON);
+    // The place was just given: the next message gets no other reply.
+    expect(await p.say('thanks')).toEqual([]);
+    const left = await p.say('leave queue');
+    expect(textOf(left)).toMatch(/left the queue/i);
+    expect(textOf(left)).not.toMatch(PASSED_ON);
+    expect((await store.listHandoffs({ status: ['closed'] })).map((h) => [h.conversationId, h.closedBy])).toEqual([[p.conversationId, 'person']]);
+  });
+
+  it.each(CHANNELS)('on %s: words of risk while waiting still get the urgent help and jump the queue', async (channel) => {
+    await joinsQueue(person(`c-ahead4-${channel}`));
+    const p = person(`c-risk-waiting-${channel}`, channel);
+    await joinsQueue(p);
+    expect(textOf(await p.say('hello?'))).toMatch(PASSED_ON);
+    const help = await p.say('my daughter says she wants to kill herself');
+    expect(textOf(help)).toMatch(/999/);
+    expect(textOf(help)).toMatch(/116 123/);
+    expect(textOf(help)).not.toMatch(PASSED_ON);
+    expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true });
+  });
+
+  it.each(CHANNELS)('on %s: a child at risk who writes while waiting for the urgent adviser is answered, with 999', async (channel) => {
+    const p = person(`c-child-${channel}`, channel);
+    await p.say('hello');
+    expect(textOf(await p.say('i want to kill myself'))).toMatch(/999/);
+    expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true });
+
+    const heard = await p.say('hello? is anyone there');
+    expect(textOf(heard)).toMatch(PASSED_ON);
+    expect(textOf(heard)).toMatch(/next in the queue/);
+    expect(textOf(heard)).toMatch(/999/);
+    expect(textOf(heard)).not.toMatch(/leave/i);
+    expectOneSmsSegment(channel, heard);
+    expect(await consoleLines(p.conversationId)).toContain('hello? is anyone there');
+    expect(await p.say('please')).toEqual([]);
+  });
+
+  it.each([
+    { answer: 'Yes, pass it on', consent: true },
+    { answer: 'No, start afresh', consent: false },
+  ])('after an urgent hand-off, answering $answer to the consent question is told where they stand', async ({ answer, consent }) => {
+    const p = person(`c-urgent-consent-${String(consent)}`);
+    await p.say('hello');
+    await p.say('i want to kill myself');
+    const told = await p.say(answer);
+    expect(textOf(told)).toMatch(/next in the queue/);
+    expect((await store.listQueue())[0]!.summary.consent).toBe(consent);
+  });
+});
+
+describe('call-back: "this number"', () => {
+  /** Out of hours, asked for a call-back and given a name: asked how the adviser should get in touch. */
+  async function askedForContact(id: string, channel: string, texting?: { from?: string }): Promise<Person> {
+    clock = MONDAY_9PM;
+    const p = person(id, channel, 'milton-keynes', texting);
+    await p.say('talk to an adviser');
+    await p.say('Ask for a call-back');
+    const asked = textOf(await p.say('Jo'));
+    expect(asked).toMatch(/phone number or email/i);
+    if (channel === 'sms') expect(asked).toMatch(/reply SAME to use this number/);
+    return p;
+  }
+
+  async function finish(p: Person): Promise<void> {
+    await p.say('any time');
+    await p.say('Yes, keep my details');
+  }
+
+  it.each(['this number', 'this one', 'same number', 'SAME', 'the number im texting from', "the number I'm texting from", 'use this one please', 'same as this'])(
+    'on SMS "%s" uses the number being texted from, said back by its last three digits only, and logs none of it',
+    async (said) => {
+      const logged: string[] = [];
+      configureLog('debug', (line) => logged.push(line));
+      try {
+        const p = await askedForContact(`c-this-${said.replace(/\W/g, '')}`, 'sms', { from: '+447700900123' });
+        const reply = textOf(await p.say(said));
+        expect(reply).toMatch(/number you're texting from \(ending 123\)/);
+        expect(reply).toMatch(/good time/i);
+        expect(reply).not.toMatch(/7700|900123/);
+        await finish(p);
+      } finally {
+        configureLog('info', (line) => process.stdout.write(`${line}\n`));
+      }
+      expect((await store.listCallbacks()).map((c) => [c.name, c.contact, c.channel])).toEqual([['Jo', '+447700900123', 'sms']]);
+      expect(logged.join('\n')).not.toMatch(/7700|900123|texting from/);
+    },
+  );
+
+  it.each(['webchat', 'msteams'])('on %s "this number" is asked again: there is no number to use', async (channel) => {
+    const p = await askedForContact(`c-this-${channel}`, channel);
+    const reply = textOf(await p.say('this number'));
+    expect(reply).toMatch(/can't see a phone number in this chat/);
+    expect(reply).not.toMatch(/good time/i);
+    expect(textOf(await p.say('07700 900456'))).toMatch(/good time/i);
+    await finish(p);
+    expect((await store.listCallbacks()).map((c) => c.contact)).toEqual(['+447700900456']);
+  });
+
+  it.each([
+    { what: 'from a number abroad', from: '+15555550123' },
+    { what: 'from a number it cannot know', from: undefined },
+  ])('on SMS $what, "this number" asks for one to be typed', async ({ from }) => {
+    const p = await askedForContact(`c-this-sms-${from ?? 'none'}`, 'sms', { from });
+    const reply = textOf(await p.say('same number'));
+    expect(reply).toMatch(/can't use the number you're texting from/);
+    expect(reply).not.toMatch(/5555|good time/i);
+    expect(textOf(await p.say('07700 900456'))).toMatch(/good time/i);
+    await finish(p);
+    expect((await store.listCallbacks()).map((c) => c.contact)).toEqual(['+447700900456']);
+  });
+
+  it('on SMS a number typed out is still the one used', async () => {
+    const p = await askedForContact('c-typed-sms', 'sms', { from: '+447700900123' });
+    expect(textOf(await p.say('use 07700 900456 please'))).not.toMatch(/texting from/);
+    await finish(p);
+    expect((await store.listCallbacks()).map((c) => c.contact)).toEqual(['+447700900456']);
   });
 });

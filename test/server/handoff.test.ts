@@ -10,6 +10,7 @@ import { createAssistant, type Assistant } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { configureLog } from '../../src/log';
 import { Conversation, REPO_ROOT, TOKEN_SECRET, botMessages, dropSchema, freshSchema, postgresTarget, type Activity } from './helpers';
+import { FakeTwilioApi, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, inboundParams, sendWebhook } from '../helpers/fakeSmsProvider';
 
 /**
  * The hand-off end to end over HTTP, as people meet it: a parent on web chat (Direct Line) asks
@@ -251,3 +252,90 @@ for (const kind of kinds) {
     });
   });
 }
+
+/**
+ * The two things a person texting meets around a hand-off, through the signed SMS webhook and the
+ * real SMS adapter: a call-back to "this number" uses the number they text from (which only the
+ * SMS channel knows), and a message while waiting in the queue is answered.
+ */
+describe('hand-off by SMS, through the webhook', () => {
+  const OUR_NUMBER = '+441234567890';
+  const CALLER = '+447700900777';
+  const WAITER = '+447700900888';
+  const smsLogged: string[] = [];
+  let api: FakeTwilioApi;
+  let assistant: Assistant;
+  let server: Server;
+  let base: string;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'send-handoff-sms-'));
+
+  beforeAll(async () => {
+    configureLog('debug', (line) => smsLogged.push(line));
+    api = await FakeTwilioApi.start();
+    assistant = await createAssistant(loadConfig({
+      DATA_DIR: dataDir,
+      KNOWLEDGE_DIR: path.join(REPO_ROOT, 'knowledge'),
+      DIRECTLINE_TOKEN_SECRET: TOKEN_SECRET,
+      TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+      TWILIO_API_BASE_URL: api.baseUrl,
+      PUBLIC_BASE_URL: TEST_PUBLIC_BASE_URL,
+      SMS_ID_SECRET: 'sms-id-secret-for-handoff-tests-0123456789',
+      ADVISER_SESSION_SECRET: 'handoff-sms-session-secret-0123456789abcdef',
+    }), { retention: false });
+    server = assistant.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await assistant.store.upsertAdviser({ id: 'sam', displayName: 'Sam', passwordHash: await hashPassword(PASSWORD, { cost: 4 }), role: 'adviser', tenants: [] });
+  });
+
+  afterAll(async () => {
+    configureLog('silent');
+    if (server) await new Promise((resolve) => server.close(resolve));
+    await assistant?.close();
+    await api?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function text(from: string, body: string): Promise<string> {
+    const response = await sendWebhook(base, inboundParams({ from, to: OUR_NUMBER, body }));
+    expect(response.status).toBe(200);
+    return response.messages.join('\n');
+  }
+
+  it('a call-back to "this number" uses the number being texted from, and says only its last digits', async () => {
+    // Nobody is signed in and the generic council publishes no chat hours: a call-back is offered.
+    expect(await text(CALLER, 'can I talk to an adviser')).toMatch(/call or email you back/i);
+    expect(await text(CALLER, 'Ask for a call-back')).toMatch(/name/i);
+    expect(await text(CALLER, 'Jo')).toMatch(/reply SAME to use this number/);
+    const confirmed = await text(CALLER, 'the number im texting from');
+    expect(confirmed).toMatch(/number you're texting from \(ending 777\)/);
+    expect(confirmed).toMatch(/good time/i);
+    expect(confirmed).not.toContain('900777');
+    expect(await text(CALLER, 'any time')).toMatch(/keep/i);
+    await text(CALLER, 'Yes, keep my details');
+
+    const adviser = new Adviser(base);
+    await adviser.signIn('sam');
+    const callbacks = (await adviser.api('/callbacks')).json.callbacks as Array<{ name: string; contact: string; channel: string }>;
+    expect(callbacks.map((c) => [c.name, c.contact, c.channel])).toEqual([['Jo', CALLER, 'sms']]);
+    expect(smsLogged.join('\n')).not.toMatch(/900777|texting from/);
+  });
+
+  it('a message while waiting in the queue is passed on and answered, not every one', async () => {
+    const adviser = new Adviser(base);
+    await adviser.signIn('sam'); // an adviser signed in: the desk is open
+    expect(await text(WAITER, 'can I talk to a person please')).toMatch(/pass on/i);
+    expect(await text(WAITER, 'Yes, pass it on')).toMatch(/in the queue/i);
+    const heard = await text(WAITER, 'hello? is anyone there');
+    expect(heard).toMatch(/passed that on/i);
+    expect(heard).toMatch(/next in the queue/i);
+    expect(heard.length).toBeLessThanOrEqual(160);
+    expect(await text(WAITER, 'my son is 9')).toBe('');
+
+    const item = ((await adviser.api('/queue')).json.items as Array<{ handoff: { id: string; channel: string } }>).find((i) => i.handoff.channel === 'sms')!;
+    const lines = (await adviser.api(`/handoffs/${item.handoff.id}`)).json.lines as Array<{ from: string; text: string }>;
+    expect(lines.filter((l) => l.from === 'person').map((l) => l.text)).toEqual(expect.arrayContaining(['hello? is anyone there', 'my son is 9']));
+    expect(smsLogged.join('\n')).not.toMatch(/900888|anyone there|son is 9/);
+  });
+});

@@ -150,3 +150,57 @@ export function readBestTime(text: unknown): Read<{ value: string }, BestTimePro
   if (ANY_TIME.test(value.replace(/[’]/g, "'"))) return { ok: true, value: 'Any time' };
   return { ok: true, value };
 }
+
+// ---------------------------------------------------------------------------------------------
+// "This number": the number the person is texting from
+
+/** Words around the answer that change nothing ("yes, use this one please"). */
+const LEADING_FILLER = /^(?:(?:yes|yeah|yep|yup|ok|okay|sure|please|pls|plz|just|oh|um|erm|so|you can|u can|can you|could you|use|call|ring|phone|text|txt|contact|reach|get me|me|on|at|via|it s|its|it is|thats|that s|it ll be|itll be|try|the best is|best is)\s+)+/u;
+const TRAILING_FILLER = /(?:\s+(?:please|pls|plz|thanks|thank you|thx|ta|cheers|is fine|is ok|is okay|is best|is good|will do|is the best|x+))+$/u;
+
+/** The thing named: "number", "one", "phone", "mobile"… */
+const NOUN = String.raw`(?:(?:phone |mobile |mob |cell )?(?:number|no|num|numb)|one|1|phone|mobile|mob|cell|fone)`;
+/** "I'm texting from", "I am using", "i text from"… */
+const TEXTING = String.raw`(?:i m|im|i am|iam|i|am|that i m|that im|that i am)? ?(?:texting|txting|texing|messaging|msging|writing|sending|using|on|text|texted|message|messaged)(?: (?:you|u|this|these|this message|these messages|with))?(?: (?:from|on|with|now))?`;
+
+const THIS_NUMBER: RegExp[] = [
+  // "this number", "this one", "same number", "the same one", "that one", "this number I'm texting from"
+  new RegExp(String.raw`^(?:the )?(?:this|that|same|the same|same as this|same as this one)(?: ${NOUN})?(?: (?:as (?:this|this one|here|i m texting from|im texting from)|${TEXTING}))?$`, 'u'),
+  // "the number I'm texting from", "the one I am using", "number im texting on"
+  new RegExp(String.raw`^(?:the |my )?${NOUN} ${TEXTING}$`, 'u'),
+  // "the number this is from", "the number these texts are from"
+  new RegExp(String.raw`^(?:the )?${NOUN} (?:this|this text|this message|these texts|these messages|my texts|my messages) (?:is|are|came|come|is coming|are coming|is sent|are sent)? ?(?:from|coming from|sent from)$`, 'u'),
+  // "my number", "my mobile", "my own number"
+  new RegExp(String.raw`^my (?:own )?(?:phone |mobile |mob )?(?:number|no|num|mobile|phone)$`, 'u'),
+  // "the number you have", "the one you've got", "you have it", "you've got my number"
+  new RegExp(String.raw`^(?:the )?${NOUN} (?:(?:you|u) (?:have|ve got|have got|got|can see|are texting|re texting|texted)|youve got|uve got)$`, 'u'),
+  /^(?:(?:you|u) (?:have|ve got|have got|got|already have|can see)|youve got|uve got) (?:it|it already|my number|my no|that|this|this number)$/u,
+  // "here", "this", "same", "same as this", "this phone", "texting from this"
+  /^(?:here|this|same|same here|same as this|this phone|this mobile|the one i m on|the one im on)$/u,
+];
+
+/**
+ * Whether an answer to "what number or email should the adviser use?" means "the number I'm
+ * texting from" ("this number", "this one", "same number", "the number im texting from", "SAME").
+ * Only a whole answer that says nothing else counts, and never one with digits or an @ in it (a
+ * number or address typed out is read as one).
+ */
+export function saysThisNumber(text: unknown): boolean {
+  const raw = cleanLine(text);
+  if (raw === '' || charCount(raw) > 80 || /[\d@]/u.test(raw.replace(/\bthis 1\b|\bsame 1\b|\bthat 1\b/giu, ''))) return false;
+  const words = raw
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .replace(LEADING_FILLER, '')
+    .replace(TRAILING_FILLER, '')
+    .trim();
+  return words !== '' && THIS_NUMBER.some((pattern) => pattern.test(words));
+}
+
+/** The last `count` digits of a phone number, to say it back without saying all of it. */
+export function lastDigits(phone: string, count = 3): string {
+  const digits = phone.replace(/\D/gu, '');
+  return digits.length > count ? digits.slice(-count) : '';
+}

@@ -4,3 +4,4 @@ export * from './callback';
 export * from './wait';
 export * from './summary';
 export * from './messages';
+export * from './queueNotice';

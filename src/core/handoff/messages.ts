@@ -212,6 +212,26 @@ export class HandoffMessages {
     return reply(text, composeSms([`${where}${waitLine}`], ['Thank you for waiting.', `To leave, reply ${LEAVE_QUEUE_WORDS.toUpperCase()}.`]), [choice(HANDOFF_LABELS.leaveQueue)]);
   }
 
+  /**
+   * The person wrote while waiting and no adviser has joined yet: it has gone to the advisers, and
+   * where they stand (src/core/handoff/queueNotice.ts says when to say it). One SMS segment. An
+   * urgent hand-off repeats 999 instead of how to leave.
+   */
+  queuedNoted(position: number, options: { urgent?: boolean } = {}): Reply {
+    const n = place(position);
+    const where = n === undefined ? "You're still in the queue." : n === 1 ? "You're next in the queue." : `You're number ${n} in the queue.`;
+    const passed = "Thanks, I've passed that on. An adviser will see it when they join.";
+    if (options.urgent) {
+      const danger = `If anyone is in danger now, call ${NATIONAL_CONTACTS.emergency}.`;
+      return reply(`${passed} ${where} ${danger}`, `${passed} ${where} ${danger}`);
+    }
+    return {
+      ...reply(`${passed} ${where}`, `${passed} ${where} To leave, reply ${LEAVE_QUEUE_WORDS.toUpperCase()}.`, [choice(HANDOFF_LABELS.leaveQueue)]),
+      // The SMS says how to leave in words; the button is for web chat and Teams.
+      smsChoicesInText: true,
+    } as Reply;
+  }
+
   /** Left the queue: no adviser will join, and the assistant carries on. */
   leftQueue(): Reply {
     const text =
@@ -340,7 +360,33 @@ export class HandoffMessages {
 
   callbackAskContact(): Reply {
     const text = 'What phone number or email address should the adviser use? A UK phone number is best, like 07700 900123.';
-    return reply(text, 'What phone number or email should the adviser use? A UK number is best, like 07700 900123.');
+    return reply(text, 'What phone number or email should the adviser use? A UK number is best, like 07700 900123. Or reply SAME to use this number.');
+  }
+
+  /**
+   * On SMS, "this number": the adviser will use the number they are texting from, said back by
+   * its last digits only (`ending`, e.g. "123"; empty for none).
+   */
+  callbackUsingTextingNumber(ending: string): Reply {
+    const digits = /^\d{2,4}$/.test(ending) ? ending : '';
+    const text = `OK, the adviser will use the number you're texting from${digits ? ` (ending ${digits})` : ''}.`;
+    return reply(text, text);
+  }
+
+  /** On SMS, "this number", but the number they are texting from cannot be used (not a UK number, or unknown). */
+  callbackTextingNumberUnusable(): Reply {
+    return reply(
+      "Sorry, I can't use the number you're texting from for a call-back. Please type a UK phone number or an email address, like 07700 900123.",
+      "Sorry, I can't use the number you're texting from. Please send a UK phone number or an email, like 07700 900123.",
+    );
+  }
+
+  /** "This number" in web chat or Teams, where there is no number to see: ask for one to be typed. */
+  callbackNoNumberHere(): Reply {
+    return reply(
+      "I can't see a phone number in this chat. Please type the phone number or email address the adviser should use, like 07700 900123 or name@example.com.",
+      "I can't see your number here. Please send the phone number or email the adviser should use, like 07700 900123.",
+    );
   }
 
   /** When to call; with the tenant, the advisers' hours too, so the answer can fit them. */

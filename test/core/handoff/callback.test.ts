@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readBestTime, readContact, readName } from '../../../src/core/handoff/callback';
+import { lastDigits, readBestTime, readContact, readName, saysThisNumber } from '../../../src/core/handoff/callback';
 import { seededRandom as random } from '../../helpers/random';
 
 describe('readName', () => {
@@ -245,5 +245,36 @@ describe('nothing throws, and what is accepted is clean (property-style)', () =>
       readBestTime(input);
     }
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('saysThisNumber: "use the number I am texting from"', () => {
+  it.each([
+    'this number', 'This number.', 'this one', 'this 1', 'same number', 'same', 'SAME', 'the same one', 'same as this',
+    'the number im texting from', "the number I'm texting from", 'the number I’m texting from', 'number i am texting on',
+    'the one im using', 'this number im texting from', 'use this one please', 'yes this number', 'call me on this number',
+    'ring this number', 'this number is fine', 'text me here', 'my number', 'my mobile', 'you have it', "you've got my number",
+    'the number you have', 'the number this message is from', 'this phone',
+  ])('"%s" means the number being texted from', (text) => {
+    expect(saysThisNumber(text)).toBe(true);
+  });
+
+  it.each([
+    '07700 900123', 'this number 07700 900123', 'jo@example.com', 'same as jo@example.com', '', '   ', 'no', 'yes', 'phone',
+    'number', 'call me', 'hello? is anyone there', 'i dont have a number', 'same as before', 'not this number',
+    'this number is wrong', 'my number is', 'email me', 'this number'.repeat(20), 42, undefined, null,
+  ])('%j does not', (text) => {
+    expect(saysThisNumber(text)).toBe(false);
+  });
+});
+
+describe('lastDigits', () => {
+  it.each([
+    ['+447700900123', '123'],
+    ['07700 900 456', '456'],
+    ['12', ''],
+    ['', ''],
+  ])('%s → %s', (phone, digits) => {
+    expect(lastDigits(phone)).toBe(digits);
   });
 });

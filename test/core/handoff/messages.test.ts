@@ -47,6 +47,7 @@ function everyReply(): Array<[string, Reply]> {
       }
     }
     out.push([`update ${position}`, words.queueUpdate(position, 'about 10 minutes')]);
+    out.push([`noted ${position}`, words.queuedNoted(position)], [`noted urgent ${position}`, words.queuedNoted(position, { urgent: true })]);
   }
   out.push(['left', words.leftQueue()], ['urgent', words.urgentQueued()], ['back closed', words.back('closed')], ['back silence', words.back('silence')]);
   for (const name of ODD_NAMES) {
@@ -64,6 +65,8 @@ function everyReply(): Array<[string, Reply]> {
     out.push([`best ${tenant.id}`, words.callbackAskBestTime(tenant)]);
     for (const days of [30, 1, 3650, NaN, -1]) out.push([`consent ${tenant.id} ${days}`, words.callbackAskConsent(days, tenant)]);
   }
+  for (const ending of ['123', '', '12345', 'abc']) out.push([`texting number ${ending}`, words.callbackUsingTextingNumber(ending)]);
+  out.push(['texting number unusable', words.callbackTextingNumberUnusable()], ['no number here', words.callbackNoNumberHere()]);
   out.push(['ask name', words.callbackAskName()], ['ask contact', words.callbackAskContact()], ['ask best', words.callbackAskBestTime()], ['ask consent', words.callbackAskConsent(30)]);
   for (const problem of PROBLEMS) for (const field of FIELDS) out.push([`invalid ${problem} ${field}`, words.callbackInvalid(problem, field)]);
   out.push(['invalid odd', words.callbackInvalid('???' as never)]);
@@ -354,5 +357,36 @@ describe('adviserLineParts with long words and emoji', () => {
     const parts = words.adviserLineParts('Sam', text);
     for (const part of parts) expect(part.sms.length).toBeLessThanOrEqual(320);
     expect(parts.map((p) => p.sms.replace(/^[^:]+: /, '')).join('').replace(/\s/g, '')).toBe(text.replace(/\s/g, ''));
+  });
+});
+
+describe('while waiting in the queue', () => {
+  it.each([1, 2, 12, 0, NaN])('"passed on" at place %s fits one SMS segment and says where they stand', (position) => {
+    for (const urgent of [false, true]) {
+      const reply = words.queuedNoted(position, { urgent });
+      expect(reply.text).toMatch(/passed that on/);
+      expect(reply.sms.length).toBeLessThanOrEqual(160);
+      expect(isGsm7(reply.sms)).toBe(true);
+      const where = position === 1 ? /next in the queue/ : position >= 2 ? new RegExp(`number ${position} in the queue`) : /still in the queue/;
+      expect(reply.text).toMatch(where);
+      expect(reply.sms).toMatch(where);
+      // Urgent: the emergency number, not how to leave.
+      expect(reply.sms.includes('999')).toBe(urgent);
+      expect(/leave/i.test(reply.sms)).toBe(!urgent);
+      expect(reply.choices.map((c) => c.label)).toEqual(urgent ? [] : [HANDOFF_LABELS.leaveQueue]);
+    }
+  });
+});
+
+describe('call-back by SMS: "this number"', () => {
+  it('offers it when asking on SMS', () => {
+    expect(words.callbackAskContact().sms).toMatch(/reply SAME to use this number/);
+    expect(words.callbackAskContact().text).not.toMatch(/SAME/);
+  });
+
+  it('says the number back by its last digits only', () => {
+    expect(words.callbackUsingTextingNumber('123').sms).toBe("OK, the adviser will use the number you're texting from (ending 123).");
+    expect(words.callbackUsingTextingNumber('').sms).toBe("OK, the adviser will use the number you're texting from.");
+    expect(words.callbackUsingTextingNumber('7700900123').sms).not.toMatch(/\d/);
   });
 });
