@@ -191,3 +191,31 @@ describe('no input makes it throw', () => {
     }
   });
 });
+
+describe('words that mean one thing alone and another in a sentence', () => {
+  it.each(['ta', 'ok ta', 'ta very much', 'brilliant', 'lovely, thank you'])('%j is thanks', (text) => {
+    expect(understander.understand(text)).toMatchObject({ kind: 'control', control: 'thanks' });
+  });
+
+  it.each([
+    'his TA has been off for weeks and nobody has replaced her',
+    'she has a lovely TA but they want to cut her hours',
+    'he is brilliant at maths but cannot read',
+  ])('%j is not thanks', (text) => {
+    expect(understander.understand(text)).not.toMatchObject({ control: 'thanks' });
+  });
+});
+
+describe('support that is meant to happen and does not', () => {
+  it.each([
+    "my son hasn't had his 1:1 since half term and the school keep saying they'll sort it",
+    'the TA hours in her plan are not being provided',
+    'college are not giving me the support in my EHCP',
+  ])('%j → talking to the school first', (text) => {
+    expect(understander.understand(text)).toMatchObject({ kind: 'answer', topicId: 'first-steps' });
+  });
+
+  it('"when is half term" is still not a SEND question', () => {
+    expect(understander.understand('when is half term')).toMatchObject({ kind: 'control', control: 'out-of-scope' });
+  });
+});
