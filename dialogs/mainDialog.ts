@@ -9,7 +9,7 @@ import type { FlowEngine } from '../src/core/flows/engine';
 import type { ControlId, Understanding } from '../src/core/understanding/understand';
 import { normaliseWords } from '../src/core/understanding/normalise';
 import { soundsDistressed, withinAfterDisclosure } from '../src/core/understanding/safeguarding';
-import { pickOffered } from '../src/core/understanding/choices';
+import { isChoiceNumber, pickOffered } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
 import { audienceOf, WELCOME_HELD_THIS_TURN, WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
 import type { ConversationData } from '../src/bot/conversationData';
@@ -143,6 +143,11 @@ export class MainDialog extends ComponentDialog {
 
     const offered = pickOffered(text, data.offered);
     if (offered) return this.act(step, offered, feedbackFor);
+    // "9" when there were five choices is a slip, not a question: the choices again, nothing else.
+    if (data.offered.length > 1 && isChoiceNumber(text)) {
+      await say(context, fitFor(replies.pickANumber(data.offered), context.activity.channelId), data);
+      return step.endDialog();
+    }
 
     if (feedbackFor) {
       const answer = readFeedback(text);

@@ -255,6 +255,16 @@ export class ReplyComposer {
     };
   }
 
+  /** A number that is none of the choices just offered: the same choices again. */
+  pickANumber(choices: Choice[]): Reply {
+    return {
+      text: `Please choose one of these (1 to ${choices.length}), or type your question.`,
+      sms: `Please reply with a number from 1 to ${choices.length}, or type your question.`,
+      choices,
+      sources: [],
+    };
+  }
+
   /** After repeated misunderstanding, or when asked: how to reach a person (hand-off comes later). */
   person(tenantId: string | undefined, reason: 'asked' | 'not-understood'): Reply {
     const tenant = this.tenant(tenantId);

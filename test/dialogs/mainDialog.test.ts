@@ -139,3 +139,22 @@ describe('who the safeguarding reply is for', () => {
     expect(text).toMatch(/116 123/);
   });
 });
+
+describe.each(CHANNELS)('a number that is none of the choices, on %s', (channel) => {
+  it('shows the same choices again, and does not count as not understood', async () => {
+    const adapter = testAdapter(channel, 'derby');
+    const welcome = await turn(adapter, 'hi');
+    const offered = channel === 'sms' ? allText(welcome).match(/^\d /gm)?.length ?? 0 : welcome.flatMap(buttonsOf).length;
+    expect(offered).toBeGreaterThan(1);
+    for (const slip of ['9', '12', 'option 9']) {
+      const out = await turn(adapter, slip);
+      const text = allText(out);
+      expect(text).toMatch(channel === 'sms' ? new RegExp(`reply with a number from 1 to ${offered}`) : new RegExp(`1 to ${offered}`));
+      expect(text).not.toMatch(/not sure what you're asking|did not understand|adviser|a person can help/i);
+      if (channel !== 'sms') expect(out.flatMap(buttonsOf)).toHaveLength(offered);
+    }
+    // The choices still work afterwards.
+    const picked = await turn(adapter, '1');
+    expect(allText(picked)).not.toMatch(/1 to \d/);
+  });
+});

@@ -27,6 +27,11 @@ export function pickChoice(reply: string, labels: ReadonlyArray<string | readonl
   return exact >= 0 ? exact : undefined;
 }
 
+/** "7", "option 7", "no. 7": a reply that is a choice's number, whether or not there is such a choice. */
+export function isChoiceNumber(reply: string): boolean {
+  return /^(?:option\s*|no\.?\s*|number\s*)?\d{1,2}[.)!]?$/i.test(reply.trim());
+}
+
 /** Choice labels come from the knowledge and the replies, so the same few recur on every turn. */
 const LABEL_CACHE_SIZE = 2000;
 const normalisedLabels = new Map<string, string>();
