@@ -75,6 +75,8 @@ describe('a word typed on its own', () => {
     ['enough', 'cancel'],
     ['end chat', 'goodbye'],
     ['options', 'help'],
+    ['huh?', 'help'],
+    ["I'm confused", 'help'],
   ])('%j → %s', (text, expected) => {
     expect(read(text)).toBe(expected);
   });
