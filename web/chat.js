@@ -36,11 +36,13 @@
     suggestedActionTextColor: '#1d70b8',
     suggestedActionBorderColor: '#1d70b8',
     suggestedActionLayout: 'flow',
+    // When several messages arrive together, stop scrolling once the first new one reaches the top,
+    // so it is never scrolled out of view (a safety message followed by another, on a phone).
+    // Web Chat then offers its "New messages" button; its live region still reads them all.
+    autoScrollSnapOnPage: true,
     hideUploadButton: true,
     // Never turn what people type (echoed back to the page) into HTML.
     markdownRenderHTML: false,
-    // The server accepts up to 5,000 characters.
-    maxMessageLength: 5000,
   };
 
   function messageFor(errorCode) {
@@ -122,7 +124,7 @@
   }
 
   async function start() {
-    if (!window.WebChat) {
+    if (!window.WebChat || !window.sendAssistantChatExtras) {
       showStatus(messageFor());
       return;
     }
@@ -142,7 +144,12 @@
     };
     // With the id, Direct Line reconnects to the conversation and shows what was said before.
     if (conversation.resumed) options.conversationId = conversation.conversationId;
-    var directLine = window.WebChat.createDirectLine(options);
+    // Phone numbers as links, the 5,000-character send box, refused messages explained (chat-extras.js).
+    var extras = window.sendAssistantChatExtras.create({
+      notice: document.getElementById('chat-alert'),
+      counter: document.getElementById('chat-count'),
+    });
+    var directLine = extras.watchDirectLine(window.WebChat.createDirectLine(options));
     // Direct Line refreshes its token every 15 minutes: the latest is kept for the next reload.
     function keepToken() {
       if (typeof directLine.token === 'string') {
@@ -152,10 +159,19 @@
     }
     setInterval(keepToken, 60000);
     window.addEventListener('pagehide', keepToken);
+    var container = document.getElementById('webchat');
     window.WebChat.renderWebChat(
-      { directLine: directLine, userID: conversation.userId, locale: 'en-GB', styleOptions: styleOptions },
-      document.getElementById('webchat'),
+      {
+        directLine: directLine,
+        store: extras.store,
+        activityStatusMiddleware: extras.activityStatusMiddleware,
+        userID: conversation.userId,
+        locale: 'en-GB',
+        styleOptions: styleOptions,
+      },
+      container,
     );
+    extras.attach(container);
     showStatus('');
   }
 

@@ -11,8 +11,8 @@
  * data-avatar  the assistant's picture (an https address, or one on the page's own site), or up
  *              to three letters shown instead
  *
- * Everything comes from the assistant's own server: this script, widget.css and the Web Chat
- * bundle (loaded when the chat is first opened). The chat keeps going across reloads in the same
+ * Everything comes from the assistant's own server: this script, widget.css, the Web Chat
+ * bundle and chat-extras.js (loaded when the chat is first opened). The chat keeps going across reloads in the same
  * tab: the conversation id and its token stay in sessionStorage, and a reload resumes with a
  * refreshed token. No inline scripts or styles are added; see the README for the page's CSP.
  */
@@ -117,12 +117,19 @@
     restart.type = 'button';
     restart.hidden = true;
     var webchat = element('div', 'send-assistant__webchat');
+    // Under the send box: the character count near the limit, and why a message was not sent.
+    var count = element('p', 'send-assistant__count');
+    count.id = 'send-assistant-count';
+    var alert = element('p', 'send-assistant__alert');
+    alert.setAttribute('role', 'alert');
 
     panel.appendChild(header);
     panel.appendChild(notice);
     panel.appendChild(status);
     panel.appendChild(restart);
     panel.appendChild(webchat);
+    panel.appendChild(count);
+    panel.appendChild(alert);
     root.appendChild(launcher);
     root.appendChild(panel);
 
@@ -150,7 +157,17 @@
       true,
     );
 
-    return { root: root, launcher: launcher, panel: panel, title: title, status: status, restart: restart, webchat: webchat };
+    return {
+      root: root,
+      launcher: launcher,
+      panel: panel,
+      title: title,
+      status: status,
+      restart: restart,
+      webchat: webchat,
+      count: count,
+      alert: alert,
+    };
   }
 
   function open(moveFocus) {
@@ -214,21 +231,35 @@
       });
   }
 
+  /** Web Chat's bundle, and chat-extras.js (phone links, the send box's limit, refused messages). */
   function loadWebChat() {
-    if (window.WebChat) return Promise.resolve(window.WebChat);
+    return Promise.all([
+      loadScript('/webchat/webchat.js', function () {
+        return window.WebChat;
+      }),
+      loadScript('/chat-extras.js', function () {
+        return window.sendAssistantChatExtras;
+      }),
+    ]).then(function () {
+      return window.WebChat;
+    });
+  }
+
+  function loadScript(path, loaded) {
+    if (loaded()) return Promise.resolve();
     return new Promise(function (resolve, reject) {
-      var bundle = document.createElement('script');
-      bundle.src = ORIGIN + '/webchat/webchat.js';
-      bundle.async = true;
-      if (settings.nonce) bundle.nonce = settings.nonce;
-      bundle.onload = function () {
-        if (window.WebChat) resolve(window.WebChat);
-        else reject(new Error('Web Chat did not load'));
+      var script = document.createElement('script');
+      script.src = ORIGIN + path;
+      script.async = true;
+      if (settings.nonce) script.nonce = settings.nonce;
+      script.onload = function () {
+        if (loaded()) resolve();
+        else reject(new Error(path + ' did not load'));
       };
-      bundle.onerror = function () {
-        reject(new Error('Web Chat did not load'));
+      script.onerror = function () {
+        reject(new Error(path + ' did not load'));
       };
-      document.head.appendChild(bundle);
+      document.head.appendChild(script);
     });
   }
 
@@ -281,7 +312,9 @@
         // already ended
       }
     }
-    var directLine = window.WebChat.createDirectLine(options);
+    ui.alert.textContent = '';
+    var extras = window.sendAssistantChatExtras.create({ notice: ui.alert, counter: ui.count });
+    var directLine = extras.watchDirectLine(window.WebChat.createDirectLine(options));
     chat.directLine = directLine;
 
     directLine.connectionStatus$.subscribe(function (state) {
@@ -309,6 +342,8 @@
     window.WebChat.renderWebChat(
       {
         directLine: directLine,
+        store: extras.store,
+        activityStatusMiddleware: extras.activityStatusMiddleware,
         userID: session.userId,
         locale: 'en-GB',
         role: 'region',
@@ -317,6 +352,7 @@
       },
       container,
     );
+    extras.attach(container);
   }
 
   function saveToken() {
@@ -349,10 +385,11 @@
       suggestedActionTextColor: '#0b0c0c',
       suggestedActionBorderColor: '#0b0c0c',
       suggestedActionLayout: 'flow',
+      // Several messages at once: stop scrolling when the first new one reaches the top (see chat.js).
+      autoScrollSnapOnPage: true,
       hideUploadButton: true,
       // Never turn what people type (echoed back to the page) into HTML.
       markdownRenderHTML: false,
-      maxMessageLength: 5000,
     };
     var avatar = avatarOption(settings.avatar);
     if (avatar.image) options.botAvatarImage = avatar.image;

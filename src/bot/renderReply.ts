@@ -193,11 +193,40 @@ function escapeCardMarkdown(text: string): string {
   return text.replace(/[\\*_`[\]#>~]/g, (c) => `\\${c}`);
 }
 
+/** A list item: "- ", "* ", "+ ", "• " or "1. " / "1) " at the start of a line. */
+const LIST_ITEM = /^ {0,3}(?:[-*+\u2022]|\d{1,9}[.)])[ \t]+\S/;
+/** A line that carries on the list item above it on purpose: indented under it. */
+const LIST_CONTINUATION = /^(?: {2,}|\t)\S/;
+
+/**
+ * Ends every list before the line after it. In markdown a line straight after a list item is part
+ * of that item ("lazy continuation"), so "- by 5pm on the last day.\nFor help, contact…" would put
+ * the sentence inside the last bullet. A blank line before it makes it a paragraph of its own, as
+ * the knowledge means it. Lines indented under an item, and the items themselves, are left alone.
+ */
+export function separateLists(markdown: string): string {
+  const out: string[] = [];
+  let inList = false;
+  for (const line of markdown.split('\n')) {
+    const blank = line.trim() === '';
+    if (LIST_ITEM.test(line)) inList = true;
+    else if (blank) inList = false;
+    else if (inList && !LIST_CONTINUATION.test(line)) {
+      out.push('');
+      inList = false;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
 /** The rich form for Web Chat and Teams: markdown text, sources underneath, buttons. */
-export function richText(reply: Reply): string {
-  if (reply.sources.length === 0) return reply.text;
+export function richText(reply: Reply, channelId?: string): string {
+  // Web Chat's markdown (markdown-it) follows the lazy-continuation rule; Teams is left as it was.
+  const text = channelId === TEAMS_CHANNEL_ID ? reply.text : separateLists(reply.text);
+  if (reply.sources.length === 0) return text;
   const sources = reply.sources.map((s) => `- ${s}`).join('\n');
-  return `${reply.text}\n\n**Where this comes from**\n\n${sources}`;
+  return `${text}\n\n**Where this comes from**\n\n${sources}`;
 }
 
 /**
@@ -230,7 +259,7 @@ export function renderReply(reply: RenderableReply, channelId: string): Partial<
   }
   const activity: Partial<Activity> = {
     type: ActivityTypes.Message,
-    text: richText(reply),
+    text: richText(reply, channelId),
     textFormat: 'markdown',
     speak: speakText(reply),
   };

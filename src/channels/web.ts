@@ -61,6 +61,9 @@ export function createWebRouter(options: WebRouterOptions = {}): Router {
     send(res, path.join(webDir, 'index.html'), 'no-cache', next);
   });
   router.get('/chat.js', (_req, res, next) => send(res, path.join(webDir, 'chat.js'), 'no-cache', next));
+  router.get('/chat-extras.js', (_req, res, next) =>
+    send(res, path.join(webDir, 'chat-extras.js'), 'no-cache', next, EMBEDDABLE),
+  );
   router.get('/chat.css', (_req, res, next) => send(res, path.join(webDir, 'chat.css'), 'no-cache', next));
   router.get('/widget.js', (_req, res, next) => send(res, path.join(webDir, 'widget.js'), 'no-cache', next, EMBEDDABLE));
   router.get('/widget.css', (_req, res, next) => send(res, path.join(webDir, 'widget.css'), 'no-cache', next, EMBEDDABLE));

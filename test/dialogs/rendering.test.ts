@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ActionTypes } from 'botbuilder';
-import { ADAPTIVE_CARD, fitSms, renderReply, smsText, speakText, type RenderableReply } from '../../src/bot/renderReply';
+import { ADAPTIVE_CARD, fitSms, renderReply, separateLists, smsText, speakText, type RenderableReply } from '../../src/bot/renderReply';
 import { segmentCount } from '../../src/channels/sms/segments';
 import type { Choice } from '../../src/core/replies';
 import { FlowEngine } from '../../src/core/flows/engine';
@@ -215,5 +215,47 @@ describe('a reply offering a file', () => {
     expect((activity.attachments ?? []).filter((a) => a.contentType === 'text/calendar')).toHaveLength(count);
     if (type === 'trace') expect(activity.text).toBeUndefined();
     else expect(activity.attachments![0]!.contentUrl).toMatch(/^data:text\/calendar;charset=utf-8;base64,/);
+  });
+});
+
+describe('text after a list stays out of the last bullet (markdown lazy continuation) on Web Chat', () => {
+  it.each([
+    {
+      name: 'a paragraph straight after a list gets a blank line before it',
+      text: '- Act early.\n- The Tribunal must receive your appeal by 5pm on the last day.\nIf you have missed the deadline, ask the Tribunal.\nFor help, contact SENDIASS on 01332 641414.',
+      shown: '- Act early.\n- The Tribunal must receive your appeal by 5pm on the last day.\n\nIf you have missed the deadline, ask the Tribunal.\nFor help, contact SENDIASS on 01332 641414.',
+    },
+    {
+      name: 'a list straight after a paragraph, then a heading line, then another list',
+      text: 'The time limits are strict.\n- one\n- two\nFree help:\n- three\nTake care with paid advocates.',
+      shown: 'The time limits are strict.\n- one\n- two\n\nFree help:\n- three\n\nTake care with paid advocates.',
+    },
+    { name: 'numbered lists too', text: '1. first\n2) second\nAfter.', shown: '1. first\n2) second\n\nAfter.' },
+    { name: 'a list already followed by a blank line is left alone', text: '- one\n\nAfter.', shown: '- one\n\nAfter.' },
+    { name: 'a line indented under an item stays in it', text: '- one\n  more about one\n- two', shown: '- one\n  more about one\n- two' },
+    { name: 'a nested list stays in its item', text: '- one\n  - one a\nAfter.', shown: '- one\n  - one a\n\nAfter.' },
+    { name: 'text without lists is unchanged', text: 'One.\nTwo.\n\nThree - and four.', shown: 'One.\nTwo.\n\nThree - and four.' },
+    { name: 'a line starting with a hyphen word is not a list', text: '- one\n-not a bullet', shown: '- one\n\n-not a bullet' },
+  ])('$name', ({ text, shown }) => {
+    expect(separateLists(text)).toBe(shown);
+    const activity = renderReply({ text, sms: 'x', choices: [], sources: [] }, 'webchat');
+    expect(activity.text).toBe(shown);
+  });
+
+  it('keeps the sources list under its heading, after the separated text', () => {
+    const activity = renderReply({ text: '- by 5pm.\nCall us.', sms: 'x', choices: [], sources: ['A leaflet'] }, 'directline');
+    expect(activity.text).toBe('- by 5pm.\n\nCall us.\n\n**Where this comes from**\n\n- A leaflet');
+  });
+
+  it.each([
+    ['msteams', '- by 5pm.\nCall us.'],
+    ['sms', 'short'],
+  ])('leaves %s as it was', (channel, shown) => {
+    expect(renderReply({ text: '- by 5pm.\nCall us.', sms: 'short', choices: [], sources: [] }, channel).text).toBe(shown);
+  });
+
+  it('is read aloud the same as before', () => {
+    const r: RenderableReply = { text: '- by 5pm.\nCall us.', sms: 'x', choices: [], sources: [] };
+    expect(renderReply(r, 'webchat').speak).toBe('by 5pm. Call us.');
   });
 });

@@ -71,6 +71,10 @@ describe.skipIf(!hasChromium)('the assistant in a real browser', () => {
     expect(transcript).toMatch(/Code of Practice|council|Information, Advice and Support/i);
     expect(transcript).not.toMatch(/Send failed/i);
     expect(transcript).not.toContain('{{');
+    // A sentence after a list is a paragraph of its own, not pulled into the last bullet.
+    const lastBullets = await page.locator('#webchat li').evaluateAll((items) => items.map((li) => li.textContent ?? ''));
+    expect(lastBullets.filter((text) => /Take care with paid SEND advocates|There is more in the SEND Code of Practice/.test(text))).toEqual([]);
+    await expect(page.locator('#webchat p').filter({ hasText: 'Take care with paid SEND advocates' }).count()).resolves.toBe(1);
 
     await input.fill('can I talk to a person');
     await input.press('Enter');

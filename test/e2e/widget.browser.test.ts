@@ -136,6 +136,13 @@ describe.skipIf(!hasChromium)(`the embeddable widget in Chromium (${CHROMIUM})`,
     await page.keyboard.type('can I talk to a person');
     await page.keyboard.press('Enter');
     await page.locator(PANEL).getByText('01332 641414').first().waitFor({ timeout: 30_000 });
+    // The council's number is a tap-to-call link (chat-extras.js, loaded under the council's CSP).
+    const call = page.locator(`${PANEL} .webchat__bubble:not(.webchat__bubble--from-user) a[href="tel:01332641414"]`).first();
+    await call.waitFor({ timeout: 10_000 });
+    await expect(call.innerText()).resolves.toBe('01332 641414');
+    expect(await page.locator(`${PANEL} .webchat__bubble--from-user a`).count()).toBe(0);
+    // The send box takes what the server does, and no more.
+    await expect(page.locator(SEND_BOX).getAttribute('maxlength')).resolves.toBe('5000');
     const bubbles = page.locator(`${PANEL} .webchat__bubble__content`);
     const texts = await bubbles.allInnerTexts();
     expect(texts.filter((text) => text.trim() === 'How do I appeal?')).toHaveLength(1);
