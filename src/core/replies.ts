@@ -45,6 +45,11 @@ export interface SafeguardingOptions {
   audience?: Audience;
   /** The first message of the conversation: no welcome has said yet that this is not a person. */
   introduce?: boolean;
+  /**
+   * The message reads as written by a child or young person about themselves
+   * (`writtenByYoungPerson`): the public reply speaks to them, not to a parent. Ignored for staff.
+   */
+  youngPerson?: boolean;
 }
 
 const AUTOMATED_NOTE = "I'm an automated assistant, not a person.";
@@ -289,7 +294,7 @@ export class ReplyComposer {
     const tenant = this.tenant(tenantId);
     // Staff are told in the reply itself that the assistant is automated (and not a referral).
     if (options.audience === 'staff') return this.safeguardingForStaff(tenant);
-    const reply = this.safeguardingForPublic(tenant);
+    const reply = options.youngPerson ? this.safeguardingForYoungPerson(tenant) : this.safeguardingForPublic(tenant);
     if (!options.introduce) return reply;
     return {
       ...reply,
@@ -300,14 +305,40 @@ ${AUTOMATED_NOTE}`,
     };
   }
 
-  private safeguardingForPublic(tenant: Tenant): Reply {
-    const council = tenant.childrensServices
+  /** The council's children's services as a bullet: the tenant's contact, or where to find it. */
+  private childrensServicesLine(tenant: Tenant): string {
+    return tenant.childrensServices
       ? `\n- ${tenant.childrensServices.name}: ${contactPhrase(tenant.childrensServices, '')}`
       : `\n- ${tenant.councilName}'s children's services, through the council's website or switchboard`;
-    const text = `I'm worried by what you've said. Your safety, and the child's, comes first.\n\n${SAFEGUARDING_NATIONAL}${council}`;
+  }
+
+  private safeguardingForPublic(tenant: Tenant): Reply {
+    const text = `I'm worried by what you've said. Your safety, and the child's, comes first.\n\n${SAFEGUARDING_NATIONAL}${this.childrensServicesLine(tenant)}`;
     return {
       text,
       sms: 'If anyone is in danger now call 999. Childline 0800 1111. Samaritans 116 123 (free, any time).',
+      choices: [],
+      sources: [],
+    };
+  }
+
+  /**
+   * For a child or young person telling us about themselves: spoken to them, Childline first (free,
+   * for anyone under 19), and a nudge to tell an adult they trust. Only national numbers and the
+   * council's own children's services, as for every public reply.
+   */
+  private safeguardingForYoungPerson(tenant: Tenant): Reply {
+    const { emergency, childline, samaritans } = NATIONAL_CONTACTS;
+    const text =
+      "I'm worried by what you've said. Your safety comes first, and you were right to say something.\n\n" +
+      `If you are in danger right now, call ${emergency}.\n\n` +
+      `- Childline: ${childline}. Free, any time, for anyone under 19. They will listen.\n` +
+      `- Samaritans: ${samaritans}. Free, any time.` +
+      this.childrensServicesLine(tenant) +
+      '\n\nIf you can, tell an adult you trust too.';
+    return {
+      text,
+      sms: `If you are in danger now call ${emergency}. Childline ${childline}: free for under-19s, any time. Samaritans ${samaritans}.`,
       choices: [],
       sources: [],
     };

@@ -8,6 +8,77 @@ import { IntentMatcher } from './matcher';
 /** Everyday idioms that use the words of violence: "hit a brick wall", "threatened to exclude". */
 const FIGURATIVE = 'hit a brick wall | hit a wall | brick wall | hit the roof | hit and miss | hit rock bottom | hit the ceiling';
 
+/** A child, as a message names one after normalisation ("my son" is "my child"). */
+const CHILD = 'he | she | they | my child | our child | child | the child';
+
+/** "Nobody knows", "we don't know", "no idea": not knowing now. */
+const NOT_KNOWN = '(nobody knows | no one knows | noone knows | i do not know | we do not know | they do not know | school do not know | school does not know | police do not know | still do not know | do not know | does not know | dunno | idk | no idea | not sure | no clue | have not got a clue)';
+
+/** Signs that someone who ran off is still not back: not known where, not home, getting late. */
+const NOT_BACK_NOW = 'nobody knows | no one knows | noone knows | not come back | not came back | has not come back | not been seen | not back | still out | still not | can not find | getting dark | it is dark | dark now | all night | overnight | police | searching | looking for (him | her | them) | no idea where | do not know where';
+
+/** What goes missing that is not a child: lessons, support, papers. */
+const MISSING_SOMETHING_ELSE = 'missing (school | lessons | class | classes | sessions | session | therapy | education | out | days | weeks | support | provision | appointments | from the plan | from his plan | from her plan | from the ehcp | from lessons | from class | from the classroom | from the report | pages | information | evidence | sections | parts)';
+const THINGS_GONE_MISSING = '(paperwork | papers | forms | form | file | files | draft | drafts | referral | request | minutes | notes | folder | results | copy | report | reports | letter | letters | evidence | documents | document | records | application | email | emails | pages | page | homework | book | books | equipment | coat | bag | uniform | ehcp | plan | appendix | appendices) (is | are | was | were | went | gone | goes | go | going | got | has gone | have gone | had gone | has been | have been | had been | keeps going | keep going) missing';
+
+/**
+ * Adults who could be contacting a child: staff in every role, drivers, tutors, coaches, strangers.
+ * Ordinary contact with a parent ("the TA messages me about his day") has none of the signs below.
+ */
+const ADULT =
+  'teacher | teachers | teachingassistant | ta | tas | tutor | form tutor | coach | staff | member of staff | driver | taxi driver | bus driver | escort | ' +
+  'instructor | mentor | youth worker | support worker | keyworker | key worker | careworker | care worker | volunteer | scout leader | leader | ' +
+  'caretaker | counsellor | therapist | senco | headteacher | deputy head | supervisor | dinner lady | assistant | cleaner | receptionist | ' +
+  'chaplain | priest | vicar | pastor | imam | neighbour | uncle | lodger | family friend | ' +
+  'man | men | woman | adult | adults | grown up | older (boy | boys | lad | lads | girl | girls | guy | man | men | person | people | friend) | ' +
+  'guy | bloke | stranger | strangers | someone online | person online | people online | someone (she | he | they) met | someone (she | he | they) (does not | do not) know';
+
+/** Strangers and people met online: contacting a child at all is a sign. */
+const STRANGER =
+  'stranger | strangers | an older man | older men | a grown man | grown men | adults online | a man online | men online | someone online | ' +
+  'someone (she | he | they) met (online | on an app | on a game | gaming) | a (man | guy | woman) (she | he | they) met | ' +
+  'someone (she | he | they) (does not | do not) know | older (boy | boys | lad | lads | guy | guys)';
+
+/** Reaching a child privately. */
+const CONTACT =
+  'messag* | text | texts | texted | texting | dm | dms | dmd | dming | dmed | snapchat* | snapping | snaps | snapped | chat | chats | chatting | chatted | ' +
+  'whatsapp* | email | emails | emailed | emailing | call | calls | called | calling | ring | rings | ringing | rang | phone | phones | phoned | phoning | facetim* | video call* | ' +
+  'contact | contacted | contacting | contacts | added | adding | adds | follow | follows | followed | following | friend request* | send | sends | sent | sending | ' +
+  'talk* to | speak* to | meet | meets | meeting | met';
+
+/** Secrecy around contact with a child. */
+const SECRECY =
+  'secret | secrets | secretly | in secret | not to tell | do not tell | never tell | not tell anyone | not tell anybody | ' +
+  'between you and me | between the two of (us | them) | our little';
+/** Asking a child to keep something from their family: "told her to keep it quiet", "asked him to delete the chats". */
+const ASKED_TO_HIDE = '(told | tells | telling | asked | asks | asking | made | makes | making | wants | wanted | begged | begs) (him | her | them | my child | child) (to keep | keep | not to tell | not tell | never to tell | never tell | to delete | delete)';
+const HIDDEN = 'secret* | quiet | private | hidden | to (himself | herself | themselves) | not (to)? tell | never (to)? tell | delete*';
+/** The same, said by a young person: "he told me not to tell my mum". */
+const ASKED_ME_TO_HIDE = '(told | tells | telling | asked | asks | asking | made | makes | wants | wanted | begged | begs) me (to keep | keep | not to tell | not tell | never to tell | never tell)';
+const HIDDEN_FROM_MY_FAMILY = 'secret* | not (to)? tell (anyone | anybody | my parent | my family | my teacher | my friends) | never (to)? tell (anyone | anybody | my parent | my family)';
+/** Secrets that are no risk: a surprise, or not telling the child about a change yet. */
+const ORDINARY_SECRETS = 'secret santa | not (to)? tell (him | her | them | my child | child) (about | that | yet | until | what | where | when)';
+
+/** Pictures of a child, asked for or sent. */
+const CHILD_PICTURES =
+  'nudes | (nude | naked) (photo* | picture* | pic | pics | image* | video* | selfie*) | sexy | in (his | her | their | my | your) underwear | selfie | selfies | ' +
+  '(photo | photos | picture | pictures | pic | pics | image | images | video | videos) of (himself | herself | themselves | themself | myself | yourself | her | him | me | them) | ' +
+  '(asks | asked | asking | ask | wants | wanted | keeps asking) (him | her | them | me | my child)? for (photo* | picture* | pic | pics | image* | video* | selfie*)';
+const ORDINARY_PICTURES =
+  'sports day | school trip | trip | outing | forest school | swimming | class photo | school photo | assembly | nativity | concert | his work | her work | their work | homework | ' +
+  'activity | activities | progress | lesson | lessons | sensory | playground | playing | reward | learning journal | tapestry | seesaw | class dojo | dojo | ' +
+  'ehcp | for the (plan | report | assessment | council | tribunal | form | application) | passport | id badge | bus pass';
+
+/** A child as the one being contacted: "messaging her", "my 12 year old". */
+const CHILD_OBJECT = 'him | her | them | child | my child | year old | years old | teen | teenager';
+
+/** Gifts and money from an adult to a child. */
+const GIFTS =
+  '(bought | buys | buying | buy | gave | gives | giving | given | sent | sends | sending) (him | her | them | my child | child) (gifts | gift | presents | a present | money | cash | vapes | a vape | alcohol | cigarettes | a phone | a new phone | phone credit | jewellery | make up)';
+
+/** The online places where private contact with a child happens. */
+const PRIVATE_CHANNEL = 'snapchat | snap | instagram | insta | discord | kik | telegram | wickr | dm | dms | private message*';
+
 const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   // suicide and wanting to die
   'suicid*',
@@ -47,6 +118,23 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   '(send | sending | sent | asking for | asked for | share | sharing) (him | her | them | a man | someone)? (photos | pictures | pics | images | nudes | videos) & (man | stranger | older | online | game | app | someone she met | someone he met | not to tell)',
   '(told | telling | tells | asked | asking) (her | him | them | my child) not to tell',
   '(meet | meeting | met) & (man | stranger | older | adult) & (online | game | gaming | app | internet | snapchat | instagram | tiktok | discord)',
+  // grooming and inappropriate contact by an adult: privately, in secret, with pictures, gifts or meeting up
+  { match: `(${ADULT}) & (${CONTACT}) & (${SECRECY})`, unless: ORDINARY_SECRETS },
+  { match: `(${ADULT}) & (${ASKED_TO_HIDE}) & (${HIDDEN})`, unless: ORDINARY_SECRETS },
+  { match: `(${ADULT}) & (${ASKED_ME_TO_HIDE}) & (${HIDDEN_FROM_MY_FAMILY})`, unless: ORDINARY_SECRETS },
+  { match: `(${ADULT}) & (${CONTACT}) & (${CHILD_PICTURES})`, unless: ORDINARY_PICTURES },
+  `(${ADULT}) & (${GIFTS})`,
+  `(${ADULT}) & (gave | given | giving | gives) (him | her | them | my child | child) (his | her | their) (personal | own | private)? (number | phone number | mobile | mobile number | snapchat | instagram | insta)`,
+  `(${ADULT}) & (${CONTACT}) & (${PRIVATE_CHANNEL}) & (${CHILD_OBJECT})`,
+  `(${STRANGER}) & (${CONTACT}) & (${CHILD_OBJECT})`,
+  {
+    match: `(${ADULT}) & (asks | asked | asking | ask | wants | wanted | keeps asking | begging | begged | pressuring | pressured) (him | her | them | my child | me) for (selfie* | pics | pic | photo* | picture* | image* | video*)`,
+    unless: ORDINARY_PICTURES,
+  },
+  `(${STRANGER}) & (${CONTACT}) & me & (${PRIVATE_CHANNEL} | online | game | gaming | app | internet | xbox | playstation | roblox | fortnite | minecraft)`,
+  `(${ADULT} | ${STRANGER}) & (meet | meets | meeting | met) (up with | with)? (him | her | them | my child | child | me) (outside school | outside of school | at the weekend | in town | in the park | at (his | her | their) (house | home | flat | car) | secretly | in secret | alone | on (his | her | their | my) own | at night)`,
+  '(ask* | want* | keeps asking | pressur* | made | make | making) & (him | her | them | me | child) & (nudes | nude (photo* | picture* | pic | pics | image* | video* | selfie*) | naked (photo* | picture* | pic | pics | image* | video* | selfie*) | pictures in (his | her | their | my) underwear)',
+  'nudes | sexting | sexts | sexted | send nudes | explicit (photo* | picture* | pics | image* | video* | message* | text*) | inappropriate (message* | text* | photo* | picture* | pics | image* | video* | relationship* | contact | chat*)',
   // domestic abuse and threats
   {
     match: '(threatened | threatening | threatens | threaten) (me | us | my child | the kids | the children | her | him | them | to hurt | to kill)',
@@ -68,15 +156,42 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   'neglect*',
   'locked (in | him in | her in | up) & (room | cupboard | house)',
   'no food & (home | days | house)',
-  // missing children
-  ...['(is | has gone | gone | went | been | reported | go) missing | missing (child | person | teen* | since | overnight | for hours)',
-    'missing & (police | last night | all night)'].map((match) => ({
+  // missing children: gone now, or not known where they are now
+  ...['(is | been) missing | missing (child | person | teen* | since | overnight | for hours)', 'missing & (police | last night | all night)'].map((match) => ({
     match,
-    unless: 'missing (school | lessons | class | classes | sessions | session | therapy | education | out | days | weeks | support | provision | appointments | from the plan | from his plan | from her plan)',
+    unless: `${MISSING_SOMETHING_ELSE} | ${THINGS_GONE_MISSING}`,
   })),
+  // "gone missing" is said of people; papers that go missing are named
+  { match: '(has gone | have gone | gone | went | reported | go | going | goes | keeps going) missing', unless: `${THINGS_GONE_MISSING} | missing from (lessons | lesson | class | classes | the classroom | assembly)` },
+  // "missing" with signs that a child is out there now outweighs a word that follows it
+  { match: 'missing & (getting dark | dark now | all night | overnight | nobody knows | no one knows | can not find)', unless: THINGS_GONE_MISSING },
+  {
+    match: `${NOT_KNOWN} where (${CHILD}) (is | are | has gone | have gone | has run | went | ran | could be | might be | has got to | is now | are now)`,
+    unless: `where (${CHILD}) (is | are) (going | moving | starting | placed | up to | at with | academically | compared | with (his | her | their) | in (his | her | their) | on the (list | waiting list | pathway | register | spectrum) | in the (process | queue | system | assessment))`,
+  },
+  `${NOT_KNOWN} (his | her | their | my child) whereabouts`,
+  '(nobody | no one | noone) (has | have)? seen (him | her | them | my child | child) (today | tonight | all day | all afternoon | all evening | for hours | since (lunch | lunchtime | this morning | this afternoon | last night | yesterday | breakfast | then | he left | she left | they left))',
+  '(can not | unable to | still can not) find (him | her | them | my child | child) | (no one | nobody) can find (him | her | them | my child | child)',
+  'no sign of (him | her | them | my child | child) | nowhere to be (found | seen)',
+  'lost (contact | touch) with (him | her | them | my child | child) & (tonight | hours | dark | police)',
+  '(searching | looking) (everywhere | all over | round) for (him | her | them | my child | child) | out (looking | searching) for (him | her | them | my child | child)',
+  '(searching | looking) for (him | her | them | my child | child) & (police | dark | night | hours | streets | everywhere | park | area | still)',
   '(ran | run | running) away & (home | from home | again | last night | hours | since)',
-  '(has not | hasnt | have not) (come | came | been) (home | back)',
-  '(cannot | can not) find (him | her | them | my child)',
+  // ran off, walked out, bolted … and is not back, or not known where, or it is getting late
+  {
+    match: `(ran | run | runs | running | walked | walks | walking | stormed | storms | bolted | bolts | legged it | took off | climbed) (off | away | out) & (${NOT_BACK_NOW})`,
+    unless: 'brought (him | her | them) back | came back | come back by | found (him | her | them) | is back | safe now | back safe',
+  },
+  // not home: said only of people
+  {
+    match: '(has not | have not | is not | are not | still not | never | did not | not) (come | came | got | gotten | been | arrived) (home | back home) | not home yet',
+    unless: 'home (educat* | school* | tutor* | tuition | visit* | visits)',
+  },
+  // not back: said of a child, not of a council that has not replied
+  {
+    match: '(he | she | my child | child) (is | has | did | is still | has still | still)? (not | never) (come | came | got | gotten | been | arrived) back | (he | she | my child | child) (is | has)? still not back',
+    unless: '(been | come | gone | got | came) back (to | at | in | into) (school | college | class | lessons | education | nursery | full time | the classroom) | back (at | in) (school | college) | back to (me | us)',
+  },
 ];
 
 /** Words that show a message is about safeguarding as a subject, not a risk now. */
@@ -148,4 +263,53 @@ export function soundsDistressed(words: readonly string[]): boolean {
   if (words.length === 0 || words.length > DISTRESS_MAX_WORDS) return false;
   distress ??= new IntentMatcher([{ id: 'distress', patterns: DISTRESS_PATTERNS, examples: [] }]);
   return distress.matchRules(words).length > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who is writing
+
+/** Ages a child or teenager gives ("I'm 15", "im only 13"). */
+const CHILD_AGE = '8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | eight | nine | ten | eleven | twelve | thirteen | fourteen | fifteen | sixteen | seventeen';
+
+/** The people a child lives with or is looked after by, as the normaliser writes them ("my dad" is "my parent"). */
+const GROWN_UPS_AT_HOME =
+  'parent | stepdad | stepfather | stepmum | stepmother | step parent | step dad | step mum | foster parent | nan | grandad | uncle | aunt | auntie | ' +
+  'brother | sister | stepbrother | stepsister | parent boyfriend | parent girlfriend | parent partner | parents boyfriend | parents girlfriend | ' +
+  '(mums | moms | mams | dads) (boyfriend | girlfriend | partner | husband | wife)';
+
+/**
+ * Signs that the writer is a child or young person speaking for themselves: their age, their school
+ * or teacher, or a grown-up at home who hurts "me".
+ */
+const YOUNG_WRITER_PATTERNS: Array<{ match: string; unless?: string }> = [
+  { match: `i am (only | just)? (${CHILD_AGE}) | i am (only | just)? a (${CHILD_AGE}) (year old | years old | yr old | yo)` },
+  { match: '(i am | im | i m) (in)? (year | yr) (6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | six | seven | eight | nine | ten | eleven | twelve | thirteen)' },
+  { match: 'i am (a | just a | only a) (child | teenager | teen | young person | pupil | schoolgirl | schoolboy) | i am under (16 | 18)' },
+  { match: 'at my school | in my class | in my year | my teacher | my teachers | my form tutor | my tutor group | my ta | my teachingassistant | my head of year' },
+  {
+    match: `my (${GROWN_UPS_AT_HOME}) & (hit* | beat* | hurt* | kick* | punch* | slap* | touch* | shout* at | scream* at | lock* | threaten* | chok* | strangl* | throw* | grab* | push* | starv* | abus*) (me | myself)`,
+  },
+  { match: `(scared | afraid | frightened | terrified) of my (${GROWN_UPS_AT_HOME}) | (do not | can not) (want to)? go home` },
+  { match: 'kick* me out | kicked me out | threw me out | thrown me out | not allowed (to)? (eat | go out | leave my room)' },
+];
+
+/** A parent writing: "my son" and "my daughter" are "my child" once normalised. */
+const WRITES_AS_A_PARENT = 'my child | our child | my children | our children | my baby | my partner and i';
+
+let youngWriter: IntentMatcher | undefined;
+
+/**
+ * True when a message reads as written by a child or young person about themselves ("im 15 and my
+ * stepdad hits me"), so a safeguarding reply can speak to them rather than to a parent. A parent
+ * writing about "my son" or "my daughter" is never read this way.
+ */
+export function writtenByYoungPerson(words: readonly string[]): boolean {
+  youngWriter ??= new IntentMatcher([
+    {
+      id: 'young-writer',
+      patterns: YOUNG_WRITER_PATTERNS.map((p) => ({ match: p.match, unless: p.unless ? `${p.unless} | ${WRITES_AS_A_PARENT}` : WRITES_AS_A_PARENT })),
+      examples: [],
+    },
+  ]);
+  return youngWriter.matchRules(words).length > 0;
 }
