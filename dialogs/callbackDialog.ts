@@ -1,15 +1,20 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
-import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { lastDigits, readBestTime, readContact, readName, saysThisNumber, type CallbackProblem } from '../src/core/handoff/callback';
-import { HANDOFF_LABELS } from '../src/core/handoff/messages';
+import { Dialog, DialogTurnStatus, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import {
+  contactHint, isBareContact, lastDigits, readBestTime, readContact, readName, readRefusal, saysThisNumber,
+  type CallbackField, type CallbackProblem, type ContactHint,
+} from '../src/core/handoff/callback';
+import { HANDOFF_LABELS, type UrgentLines } from '../src/core/handoff/messages';
 import type { Reply } from '../src/core/replies';
 import { pickOffered } from '../src/core/understanding/choices';
+import { withinAfterDisclosure } from '../src/core/understanding/safeguarding';
+import { audienceOf } from '../src/bot/assistantBot';
 import { SMS_CHANNELS, fitFor } from '../src/bot/renderReply';
 import { say } from '../src/bot/say';
 import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { yesOrNo } from './deadlineAnswers';
-import { dataOf, handoffWordsOf, type DialogServices } from './services';
+import { dataOf, handoffWordsOf, understandingOf, type DialogServices } from './services';
 
 export const CALLBACK_DIALOG = 'callbackDialog';
 const STEPS = 'callbackSteps';
@@ -18,6 +23,8 @@ const MAX_TRIES = 3;
 
 export interface CallbackOptions {
   tenant: string;
+  /** Asked for after a disclosure (an urgent hand-off): a close repeats the urgent lines. */
+  urgent?: boolean;
 }
 
 interface CallbackValues {
@@ -25,6 +32,11 @@ interface CallbackValues {
   contact?: string;
   bestTime?: string;
   tries: number;
+  /**
+   * Set when it stopped for want of a readable phone number or email: the very next message may
+   * still be the corrected one (see {@link CallbackDialog.onContinueDialog}).
+   */
+  lastChance?: boolean;
 }
 
 
@@ -70,10 +82,27 @@ export class CallbackDialog extends CancelAndHelpDialog {
    */
   protected override async answersPrompt(inner: DialogContext, text: string, control: string): Promise<boolean> {
     if (control === 'human') return true;
+    // "No thanks", "never mind", "stop": not "I've stopped that", but the call-back's own kind close.
+    if (control === 'cancel' || readRefusal(text) !== undefined) return true;
     const { offered } = await dataOf(this.services, inner.context);
     if (pickOffered(text, offered) !== undefined) return true;
     const askingConsent = offered.some((choice) => choice.label === HANDOFF_LABELS.storeYes);
     return askingConsent && yesOrNo(text) !== undefined;
+  }
+
+  /**
+   * After it stopped for want of a readable phone number or email, one last chance: the very next
+   * message, if it is nothing but a phone number or email address that reads correctly, carries on
+   * with the name already given. Anything else ends the call-back (the name goes with the dialog's
+   * state) and is answered as any message is, safeguarding first.
+   */
+  override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
+    const values = inner.activeDialog?.state?.values as CallbackValues | undefined;
+    if (values?.lastChance && !isBareContact(messageText(inner.context))) {
+      await inner.cancelAllDialogs();
+      return { status: DialogTurnStatus.complete, result: { reroute: true } };
+    }
+    return super.onContinueDialog(inner);
   }
 
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -90,16 +119,23 @@ export class CallbackDialog extends CancelAndHelpDialog {
       const words = handoffWordsOf(this.services);
       const channel = step.context.activity.channelId;
       const text = messageText(step.context);
+      const resumed = values.lastChance === true; // the corrected contact, straight after it stopped
+      values.lastChance = undefined;
+      // "No thanks", "don't ring", "not safe", "they'll hear": never an answer, and nothing kept.
+      const refusal = readRefusal(text) ?? (this.saysCancel(step.context, text) ? 'no' : undefined);
+      if (refusal && !resumed) return this.stop(step, refusal === 'worried' ? 'worried' : 'refused');
       const result = read(text);
       let value: string;
       if (result.ok) {
         value = result.value;
+        if (resumed) await say(step.context, fitFor(words.callbackResumed(), channel), data);
       } else {
         const second = await fallback?.(step.context, text);
         if (!second?.ok) {
           values.tries += 1;
-          if (values.tries >= MAX_TRIES) return this.giveUp(step);
-          await say(step.context, fitFor(second?.say ?? words.callbackInvalid(result.problem as CallbackProblem, field), channel), data);
+          const hint = field === 'contact' ? contactHint(text) : undefined;
+          if (values.tries >= MAX_TRIES) return this.giveUp(step, field, hint);
+          await say(step.context, fitFor(second?.say ?? words.callbackInvalid(result.problem as CallbackProblem, field, hint), channel), data);
           return this.repeat(step);
         }
         value = second.value;
@@ -135,9 +171,10 @@ export class CallbackDialog extends CancelAndHelpDialog {
     const words = handoffWordsOf(this.services);
     const text = messageText(context);
     const choice = pickOffered(text, data.offered);
+    if (!choice && readRefusal(text) === 'worried') return this.stop(step, 'worried');
     const agreed = choice ? choice.label === HANDOFF_LABELS.storeYes : yesOrNo(text) === 'yes';
     if (!agreed || !this.services.handoff) {
-      await say(context, fitFor(words.callbackDeclined(tenant), context.activity.channelId), data);
+      await say(context, fitFor(words.callbackDeclined(tenant, await this.urgentLines(context, step.options as CallbackOptions)), context.activity.channelId), data);
       return step.endDialog();
     }
     try {
@@ -159,11 +196,58 @@ export class CallbackDialog extends CancelAndHelpDialog {
     return step.endDialog();
   }
 
-  private async giveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
+  /**
+   * Too many answers it could not use: says so honestly (not as if they had said no), with what
+   * looked wrong with the last one. Nothing is stored. After a contact it waits one more message
+   * for the corrected one (see {@link onContinueDialog}); otherwise it ends.
+   */
+  private async giveUp(step: WaterfallStepContext, field: CallbackField, hint: ContactHint | undefined): Promise<DialogTurnResult> {
     const data = await dataOf(this.services, step.context);
-    const { tenant } = step.options as CallbackOptions;
-    await say(step.context, fitFor(handoffWordsOf(this.services).callbackDeclined(tenant), step.context.activity.channelId), data);
+    const options = step.options as CallbackOptions;
+    const words = handoffWordsOf(this.services);
+    const urgent = await this.urgentLines(step.context, options);
+    await say(step.context, fitFor(words.callbackGaveUp(options.tenant, field, hint, urgent), step.context.activity.channelId), data);
+    const values = step.values as CallbackValues;
+    if (field !== 'contact') return step.endDialog();
+    values.tries = 0;
+    values.lastChance = true;
+    // Not the contact question again after "help": it has stopped asking.
+    (step.values as { question?: Reply }).question = undefined;
+    return this.repeat(step);
+  }
+
+  /**
+   * The person does not want the call-back (or it is not safe): a kind close, nothing kept (the
+   * answers so far go with the dialog's state), how to get help without a call, and that they can
+   * ask again.
+   */
+  private async stop(step: WaterfallStepContext, why: 'refused' | 'worried'): Promise<DialogTurnResult> {
+    const data = await dataOf(this.services, step.context);
+    const options = step.options as CallbackOptions;
+    const urgent = await this.urgentLines(step.context, options, why === 'worried');
+    await say(step.context, fitFor(handoffWordsOf(this.services).callbackStopped(options.tenant, why, urgent), step.context.activity.channelId), data);
     return step.endDialog();
+  }
+
+  /**
+   * The urgent lines to repeat when it stops: after a disclosure (an urgent hand-off, or one in the
+   * last day), or when the person says a call is not safe. The words of the safeguarding follow-up
+   * reply, for the person's audience, so no other contact is ever given.
+   */
+  private async urgentLines(context: TurnContext, options: CallbackOptions, worried = false): Promise<UrgentLines | undefined> {
+    const data = await dataOf(this.services, context);
+    const afterDisclosure = options.urgent === true || withinAfterDisclosure(data.safeguardingAt, instantOf(context));
+    if (!afterDisclosure && !worried) return undefined;
+    const audience = audienceOf(context.activity.channelId);
+    const { text, sms } = this.services.replies.safeguardingFollowUp(options.tenant ?? data.tenant, audience);
+    return { text, sms, audience };
+  }
+
+  /** "Cancel", "never mind", "forget it": the understanding's cancel, read as no to the call-back. */
+  private saysCancel(context: TurnContext, text: string): boolean {
+    if (!text.trim()) return false;
+    const understanding = understandingOf(this.services, context, text);
+    return understanding.kind === 'control' && understanding.control === 'cancel';
   }
 
   /** Waits for another answer to the same question: the waterfall's index is moved back one step. */
@@ -172,6 +256,13 @@ export class CallbackDialog extends CancelAndHelpDialog {
     if (state && typeof state.stepIndex === 'number') state.stepIndex -= 1;
     return Dialog.EndOfTurn;
   }
+}
+
+/** When this message was sent (its timestamp, or now), as the main dialog reads it. */
+function instantOf(context: TurnContext): Date {
+  const stamp = context.activity.timestamp as Date | string | undefined;
+  const instant = stamp === undefined ? new Date() : new Date(stamp);
+  return Number.isNaN(instant.getTime()) ? new Date() : instant;
 }
 
 function messageText(context: TurnContext): string {

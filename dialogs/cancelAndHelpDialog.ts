@@ -1,9 +1,12 @@
-import { ActivityTypes } from 'botbuilder';
+import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { Reply } from '../src/core/replies';
+import type { Reply, SafeguardingOptions } from '../src/core/replies';
 import { say } from '../src/bot/say';
+import { audienceOf } from '../src/bot/assistantBot';
 import type { HandoffReason } from '../src/store/store';
 import { fitFor } from '../src/bot/renderReply';
+import { normaliseWords } from '../src/core/understanding/normalise';
+import { writtenByYoungPerson } from '../src/core/understanding/safeguarding';
 import { noMoreFeedback } from './feedback';
 import { dataOf, understandingOf, type DialogServices } from './services';
 
@@ -52,6 +55,19 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     await say(inner.context, fitFor(question, inner.context.activity.channelId), await dataOf(this.services, inner.context));
   }
 
+  /**
+   * The urgent reply to a disclosure, worded for who is writing: council staff in Teams are told to
+   * follow their safeguarding procedure, a child writing about themselves is spoken to directly,
+   * and anyone else gets the reply for families.
+   */
+  static urgentReply(services: DialogServices, context: TurnContext, tenant: string | undefined, text: string, options: SafeguardingOptions = {}): Reply {
+    return services.replies.safeguarding(tenant, {
+      audience: audienceOf(context.activity.channelId),
+      youngPerson: writtenByYoungPerson(normaliseWords(text)),
+      ...options,
+    });
+  }
+
   private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const { activity } = inner.context;
     if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
@@ -60,7 +76,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     const { replies } = this.services;
     if (understanding.kind === 'safeguarding') {
       noMoreFeedback(data);
-      await say(inner.context, replies.safeguarding(data.tenant), data);
+      await say(inner.context, CancelAndHelpDialog.urgentReply(this.services, inner.context, data.tenant, activity.text), data);
       return handOff(inner, { handoff: 'safeguarding', asked: activity.text });
     }
     if (understanding.kind !== 'control') return undefined;

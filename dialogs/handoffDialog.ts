@@ -10,7 +10,10 @@ import type { HandoffPort } from '../src/handoff/service';
 import { summaryOf } from '../src/handoff/service';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { CALLBACK_DIALOG, CallbackDialog, type CallbackOptions } from './callbackDialog';
-import { HANDOFF_LABELS, saysLeaveQueue } from '../src/core/handoff/messages';
+import { HANDOFF_LABELS, saysLeaveQueue, saysStart, type UrgentLines } from '../src/core/handoff/messages';
+import { readRefusal } from '../src/core/handoff/callback';
+import { withinAfterDisclosure } from '../src/core/understanding/safeguarding';
+import { audienceOf } from '../src/bot/assistantBot';
 import { queueNoticeDue, queueNoticeGiven, type QueueNoticeMemory } from '../src/core/handoff/queueNotice';
 import type { Handoff, HandoffReason } from '../src/store/store';
 import { yesOrNo } from './deadlineAnswers';
@@ -60,8 +63,13 @@ export class HandoffDialog extends CancelAndHelpDialog {
   /** "No, start afresh" sounds like "start again", and "No thanks" like "cancel": a choice offered is an answer. */
   protected override async answersPrompt(inner: DialogContext, text: string, control: string): Promise<boolean> {
     if (control === 'human') return true; // "talk to a person" while being asked about it: a yes
-    const { offered } = await dataOf(this.services, inner.context);
-    return pickOffered(text, offered) !== undefined;
+    const data = await dataOf(this.services, inner.context);
+    if (pickOffered(text, data.offered) !== undefined) return true;
+    // Already queued (urgently) while asked about consent: a bare "START" is not "start again".
+    if (data.handoff && saysStart(text)) return true;
+    // "Never mind", "no thanks" to the call-back offer: a kind close, not "I've stopped that".
+    const offeredCallback = data.offered.some((choice) => choice.label === HANDOFF_LABELS.noCallback);
+    return offeredCallback && (control === 'cancel' || readRefusal(text) !== undefined);
   }
 
   private async startStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -104,11 +112,16 @@ export class HandoffDialog extends CancelAndHelpDialog {
     const text = messageText(context);
     const choice = pickOffered(text, data.offered);
     if (values.offeredCallback) {
-      if (choice?.label === HANDOFF_LABELS.callback || (choice === undefined && (yesOrNo(text) === 'yes' || asksForCallback(text)))) {
-        return step.replaceDialog(CALLBACK_DIALOG, { tenant } satisfies CallbackOptions);
+      const urgent = options.reason === 'safeguarding' || withinAfterDisclosure(data.safeguardingAt, instantOf(context));
+      const refusal = choice === undefined ? readRefusal(text) : undefined;
+      if (choice?.label === HANDOFF_LABELS.callback || (choice === undefined && !refusal && (yesOrNo(text) === 'yes' || asksForCallback(text)))) {
+        return step.replaceDialog(CALLBACK_DIALOG, { tenant, urgent } satisfies CallbackOptions);
       }
-      if (choice?.label === HANDOFF_LABELS.noCallback || yesOrNo(text) === 'no') {
-        await say(context, fitFor(this.services.replies.control('cancel', tenant), context.activity.channelId), data);
+      if (choice?.label === HANDOFF_LABELS.noCallback || refusal || yesOrNo(text) === 'no' || saysCancel(this.services, context, text)) {
+        // Kind, with how to get help without a call (the urgent lines after a disclosure) and how to ask again.
+        const worried = refusal === 'worried';
+        const lines = urgent || worried ? this.urgentLines(context, tenant) : undefined;
+        await say(context, fitFor(handoffWordsOf(this.services).callbackStopped(tenant, worried ? 'worried' : 'declined-offer', lines), context.activity.channelId), data);
         return step.endDialog();
       }
       return step.endDialog({ reroute: true });
@@ -118,6 +131,14 @@ export class HandoffDialog extends CancelAndHelpDialog {
       data.handoff = undefined;
       await say(context, fitFor(handoffWordsOf(this.services).leftQueue(), context.activity.channelId), data);
       return step.endDialog();
+    }
+    if (data.handoff && saysStart(text)) {
+      // Queued urgently and asked about consent: "START" keeps them in the queue, and says so.
+      const open = await this.port!.openFor(conversationIdOf(context));
+      if (open) {
+        await this.port!.personWrote(open, context.activity);
+        return step.next(await this.tellStillQueued(context, data, open));
+      }
     }
     const answer = choice
       ? choice.label === HANDOFF_LABELS.consentYes ? 'yes' : choice.label === HANDOFF_LABELS.consentNo ? 'no' : undefined
@@ -173,7 +194,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
     await port.personWrote(open, context.activity);
     if (understanding.kind === 'safeguarding') {
       noMoreFeedback(data);
-      await say(context, this.services.replies.safeguarding(data.tenant), data);
+      await say(context, CancelAndHelpDialog.urgentReply(this.services, context, data.tenant, text), data);
       if (!open.urgent) {
         await this.queue(step, data, open.tenant, { reason: 'safeguarding', asked: text }, summaryOf(open).consent);
       }
@@ -184,7 +205,11 @@ export class HandoffDialog extends CancelAndHelpDialog {
       // Tired of waiting: a call-back instead.
       await port.leave(open.conversationId);
       data.handoff = undefined;
-      return step.replaceDialog(CALLBACK_DIALOG, { tenant: open.tenant } satisfies CallbackOptions);
+      return step.replaceDialog(CALLBACK_DIALOG, { tenant: open.tenant, urgent: open.urgent } satisfies CallbackOptions);
+    }
+    if (open.status === 'queued' && saysStart(text)) {
+      // "START" (an SMS keyword people send) is not "start again": they stay, and are told where they stand.
+      return step.replaceDialog(WAITING, await this.tellStillQueued(context, data, open, told));
     }
     const leaving = choice?.label === HANDOFF_LABELS.leaveQueue || saysLeaveQueue(text) ||
       (understanding.kind === 'control' && LEAVING.has(understanding.control));
@@ -217,6 +242,21 @@ export class HandoffDialog extends CancelAndHelpDialog {
     return this.remember(data, open, place.position);
   }
 
+  /** Still in the queue (after a bare "start"): where they stand, always said. */
+  private async tellStillQueued(context: TurnContext, data: ConversationData, open: Handoff, told?: QueueNoticeMemory): Promise<QueueNoticeMemory | undefined> {
+    const place = await this.port!.positionOf(open);
+    if (!place) return told; // claimed a moment ago: the adviser is joining
+    await say(context, fitFor(handoffWordsOf(this.services).stillQueued(place.position, place.waitText, { urgent: open.urgent }), context.activity.channelId), data);
+    return this.remember(data, open, place.position);
+  }
+
+  /** The urgent lines of the safeguarding follow-up, for who is asking (families, or staff in Teams). */
+  private urgentLines(context: TurnContext, tenant: string): UrgentLines {
+    const audience = audienceOf(context.activity.channelId);
+    const { text, sms } = this.services.replies.safeguardingFollowUp(tenant, audience);
+    return { text, sms, audience };
+  }
+
   /** Where the person stands, in the words of joining the queue (after answering the consent question of an urgent hand-off). */
   private async tellQueued(context: TurnContext, data: ConversationData, open: Handoff): Promise<QueueNoticeMemory | undefined> {
     const port = this.port!;
@@ -235,7 +275,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
 
   private async askConsent(step: WaterfallStepContext): Promise<void> {
     const options = step.options as HandoffOptions;
-    const reply = handoffWordsOf(this.services).consentQuestion(options.reason);
+    const reply = handoffWordsOf(this.services).consentQuestion(options.reason, { audience: audienceOf(step.context.activity.channelId) });
     const choices = options.reason === 'safeguarding' ? reply.choices : [...reply.choices, NOT_NOW];
     await this.ask(step, withChoices(reply, choices));
   }
@@ -314,6 +354,20 @@ function withChoices<T extends { choices: Choice[] }>(reply: T, choices: Choice[
 
 function asksForCallback(text: string): boolean {
   return /\bcall\s*-?\s*(me\s+)?back\b|\bring\s+me\b|\bphone\s+me\b/i.test(text);
+}
+
+/** "Cancel", "never mind", "forget it": the understanding's cancel. */
+function saysCancel(services: DialogServices, context: TurnContext, text: string): boolean {
+  if (!text.trim()) return false;
+  const understanding = understandingOf(services, context, text);
+  return understanding.kind === 'control' && understanding.control === 'cancel';
+}
+
+/** When this message was sent (its timestamp, or now), as the main dialog reads it. */
+function instantOf(context: TurnContext): Date {
+  const stamp = context.activity.timestamp as Date | string | undefined;
+  const instant = stamp === undefined ? new Date() : new Date(stamp);
+  return Number.isNaN(instant.getTime()) ? new Date() : instant;
 }
 
 function messageText(context: TurnContext): string {

@@ -14,7 +14,7 @@ import { say } from '../src/bot/say';
 import { audienceOf, WELCOME_HELD_THIS_TURN, WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
 import type { ConversationData } from '../src/bot/conversationData';
 import { fitFor } from '../src/bot/renderReply';
-import type { HandoffResult } from './cancelAndHelpDialog';
+import { CancelAndHelpDialog, type HandoffResult } from './cancelAndHelpDialog';
 import { HANDOFF_DIALOG, HandoffDialog, type HandoffOptions } from './handoffDialog';
 import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult } from './clarifyDialog';
 import { feedbackMemory, noMoreFeedback, recordOutcome, saveFeedback, saveUnanswered, withFeedback } from './feedback';
@@ -126,7 +126,7 @@ export class MainDialog extends ComponentDialog {
       noMoreFeedback(data);
       data.safeguardingAt = instantOf(context).toISOString();
       const introduce = context.turnState.get(WELCOME_HELD_THIS_TURN) === true;
-      await say(context, replies.safeguarding(data.tenant, { audience: audienceOf(context.activity.channelId), introduce }), data);
+      await say(context, CancelAndHelpDialog.urgentReply(this.services, context, data.tenant, text, { introduce }), data);
       await recordOutcome(this.services, context, data, 'safeguarding');
       // An adviser is asked for at once (urgently, in hours); the numbers above come first whatever the hour.
       return this.handOff(step, { reason: 'safeguarding', asked: text });

@@ -733,3 +733,269 @@ describe('call-back: "this number"', () => {
     expect((await store.listCallbacks()).map((c) => c.contact)).toEqual(['+447700900456']);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// QA: refusals, typos, kind closes, staff wording and START while queued.
+
+/** A child's disclosure (as QA typed it). */
+const DISCLOSURE = 'im 15 and my stepdad hits me';
+/** Words the public safeguarding reply already gives: a close after a disclosure repeats them, and no other number. */
+const URGENT_PUBLIC = [/999/, /0800 1111/, /116 123/];
+/** What staff in Teams are told after a disclosure: their own procedure, not a referral. */
+const URGENT_STAFF = [/999/, /designated safeguarding lead/];
+const urgentFor = (channel: string) => (channel === 'msteams' ? URGENT_STAFF : URGENT_PUBLIC);
+/** The cold control reply that QA found after declining a call-back. */
+const COLD = /I've stopped that/;
+/** The close used when someone said no to keeping their details: never after a typo or a refusal part-way. */
+const DECLINED = /That's fine/;
+
+/** Out of hours: a disclosure (or an ordinary request), then "Ask for a call-back": asked for a name. */
+async function callbackAfter(id: string, channel: string, how: 'disclosure' | 'asked' = 'disclosure'): Promise<Person> {
+  clock = MONDAY_9PM;
+  const p = person(id, channel);
+  await p.say('hello');
+  const first = await p.say(how === 'disclosure' ? DISCLOSURE : 'talk to an adviser');
+  if (how === 'disclosure') expect(textOf(first)).toMatch(/999/);
+  expect(textOf(first)).toMatch(/call or email you back/i);
+  expect(textOf(await p.say('Ask for a call-back'))).toMatch(/what name should the adviser ask for/i);
+  return p;
+}
+
+/** Everything the bot's conversation state holds for this conversation, as text (to prove a name was not kept). */
+async function stateOf(conversationId: string): Promise<string> {
+  const storage = store.botStorage();
+  const keys = ['webchat', 'sms', 'msteams'].map((channel) => `${channel}/conversations/${conversationId}/`);
+  const state = JSON.stringify(await storage.read(keys));
+  expect(state, 'the conversation state was found').toContain('"tenant":"milton-keynes"');
+  return state;
+}
+
+describe('call-back: a refusal or a worry stops it kindly and keeps nothing', () => {
+  const REFUSALS = [
+    'no thanks i dont want anyone calling the house',
+    'no',
+    'No thanks',
+    'i dont want anyone calling',
+    "don't ring",
+    'not safe',
+    "they'll hear",
+  ];
+  const cases = CHANNELS.flatMap((channel) => REFUSALS.map((said) => ({ channel, said })));
+
+  it.each(cases)('on $channel, after a disclosure, "$said" at the name question', async ({ channel, said }) => {
+    const p = await callbackAfter(`c-refuse-${channel}-${said.replace(/\W/g, '')}`, channel);
+    expect(await stateOf(p.conversationId)).toContain('callbackSteps'); // asking, until the refusal
+    const reply = textOf(await p.say(said));
+    expect(reply).not.toMatch(/phone number or email/i); // never taken as a name
+    expect(reply).not.toMatch(COLD);
+    expect(reply).not.toMatch(DECLINED);
+    expect(reply).toMatch(/that's ok/i);
+    expect(reply).toMatch(/call me back/i); // they can ask again
+    for (const urgent of urgentFor(channel)) expect(reply).toMatch(urgent);
+    expect(reply).not.toMatch(/\b0\d{3} ?\d{3} ?\d{4}\b(?<!0800 1111)/); // no number the safeguarding reply did not give
+    // Nothing kept: no request, and the words are not held as a name for a later turn.
+    await p.say('07700 900123');
+    await p.say('any time');
+    await p.say('Yes, keep my details');
+    expect(await store.listCallbacks()).toEqual([]);
+    const state = await stateOf(p.conversationId);
+    expect(state).not.toContain(`"name":${JSON.stringify(said)}`);
+    expect(state).not.toContain('callbackSteps'); // the call-back, and what it held, is gone
+  });
+
+  it.each(CHANNELS.flatMap((channel) => [
+    { channel, at: 'contact', before: ['Jo'] },
+    { channel, at: 'best time', before: ['Jo', '07700 900123'] },
+  ]))('on $channel, "dont ring" at the $at question stops it, keeps nothing, and repeats the urgent contacts', async ({ channel, before }) => {
+    const p = await callbackAfter(`c-refuse-later-${channel}-${before.length}`, channel);
+    for (const answer of before) await p.say(answer);
+    const reply = textOf(await p.say('dont ring'));
+    expect(reply).not.toMatch(/good time|keep your name/i);
+    expect(reply).toMatch(/that's ok/i);
+    for (const urgent of urgentFor(channel)) expect(reply).toMatch(urgent);
+    await p.say('Yes, keep my details');
+    expect(await store.listCallbacks()).toEqual([]);
+    const state = await stateOf(p.conversationId);
+    expect(state).not.toContain('"Jo"');
+    expect(state).not.toContain('callbackSteps');
+  });
+
+  it.each(CHANNELS)('on %s, with no disclosure, "no thanks" at the name question is a kind close with the advice service, not the urgent numbers', async (channel) => {
+    const p = await callbackAfter(`c-refuse-plain-${channel}`, channel, 'asked');
+    const reply = textOf(await p.say('no thanks'));
+    expect(reply).toMatch(/that's ok/i);
+    expect(reply).not.toMatch(COLD);
+    expect(reply).toMatch(/MK SENDIAS/);
+    expect(reply).not.toMatch(/999|0800 1111/);
+    expect(await store.listCallbacks()).toEqual([]);
+  });
+});
+
+describe('call-back: names look like names', () => {
+  it.each(CHANNELS.flatMap((channel) => ["Sarah-Jane O'Neill", 'Nguyễn Thị Lan', 'Mo', 'my name is Mo'].map((name) => ({ channel, name }))))(
+    'on $channel "$name" is taken as the name and stored as typed',
+    async ({ channel, name }) => {
+      const p = await callbackAfter(`c-name-${channel}-${name.length}`, channel, 'asked');
+      expect(textOf(await p.say(name))).toMatch(/phone number or email/i);
+      await p.say('07700 900123');
+      await p.say('any time');
+      await p.say('Yes, keep my details');
+      expect((await store.listCallbacks()).map((c) => c.name)).toEqual([name.replace(/^my name is /, '')]);
+    },
+  );
+
+  it.each(CHANNELS)('on %s a sentence is not a name: asked again, saying they can say no', async (channel) => {
+    const p = await callbackAfter(`c-sentence-${channel}`, channel, 'asked');
+    const reply = textOf(await p.say('i am not sure what you want me to put here'));
+    expect(reply).toMatch(/doesn't look like a name/);
+    expect(reply).not.toMatch(/phone number or email/i);
+    expect(textOf(await p.say('Mo'))).toMatch(/phone number or email/i);
+  });
+});
+
+describe('call-back: a typo is not a refusal', () => {
+  it.each(CHANNELS)('on %s "12345", "not telling", "sj@@example" each get a specific re-ask or an honest end, and the corrected address straight after is used', async (channel) => {
+    const p = await callbackAfter(`c-typo-${channel}`, channel, 'asked');
+    await p.say('Jo');
+    const first = textOf(await p.say('12345'));
+    expect(first).toMatch(/5 digits/);
+    expect(first).toMatch(/11 digits/);
+    const second = textOf(await p.say('not telling'));
+    expect(second).toMatch(/couldn't find one phone number or email/i);
+    expect(second).not.toMatch(DECLINED);
+    const third = textOf(await p.say('sj@@example'));
+    expect(third).toMatch(/two @ signs/);
+    expect(third).toMatch(/I couldn't read a phone number or email, so I haven't kept anything/);
+    expect(third).toMatch(/call me back/);
+    expect(third).toMatch(/MK SENDIAS/);
+    expect(third).not.toMatch(DECLINED);
+    expect(third).not.toMatch(/won't get back to you/);
+    // The corrected address, sent straight after on its own, carries on where it stopped.
+    const fixed = textOf(await p.say('sj@example.com'));
+    expect(fixed).toMatch(/good time/i);
+    expect(fixed).not.toMatch(/not sure what you're asking/i);
+    await p.say('any time');
+    expect(await store.listCallbacks()).toEqual([]);
+    await p.say('Yes, keep my details');
+    expect((await store.listCallbacks()).map((c) => [c.name, c.contact, c.channel])).toEqual([['Jo', 'sj@example.com', channel]]);
+  });
+
+  it.each(CHANNELS)('on %s, after running out of tries, anything but a contact on its own is answered as usual and nothing is kept', async (channel) => {
+    const p = await callbackAfter(`c-typo-then-${channel}`, channel, 'asked');
+    await p.say('Jo');
+    for (const bad of ['12345', 'sj@@example', '0770090']) await p.say(bad);
+    const next = textOf(await p.say('what is mediation?'));
+    expect(next).toMatch(/mediation/i);
+    expect(next).not.toMatch(/good time/i);
+    await p.say('07700 900123');
+    await p.say('any time');
+    await p.say('Yes, keep my details');
+    expect(await store.listCallbacks()).toEqual([]);
+    const state = await stateOf(p.conversationId);
+    expect(state).not.toContain('"Jo"');
+    expect(state).not.toContain('callbackSteps');
+  });
+});
+
+describe('declining the call-back offer', () => {
+  it.each(CHANNELS.flatMap((channel) => ['No thanks', '2', 'no'].flatMap((said) => [
+    { channel, said, how: 'disclosure' as const },
+    { channel, said, how: 'asked' as const },
+  ])))('on $channel "$said" after $how gets a kind close: how to get help, and that they can ask again', async ({ channel, said, how }) => {
+    clock = MONDAY_9PM;
+    const p = person(`c-decline-${channel}-${said.replace(/\W/g, '')}-${how}`, channel);
+    await p.say('hello');
+    await p.say(how === 'disclosure' ? DISCLOSURE : 'talk to an adviser');
+    const reply = textOf(await p.say(said));
+    expect(reply).not.toMatch(COLD);
+    expect(reply).toMatch(/that's ok/i);
+    expect(reply).toMatch(/call me back/i);
+    if (how === 'disclosure') for (const urgent of urgentFor(channel)) expect(reply).toMatch(urgent);
+    else expect(reply).toMatch(/MK SENDIAS/);
+    expect(await store.listCallbacks()).toEqual([]);
+  });
+});
+
+describe('council staff in Teams', () => {
+  it.each(CHANNELS)('on %s the consent question in hours fits who is asking', async (channel) => {
+    const p = person(`c-staff-consent-${channel}`, channel);
+    await p.say('hello');
+    const asked = textOf(await p.say('can I talk to a person please'));
+    expect(asked).toMatch(/what you've typed so far/);
+    if (channel === 'msteams') {
+      expect(asked).toMatch(/An adviser from the SEND service can join this chat/);
+      expect(asked).not.toMatch(/free and confidential/);
+    } else {
+      expect(asked).toMatch(/free and confidential/);
+    }
+  });
+
+  it.each(CHANNELS)('on %s the consent question after a disclosure in hours reminds staff to follow their procedure', async (channel) => {
+    const p = person(`c-staff-urgent-consent-${channel}`, channel);
+    await p.say('hello');
+    const asked = textOf(await p.say('my daughter says she wants to kill herself'));
+    if (channel === 'msteams') {
+      expect(asked).toMatch(/can't take a safeguarding referral, so please follow your council's safeguarding procedure as well/);
+      expect(asked).not.toMatch(/free and confidential/);
+    } else {
+      expect(asked).toMatch(/free and confidential/);
+    }
+  });
+
+  it.each(CHANNELS)('on %s a disclosure part-way through the call-back questions gets the wording for who is asking', async (channel) => {
+    const p = await callbackAfter(`c-staff-mid-${channel}`, channel, 'asked');
+    const reply = textOf(await p.say('my daughter says she wants to kill herself'));
+    expect(reply).toMatch(/999/);
+    if (channel === 'msteams') {
+      expect(reply).toMatch(/designated safeguarding lead/);
+      expect(reply).toMatch(/not a referral/);
+      expect(reply).not.toMatch(/Childline \(for children/);
+    } else {
+      expect(reply).toMatch(/Childline.{0,40}0800 1111/);
+      expect(reply).not.toMatch(/designated safeguarding lead/);
+    }
+  });
+
+  it.each(CHANNELS)('on %s a disclosure while queued gets the wording for who is asking, and the queue goes urgent', async (channel) => {
+    const p = person(`c-staff-queued-${channel}`, channel);
+    await joinsQueue(p);
+    const reply = textOf(await p.say('my daughter says she wants to kill herself'));
+    expect(reply).toMatch(/999/);
+    if (channel === 'msteams') expect(reply).toMatch(/designated safeguarding lead/);
+    else expect(reply).toMatch(/Childline.{0,40}0800 1111/);
+    if (channel !== 'msteams') expect(reply).not.toMatch(/designated safeguarding lead/);
+    expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true });
+  });
+});
+
+describe('START while waiting in the queue', () => {
+  it.each(CHANNELS.flatMap((channel) => ['START', 'start', 'Start.'].map((said) => ({ channel, said }))))(
+    'on $channel "$said" keeps them in the queue and says where they are',
+    async ({ channel, said }) => {
+      await joinsQueue(person(`c-start-ahead-${channel}-${said}`));
+      const p = person(`c-start-${channel}-${said}`, channel);
+      await joinsQueue(p);
+      // Just told they were passed on: a further ordinary message would get no reply, but START does.
+      expect(textOf(await p.say('hello?'))).toMatch(PASSED_ON);
+      const reply = textOf(await p.say(said));
+      expect(reply).toMatch(/still in the queue/);
+      expect(reply).toMatch(/number 2/);
+      expect(reply).not.toMatch(/left the queue|start again/i);
+      expect((await store.listQueue()).map((h) => h.conversationId)).toContain(p.conversationId);
+      // Still waiting: "leave queue" still leaves.
+      expect(textOf(await p.say('leave queue'))).toMatch(/left the queue/i);
+    },
+  );
+
+  it.each(CHANNELS)('on %s "START" after an urgent hand-off (while asked about consent) keeps them in the queue', async (channel) => {
+    const p = person(`c-start-urgent-${channel}`, channel);
+    await p.say('hello');
+    await p.say('i want to kill myself');
+    const reply = textOf(await p.say('START'));
+    expect(reply).toMatch(/still in the queue/);
+    expect(reply).toMatch(/999/);
+    expect(reply).not.toMatch(/start again/i);
+    expect(await consoleLines(p.conversationId)).toContain('START');
+    expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true });
+  });
+});

@@ -158,3 +158,15 @@ describe.each(CHANNELS)('a number that is none of the choices, on %s', (channel)
     expect(allText(picked)).not.toMatch(/1 to \d/);
   });
 });
+
+describe.each(['webchat', 'sms'] as const)('a young person disclosing a risk about themselves, on %s', (channel) => {
+  it.each([
+    ["i'm 14 and my stepdad hits me when I get detentions", true],
+    ['my 14 year old says her stepdad hits her', false],
+  ])('%j → spoken to as a young person: %s', async (text, young) => {
+    const adapter = testAdapter(channel, 'derby');
+    const out = allText(await turn(adapter, text));
+    expect(out).toMatch(/999/);
+    expect(/under.?19/i.test(out)).toBe(young);
+  });
+});

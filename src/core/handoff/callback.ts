@@ -37,12 +37,56 @@ const NAME = /^[\p{L}\p{M}][\p{L}\p{M} '’.\-‐]*$/u;
 /** Something that reads as a web address rather than a name ("www.x", "example.co.uk"). */
 const LOOKS_LIKE_DOMAIN = /(?:^|[\s.])www\.|\p{L}\.(?:com|org|net|uk|gov|nhs|io|co|info|biz|me|app|dev|xyz|ly|tv|ai)(?![\p{L}\p{M}])/iu;
 
-/** The name an adviser should ask for: 1–80 characters of letters, spaces, hyphens, apostrophes and dots. */
+/** Words around a name that are not part of it ("my name is Mo", "it's Jo please"). */
+const NAME_LEAD = /^(?:(?:hi|hello|hey|yes|yeah|yep|ok|okay|sure|um|erm)[\s,.!]+)*(?:(?:my name is|my name['’]?s|my names|name is|name['’]?s|it is|it['’]?s|its|i am|i['’]m|this is|call me|ask for|you can ask for|they can ask for|just ask for|just)\s+)?/iu;
+/** "im jo": only in lower case, as texted; "Im" is also a Korean family name ("Im Ji-hoon"). */
+const IM_LEAD = /^im\s+/u;
+const NAME_TAIL = /(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|ta|x+))+[.!]*$|!+$/iu;
+/**
+ * Words that are (all but) never part of a person's name, in English sentences ("no thanks i dont
+ * want anyone calling the house"). Short words that are also names or name parts somewhere (Do,
+ * An, My, To, He, Im, No, Will, May, Hope, de, la, van, bin, al…) are deliberately not here.
+ */
+const SENTENCE_WORDS = new Set([
+  'i', 'ive', 'id', 'you', 'youre', 'your', 'they', 'theyll', 'theyre', 'them', 'their', 'we', 'us', 'our', 'she', 'shes', 'hes',
+  'him', 'his', 'it', 'its', 'is', 'are', 'was', 'were', 'am', 'be', 'been', 'dont', 'doesnt', 'didnt', 'cant', 'wont', 'isnt',
+  'arent', 'wasnt', 'not', 'nope', 'yes', 'yeah', 'yep', 'okay', 'ok', 'thanks', 'thank', 'please', 'pls', 'want', 'wanted',
+  'wants', 'need', 'needs', 'would', 'should', 'could', 'the', 'of', 'in', 'on', 'at', 'for', 'with', 'from', 'this', 'that',
+  'what', 'why', 'how', 'who', 'when', 'where', 'which', 'anyone', 'someone', 'anybody', 'somebody', 'nobody', 'anything',
+  'something', 'nothing', 'call', 'calling', 'called', 'ring', 'ringing', 'phone', 'phoning', 'number', 'email', 'text',
+  'house', 'home', 'name', 'safe', 'hear', 'know', 'tell', 'telling', 'help', 'just', 'really', 'here', 'there', 'about',
+  'because', 'have', 'has', 'had', 'get', 'got', 'like', 'think', 'sorry', 'sure', 'school', 'put', 'say', 'said', 'give',
+  'if', 'or', 'but', 'me', 'mine',
+]);
+/** One-word answers that are not names. */
+const NOT_NAMES = new Set([
+  'no', 'nope', 'nah', 'yes', 'yeah', 'yep', 'ok', 'okay', 'hi', 'hello', 'hey', 'thanks', 'thx', 'why', 'what', 'who', 'how',
+  'idk', 'dunno', 'none', 'nothing', 'nobody', 'noone', 'anonymous', 'unknown', 'maybe', 'back', 'later', 'sure', 'please',
+  'help', 'stop', 'cancel', 'start', 'same', 'here', 'this', 'that', 'me', 'you', 'name', 'test', 'whatever', 'skip', 'pass',
+]);
+/** At most this many words: long names of every culture fit ("María de los Ángeles García López"). */
+const NAME_MAX_WORDS = 8;
+
+/** Whether words that passed the character check read as a sentence rather than a name. */
+function readsAsSentence(value: string): boolean {
+  const words = value.toLowerCase().replace(/['’]/gu, '').split(' ').map((w) => w.replace(/[.\-‐]+$/u, '')).filter(Boolean);
+  if (words.length > NAME_MAX_WORDS) return true;
+  if (words.length === 1) return NOT_NAMES.has(words[0]!);
+  const sentenceWords = words.filter((w) => SENTENCE_WORDS.has(w)).length;
+  return sentenceWords >= 2 || (sentenceWords >= 1 && words.length >= 4);
+}
+
+/**
+ * The name an adviser should ask for: 1–80 characters of letters (any script), spaces, hyphens,
+ * apostrophes and dots, at most 8 words, and not a sentence ("no thanks i dont want anyone
+ * calling"). Words around it are dropped ("my name is Mo" → "Mo", "Jo please" → "Jo").
+ */
 export function readName(text: unknown): Read<{ value: string }, NameProblem> {
-  const value = cleanLine(text);
-  if (value === '') return { ok: false, problem: 'empty' };
-  if (charCount(value) > NAME_MAX) return { ok: false, problem: 'too-long' };
-  if (!NAME.test(value) || LOOKS_LIKE_DOMAIN.test(value)) return { ok: false, problem: 'not-a-name' };
+  const cleaned = cleanLine(text);
+  if (cleaned === '') return { ok: false, problem: 'empty' };
+  if (charCount(cleaned) > NAME_MAX) return { ok: false, problem: 'too-long' };
+  const value = cleaned.replace(NAME_TAIL, '').replace(NAME_LEAD, '').replace(IM_LEAD, '').trim() || cleaned;
+  if (!NAME.test(value) || LOOKS_LIKE_DOMAIN.test(value) || readsAsSentence(value)) return { ok: false, problem: 'not-a-name' };
   return { ok: true, value };
 }
 
@@ -132,6 +176,94 @@ export function readContact(text: unknown): Read<{ kind: ContactKind; value: str
   const digitCount = (value.match(/\d/g) ?? []).length;
   if (digitCount >= 5 && digitCount >= charCount(value.replace(/\s/gu, '')) / 2) return { ok: false, problem: 'phone-wrong-length' };
   return { ok: false, problem: 'not-a-phone-or-email' };
+}
+
+/** What looks wrong with a contact answer that could not be used, to say so; never the answer itself. */
+export type ContactHint =
+  | { kind: 'phone'; digits: number }
+  | { kind: 'email'; issue: 'two-at' | 'several-at' | 'nothing-before-at' | 'nothing-after-at' | 'no-dot' | 'space' };
+
+/**
+ * A closer look at a contact answer that {@link readContact} could not use: how many digits a
+ * number has, or what is wrong with an email address ("sj@@example": two @ signs). Undefined when
+ * there is nothing more specific to say.
+ */
+export function contactHint(text: unknown): ContactHint | undefined {
+  const value = cleanLine(text).replace(/^mailto:/i, '').replace(/[.!]$/u, '');
+  if (value === '' || charCount(value) > CONTACT_MAX) return undefined;
+  const ats = (value.match(/@/g) ?? []).length;
+  if (ats > 0) {
+    const words = value.split(' ').filter((w) => w.includes('@'));
+    if (words.length > 1) return undefined; // several addresses: the general words fit
+    if (ats === 2) return { kind: 'email', issue: 'two-at' };
+    if (ats > 2) return { kind: 'email', issue: 'several-at' };
+    if (/\s/u.test(value) && /\S\s+@|@\s+\S/u.test(value)) return { kind: 'email', issue: 'space' };
+    const [local, domain] = words[0]!.split('@') as [string, string];
+    if (local === '') return { kind: 'email', issue: 'nothing-before-at' };
+    if (domain === '') return { kind: 'email', issue: 'nothing-after-at' };
+    if (!domain.includes('.')) return { kind: 'email', issue: 'no-dot' };
+    return undefined;
+  }
+  const digits = (value.match(/\d/g) ?? []).length;
+  const phoneish = /^\+?[\d\s().\-‐–\/]+$/u.test(value);
+  return phoneish && digits > 0 ? { kind: 'phone', digits } : undefined;
+}
+
+/**
+ * Whether an answer is nothing but a phone number or an email address that reads correctly (no
+ * other words): after the call-back stopped for want of one, only such a message, sent straight
+ * after, is taken as the corrected contact.
+ */
+export function isBareContact(text: unknown): boolean {
+  const value = cleanLine(text).replace(/^<(.*)>$/u, '$1').replace(/[.!]$/u, '');
+  if (value === '' || !readContact(value).ok) return false;
+  return (value.includes('@') && !/\s/u.test(value)) || /^(?:tel:)?\+?[\d\s().\-‐–\/]+$/iu.test(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saying no
+
+/**
+ * Why someone does not want a call-back: 'no' (no thanks, don't ring), or 'worried' (it is not
+ * safe, someone will hear, don't call the house), which after a disclosure may mean danger.
+ */
+export type Refusal = 'no' | 'worried';
+
+/** Whole answers that say no ("no", "no thanks", "rather not", "never mind"), with words around them that change nothing. */
+const NO_ALONE = /^(?:no|nope|nah|no no|no way|no thanks|no thank you|no ta|no thx|no sorry|sorry no|not now|not really|not interested|no need|no dont|no do not|no please|please no|no call|no calls|no call back|no callback|no phone call|no phone calls|never mind|nevermind|forget it|leave it|cancel|cancel it|cancel that|stop|stop it|stop that|stop this|dont bother|do not bother|i dont want one|i dont want it|i dont want that|i dont want to|i do not want to|rather not|id rather not|i would rather not|prefer not|id prefer not|i would prefer not|i prefer not|prefer not to say|rather not say|id rather not say|i changed my mind|changed my mind)(?: (?:thanks|thank you|thx|ta|please|sorry|its ok|its fine|im ok|im fine|x+))*$/u;
+/** A refusal anywhere in a short message: "i dont want anyone calling", "please don't ring". */
+const NO_IN_TEXT: RegExp[] = [
+  // "don't call", "do not ring", "never phone", but not a time to avoid ("don't ring before 10", "dont call on mondays").
+  /\b(?:dont|do not|please dont|please do not|never)(?: (?:you|u|anyone|anybody|them))? (?:call|ring|phone|text|email|contact|message)\b(?! (?:me |us |here |back )?(?:before|after|until|till|til|at|on|in|during|between|from|when|while|by|around|past|mornings?|afternoons?|evenings?|weekends?|weekdays?|today|tomorrow|tonight|lunch|school|work|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)/u,
+  /\b(?:dont|do not|dont really|do not really|dont actually) (?:want|need|like)(?: (?:a|an|any|the))? (?:call|calls|call back|callback|phone call|phone calls|ringing|anyone|anybody|someone|somebody|you|them|an adviser|a person|people|to be called|to be rung|to be phoned|to be contacted|to give|to say|to share|to leave)\b/u,
+  /\b(?:no ?one|nobody) (?:to )?(?:call|ring|phone|text|email|contact)\b/u,
+  /\b(?:id|i would|i d) (?:rather|prefer)(?: you)? (?:not|didnt|did not)\b/u,
+];
+/** Fear of being overheard or found out, or of a call at home: 'worried'. */
+const WORRIED_IN_TEXT: RegExp[] = [
+  /\b(?:not safe|isnt safe|is not safe|wont be safe|will not be safe|unsafe|not allowed)\b/u,
+  // "they'll hear", "he might find out", "my stepdad will see" (a modal is needed: "they know my number" is an answer).
+  /\b(?:they|he|she|someone|somebody|mum|mom|dad|stepdad|stepmum|stepmom|my \p{L}+)(?: ll| will| might| may| could| would| d|ll) (?:hear|see|find out|know|read|check|listen)\b/u,
+  /\b(?:theyll|hell|shell|theyd|hed|shed) (?:hear|see|find out|know|read|check|listen)\b/u,
+  /\b(?:checks|reads|goes through|looks at|look at|read|check) my (?:phone|texts|messages|emails|email|mobile)\b/u,
+  // Not at home: "don't ring the house", "i dont want anyone calling the house" (but "call the home number" is an answer).
+  /\b(?:dont|do not|not|never|no one|noone|nobody|cant|cannot|shouldnt)\b[\p{L} ]{0,30}\b(?:call|calling|ring|ringing|phone|phoning|contact|contacting|come|coming|visit|visiting)\b[\p{L} ]{0,12}\b(?:the house|my house|our house|home)\b(?! (?:number|phone|landline|line))/u,
+  /\b(?:scared|frightened|terrified)\b/u,
+];
+/**
+ * Whether an answer to a call-back question says no, or a worry, rather than answering: "no",
+ * "no thanks", "i dont want anyone calling", "don't ring", "not safe", "they'll hear". Never an
+ * answer with digits or an @ in it (a number or address typed out is an answer), and only in a
+ * message of at most 30 words. A time to avoid ("don't ring before 10") is an answer too.
+ */
+export function readRefusal(text: unknown): Refusal | undefined {
+  const raw = cleanLine(text);
+  if (raw === '' || /[\d@]/u.test(raw)) return undefined;
+  const words = raw.toLowerCase().replace(/['’]/gu, '').replace(/[^\p{L}\s]/gu, ' ').replace(/\s+/gu, ' ').trim();
+  if (words === '' || words.split(' ').length > 30) return undefined;
+  if (WORRIED_IN_TEXT.some((pattern) => pattern.test(words))) return 'worried';
+  if (NO_ALONE.test(words) || NO_IN_TEXT.some((pattern) => pattern.test(words))) return 'no';
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@
 import type { KnowledgeBase } from '../knowledge/load';
 import type { Tenant } from '../knowledge/schema';
 import { contactPhrase } from '../knowledge/render';
-import { NATIONAL_CONTACTS, type Choice, type Reply } from '../replies';
-import type { CallbackField, CallbackProblem } from './callback';
+import { NATIONAL_CONTACTS, type Audience, type Choice, type Reply } from '../replies';
+import type { CallbackField, CallbackProblem, ContactHint } from './callback';
 import { describeAdviserHours, describeNextOpening, type AdviserAvailability } from './hours';
 import type { HandoffReason } from './summary';
 import { cleanLine, cleanMessage, escapeMarkdown, shorten } from './text';
@@ -154,21 +154,32 @@ export class HandoffMessages {
   // -------------------------------------------------------------------------------------------
   // Before the hand-off
 
-  /** Asks whether what they typed so far may go to the adviser, so they need not say it again. */
-  consentQuestion(reason: HandoffReason): Reply {
+  /**
+   * Asks whether what they typed so far may go to the adviser, so they need not say it again.
+   * Families and young people (web chat, SMS) are told an adviser is free and confidential; council
+   * staff in Teams (`audience: 'staff'`) that an adviser from the SEND service can join, and after
+   * a safeguarding message that the adviser can't take a referral, so their own procedure still applies.
+   */
+  consentQuestion(reason: HandoffReason, options: { audience?: Audience } = {}): Reply {
     const lead =
       reason === 'safeguarding'
         ? "I'd like an adviser to talk with you as soon as possible."
         : reason === 'not-confident'
           ? "I'm not sure I can answer that well, and I don't want to guess. An adviser can help."
           : 'I can pass you to an adviser.';
+    const staff = options?.audience === 'staff';
+    const who = staff
+      ? 'An adviser from the SEND service can join this chat.' +
+        (reason === 'safeguarding' ? " They can't take a safeguarding referral, so please follow your council's safeguarding procedure as well." : '')
+      : 'An adviser is a real person who knows about SEND support. Talking to them is free and confidential.';
     const text =
-      `${lead} An adviser is a real person who knows about SEND support. Talking to them is free and confidential.\n\n` +
+      `${lead} ${who}\n\n` +
       "Can I pass on what you've typed so far? Then you won't have to explain it all again.\n\n" +
       `If you choose "${HANDOFF_LABELS.consentNo}", the adviser won't see it, and you can tell them what you want to.`;
-    const sms =
-      `${lead} An adviser is a real person who knows about SEND. It's free and confidential. ` +
-      "Can I pass on what you've typed so far, so you don't have to repeat it?";
+    const sms = staff
+      ? `${lead} ${who} Can I pass on what you've typed so far, so you don't have to repeat it?`
+      : `${lead} An adviser is a real person who knows about SEND. It's free and confidential. ` +
+        "Can I pass on what you've typed so far, so you don't have to repeat it?";
     return reply(text, sms, [choice(HANDOFF_LABELS.consentYes, 'Yes'), choice(HANDOFF_LABELS.consentNo, 'No')]);
   }
 
@@ -238,6 +249,27 @@ export class HandoffMessages {
       "You've left the queue, so an adviser won't join this chat.\n\n" +
       'You can keep asking me questions, or ask for a person again at any time.';
     return reply(text, "You've left the queue, so an adviser won't join. You can keep asking me questions, or ask for a person again any time.");
+  }
+
+  /**
+   * A bare "start" (an SMS keyword people send) while waiting: not "start again", so they stay in
+   * the queue and are told where they stand. An urgent wait repeats 999 instead of how to leave.
+   */
+  stillQueued(position: number, waitText: string, options: { urgent?: boolean } = {}): Reply {
+    const n = place(position);
+    const where = n === undefined ? "You're still in the queue to talk to an adviser." : n === 1 ? "You're still in the queue, and you're next." : `You're still in the queue: you're number ${n}.`;
+    const wait = waitWords(waitText);
+    const waitLine = wait ? ` The wait is likely to be ${wait}.` : '';
+    const stay = 'An adviser will join you here.';
+    if (options?.urgent) {
+      const danger = `If anyone is in danger now, call ${NATIONAL_CONTACTS.emergency}.`;
+      return reply(`${where}${waitLine} ${stay} ${danger}`, composeSms([`${where}${waitLine}`, danger], [stay]));
+    }
+    return reply(
+      `${where}${waitLine} ${stay}\n\nTo leave the queue, type **${LEAVE_QUEUE_WORDS}**.`,
+      composeSms([`${where}${waitLine}`], [stay, `To leave, reply ${LEAVE_QUEUE_WORDS.toUpperCase()}.`]),
+      [choice(HANDOFF_LABELS.leaveQueue)],
+    );
   }
 
   /** After a safeguarding reply: the conversation goes first; the urgent numbers still stand. */
@@ -418,9 +450,57 @@ export class HandoffMessages {
    * What was wrong with an answer, and the question again. `field` says which question it was for
    * ('empty' and 'too-long' can be any); without it the wording fits any question.
    */
-  callbackInvalid(problem: CallbackProblem, field?: CallbackField): Reply {
-    const [text, sms] = invalidWords(problem, field);
+  callbackInvalid(problem: CallbackProblem, field?: CallbackField, hint?: ContactHint): Reply {
+    const [text, sms] = invalidWords(problem, field, hint);
     return reply(text, sms, field === 'bestTime' ? [choice(HANDOFF_LABELS.anyTime)] : []);
+  }
+
+  /**
+   * After several answers it could not use: honest that it could not read one (not that they said
+   * no), that nothing was kept, how to try again and who to contact meanwhile. `hint` says what
+   * looked wrong with the last answer; `urgent` (after a disclosure) the urgent lines to repeat.
+   */
+  callbackGaveUp(tenantRef: TenantRef, field: CallbackField, hint?: ContactHint, urgent?: UrgentLines): Reply {
+    const tenant = this.tenant(tenantRef);
+    const what = field === 'name' ? 'a name' : field === 'bestTime' ? 'a time' : 'a phone number or email';
+    const looked = hint ? `${hintWords(hint)} ` : '';
+    const lead = `${looked}I couldn't read ${what}, so I haven't kept anything.`;
+    const again = 'You can try again any time with "call me back"';
+    const s = tenant.sendiass;
+    const how = contactPhrase(s, `through ${tenant.councilName}'s website`);
+    const hours = s.hours ? ` (${s.hours})` : '';
+    const contact = `${again}, or contact ${s.name} ${how}${hours}.`;
+    const text = [lead, urgent ? urgentText(urgent) : undefined, contact].filter(Boolean).join('\n\n');
+    const base = [lead, urgent?.sms].filter(Boolean).join(' ');
+    const full = `${base} ${contact}`;
+    return reply(text, full.length <= HANDOFF_SMS_MAX ? full : `${base} ${again}.`);
+  }
+
+  /** The corrected phone number or email, sent straight after it stopped asking: it carries on. */
+  callbackResumed(): Reply {
+    return reply('Thanks, I can read that one.', 'Thanks, I can read that one.');
+  }
+
+  /**
+   * The call-back stopped because the person does not want it: they turned down the offer
+   * ('declined-offer'), said no part-way ('refused'), or said it is not safe or someone would hear
+   * ('worried'). Kind, nothing kept, how to get help without a call (the urgent lines after a
+   * disclosure, otherwise the council's SENDIASS), and that they can ask again.
+   */
+  callbackStopped(tenantRef: TenantRef, why: 'declined-offer' | 'refused' | 'worried', urgent?: UrgentLines): Reply {
+    const tenant = this.tenant(tenantRef);
+    const lead =
+      why === 'declined-offer'
+        ? "That's OK, I won't arrange a call-back."
+        : why === 'worried'
+          ? "That's OK. I've stopped, and I haven't kept anything, so nobody will call or text you about it."
+          : "That's OK. I've stopped, and I haven't kept anything, so nobody will get in touch about it.";
+    const again = 'If you change your mind, you can ask again any time: just type "call me back".';
+    const againSms = 'You can ask again any time: text "call me back".';
+    const contact = this.sendiass(tenant);
+    const text = [lead, urgent ? urgentText(urgent) : contact.text, again].join('\n\n');
+    const sms = urgent ? composeSms([lead, urgent.sms], [againSms]) : composeSms([lead, contact.sms], [againSms]);
+    return reply(text, sms);
   }
 
   /** The request is saved: what happens next, without promising a time, and SENDIASS meanwhile. */
@@ -438,13 +518,19 @@ export class HandoffMessages {
     return reply(text, sms);
   }
 
-  /** They did not want their details kept: nothing is kept, and other ways to get help. */
-  callbackDeclined(tenantRef: TenantRef): Reply {
+  /**
+   * They did not want their details kept: nothing is kept, and other ways to get help (after a
+   * disclosure, `urgent`: the urgent lines first).
+   */
+  callbackDeclined(tenantRef: TenantRef, urgent?: UrgentLines): Reply {
     const tenant = this.tenant(tenantRef);
     const contact = this.sendiass(tenant);
-    const text =
-      "That's fine. I haven't kept your details, so an adviser won't get back to you.\n\n" +
-      `${contact.text}\n\nYou can keep asking me questions too.`;
+    const lead = "That's fine. I haven't kept your details, so an adviser won't get back to you.";
+    if (urgent) {
+      const text = [lead, urgentText(urgent), 'If you change your mind, you can ask again any time: just type "call me back".'].join('\n\n');
+      return reply(text, composeSms(["That's fine, I haven't kept your details.", urgent.sms], ['You can ask again any time: text "call me back".']));
+    }
+    const text = `${lead}\n\n${contact.text}\n\nYou can keep asking me questions too.`;
     const sms = composeSms(
       ["That's fine, I haven't kept your details.", contact.sms],
       ['You can keep asking me questions.'],
@@ -453,8 +539,55 @@ export class HandoffMessages {
   }
 }
 
+/**
+ * The urgent lines to repeat when a call-back stops after a disclosure: the words the safeguarding
+ * replies already use (src/core/replies.ts safeguardingFollowUp, for the person's audience), so no
+ * other contact is ever given here.
+ */
+export interface UrgentLines {
+  text: string;
+  sms: string;
+  audience?: Audience;
+}
+
+/** The urgent lines, introduced for families and young people ("without a call"); staff get them as they are. */
+function urgentText(urgent: UrgentLines): string {
+  return urgent.audience === 'staff' ? urgent.text : `You can still get help without a call:\n\n${urgent.text}`;
+}
+
+/** What looked wrong with a contact answer, in a sentence; never the answer itself. */
+function hintWords(hint: ContactHint): string {
+  if (hint.kind === 'phone') {
+    const n = Number.isFinite(hint.digits) && hint.digits > 0 ? Math.floor(hint.digits) : undefined;
+    return n === undefined ? 'That number looks too short or too long.' : `That number has ${n} digit${n === 1 ? '' : 's'}.`;
+  }
+  switch (hint.issue) {
+    case 'two-at':
+      return 'That email address has two @ signs.';
+    case 'several-at':
+      return 'That email address has more than one @ sign.';
+    case 'nothing-before-at':
+      return 'That email address has nothing before the @.';
+    case 'nothing-after-at':
+      return 'That email address has nothing after the @.';
+    case 'no-dot':
+      return 'The part of that email address after the @ needs a dot, like example.com.';
+    case 'space':
+      return 'That email address has a space in it.';
+    default:
+      return "That doesn't look quite right.";
+  }
+}
+
 /** [text, sms] for a call-back answer that could not be used. */
-function invalidWords(problem: CallbackProblem, field: CallbackField | undefined): [string, string] {
+function invalidWords(problem: CallbackProblem, field: CallbackField | undefined, hint?: ContactHint): [string, string] {
+  if (hint && (problem === 'email-invalid' || problem === 'phone-wrong-length')) {
+    const looked = hintWords(hint);
+    const rest = problem === 'email-invalid'
+      ? 'Could you check it? It should look like name@example.com.'
+      : 'UK numbers have 11 digits and start with 0, like 07700 900123. Could you check it?';
+    return [`${looked} ${rest}`, `${looked} ${rest}`];
+  }
   switch (problem) {
     case 'empty':
       if (field === 'name') return ["I didn't get a name. What name should the adviser ask for?", "I didn't get a name. What name should the adviser ask for?"];
@@ -468,13 +601,13 @@ function invalidWords(problem: CallbackProblem, field: CallbackField | undefined
       return ["That's a bit long. Could you make it shorter?", "That's a bit long. Could you make it shorter?"];
     case 'not-a-name':
       return [
-        'Sorry, that doesn\'t look like a name. Please type just the name the adviser should ask for, like "Sam".',
-        'Sorry, that doesn\'t look like a name. Please send just the name the adviser should ask for, like "Sam".',
+        'Sorry, that doesn\'t look like a name. Please type just the name the adviser should ask for, like "Sam". If you\'d rather not have a call-back, just say no.',
+        'Sorry, that doesn\'t look like a name. Please send just the name the adviser should ask for, like "Sam". Or say no to stop.',
       ];
     case 'not-a-phone-or-email':
       return [
-        "Sorry, I couldn't find one phone number or email address in that. Please type just one, like 07700 900123 or name@example.com.",
-        "Sorry, I couldn't find one phone number or email in that. Please send just one, like 07700 900123 or name@example.com.",
+        "Sorry, I couldn't find one phone number or email address in that. Please type just one, like 07700 900123 or name@example.com. If you'd rather not give one, just say no.",
+        "Sorry, I couldn't find one phone number or email in that. Please send just one, like 07700 900123 or name@example.com. Or say no to stop.",
       ];
     case 'phone-wrong-length':
       return [
@@ -503,4 +636,13 @@ function invalidWords(problem: CallbackProblem, field: CallbackField | undefined
 export function saysLeaveQueue(text: unknown): boolean {
   const words = cleanLine(text).toLowerCase().replace(/['’]/g, '').replace(/[^\p{L}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
   return /^(?:please )?(?:i want to |id like to |can i )?(?:leave|exit|quit|get out of|come out of) (?:the |this )?(?:queue|q)(?: please)?$/.test(words);
+}
+
+/**
+ * Whether a message is nothing but "start" (any case, with punctuation around it): the SMS opt-in
+ * keyword, which people also send to get going. While waiting for an adviser it is not "start
+ * again": they stay in the queue.
+ */
+export function saysStart(text: unknown): boolean {
+  return cleanLine(text).toLowerCase().replace(/[^\p{L}]/gu, '') === 'start';
 }

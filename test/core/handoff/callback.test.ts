@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastDigits, readBestTime, readContact, readName, saysThisNumber } from '../../../src/core/handoff/callback';
+import { contactHint, isBareContact, lastDigits, readBestTime, readContact, readName, readRefusal, saysThisNumber } from '../../../src/core/handoff/callback';
 import { seededRandom as random } from '../../helpers/random';
 
 describe('readName', () => {
@@ -276,5 +276,121 @@ describe('lastDigits', () => {
     ['', ''],
   ])('%s → %s', (phone, digits) => {
     expect(lastDigits(phone)).toBe(digits);
+  });
+});
+
+describe('readName: names of every culture, not sentences', () => {
+  it.each([
+    ["Sarah-Jane O'Neill", "Sarah-Jane O'Neill"],
+    ['Nguyễn Thị Lan', 'Nguyễn Thị Lan'],
+    ['Nguyen Thi My Linh', 'Nguyen Thi My Linh'],
+    ['To Thi Lan', 'To Thi Lan'],
+    ['Do Van An', 'Do Van An'],
+    ['He Wei', 'He Wei'],
+    ['Im Ji-hoon', 'Im Ji-hoon'],
+    ['Mo', 'Mo'],
+    ['Will', 'Will'],
+    ['Hope', 'Hope'],
+    ['Muhammad bin Abdullah Al-Saud', 'Muhammad bin Abdullah Al-Saud'],
+    ['María de los Ángeles García López', 'María de los Ángeles García López'],
+    ['Sam and Jo', 'Sam and Jo'],
+    ['my name is Mo', 'Mo'],
+    ["it's Jo please", 'Jo'],
+    ['Jo thanks', 'Jo'],
+    ['Hi, I am Priya', 'Priya'],
+    ['call me Kemi', 'Kemi'],
+    ['im jo', 'jo'],
+  ])('%j is the name %j', (input, value) => {
+    expect(readName(input)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    'no thanks i dont want anyone calling the house',
+    'i am not sure what you want me to put here',
+    'what do you need it for',
+    'my son is at school',
+    'not telling',
+    'no',
+    'yes',
+    'anonymous',
+    'call me back',
+    'one two three four five six seven eight nine',
+  ])('%j is not a name', (input) => {
+    expect(readName(input)).toEqual({ ok: false, problem: 'not-a-name' });
+  });
+});
+
+describe('readRefusal', () => {
+  it.each([
+    ['no', 'no'],
+    ['No.', 'no'],
+    ['nope', 'no'],
+    ['no thanks', 'no'],
+    ['No thank you', 'no'],
+    ['never mind', 'no'],
+    ['i dont want anyone calling', 'no'],
+    ["I don't want a call back", 'no'],
+    ["don't ring", 'no'],
+    ['please dont call me', 'no'],
+    ["I'd rather not", 'no'],
+    ['rather not say', 'no'],
+    ['i dont want to give my number', 'no'],
+    ['not safe', 'worried'],
+    ["it's not safe", 'worried'],
+    ["they'll hear", 'worried'],
+    ['he might find out', 'worried'],
+    ['my stepdad will see', 'worried'],
+    ['he reads my texts', 'worried'],
+    ["don't ring the house", 'worried'],
+    ['no thanks i dont want anyone calling the house', 'worried'],
+    ['im scared', 'worried'],
+  ] as const)('%j → %s', (input, refusal) => {
+    expect(readRefusal(input)).toBe(refusal);
+  });
+
+  it.each([
+    'Jo', 'Mo', 'Nora', 'Noah', "Sarah-Jane O'Neill", 'not telling', 'any time', 'weekday mornings', 'after 3pm',
+    "don't ring before 10", 'dont call on mondays', 'dont call me after school', 'call the home number', 'they know my number',
+    'my husband might answer', "I'm afraid I work until 5", 'no 07700 900123', "don't call, email jo@example.com", '', 'x'.repeat(1000),
+  ])('%j is an answer, not a refusal', (input) => {
+    expect(readRefusal(input)).toBeUndefined();
+  });
+
+  it('never throws, whatever it is given', () => {
+    for (const odd of [undefined, null, 42, {}, [], '\uD800', '😀'.repeat(500), 'no '.repeat(100)]) expect(() => readRefusal(odd)).not.toThrow();
+    expect(readRefusal('no '.repeat(100))).toBeUndefined(); // too long to be sure
+  });
+});
+
+describe('contactHint: what looks wrong, never the answer', () => {
+  it.each([
+    ['sj@@example', { kind: 'email', issue: 'two-at' }],
+    ['a@b@c@d.com', { kind: 'email', issue: 'several-at' }],
+    ['@example.com', { kind: 'email', issue: 'nothing-before-at' }],
+    ['sj@', { kind: 'email', issue: 'nothing-after-at' }],
+    ['sj@example', { kind: 'email', issue: 'no-dot' }],
+    ['sj @example.com', { kind: 'email', issue: 'space' }],
+    ['12345', { kind: 'phone', digits: 5 }],
+    ['0770 090', { kind: 'phone', digits: 7 }],
+    ['not telling', undefined],
+    ['a@b.com c@d.com', undefined],
+    ['', undefined],
+  ] as const)('%j → %j', (input, hint) => {
+    expect(contactHint(input)).toEqual(hint);
+  });
+});
+
+describe('isBareContact: only a number or address on its own', () => {
+  it.each([
+    ['sj@example.com', true],
+    ['07700 900123', true],
+    ['+44 7700 900123.', true],
+    ['sj@@example', false],
+    ['my email is sj@example.com', false],
+    ['is 0300 123 4567 the number?', false],
+    ['what is mediation?', false],
+    ['', false],
+  ] as const)('%j → %s', (input, bare) => {
+    expect(isBareContact(input)).toBe(bare);
   });
 });

@@ -3,8 +3,9 @@ import { loadKnowledge } from '../../../src/core/knowledge/load';
 import { tenantSchema, type Tenant } from '../../../src/core/knowledge/schema';
 import type { Reply } from '../../../src/core/replies';
 import { adviserAvailability } from '../../../src/core/handoff/hours';
-import { HANDOFF_LABELS, HANDOFF_SMS_MAX, HandoffMessages, saysLeaveQueue } from '../../../src/core/handoff/messages';
-import type { CallbackField, CallbackProblem } from '../../../src/core/handoff/callback';
+import { HANDOFF_LABELS, HANDOFF_SMS_MAX, HandoffMessages, saysLeaveQueue, saysStart, type UrgentLines } from '../../../src/core/handoff/messages';
+import { ReplyComposer } from '../../../src/core/replies';
+import type { CallbackField, CallbackProblem, ContactHint } from '../../../src/core/handoff/callback';
 import { isGsm7 } from '../../../src/channels/sms/segments';
 
 const knowledge = loadKnowledge();
@@ -32,6 +33,14 @@ const made: Tenant = tenantSchema.parse({
 const PROBLEMS: CallbackProblem[] = ['empty', 'too-long', 'not-a-name', 'not-a-phone-or-email', 'phone-wrong-length', 'phone-not-uk', 'email-invalid'];
 const FIELDS: Array<CallbackField | undefined> = ['name', 'contact', 'bestTime', undefined];
 
+const HINTS: ContactHint[] = [
+  { kind: 'phone', digits: 5 }, { kind: 'phone', digits: 1 }, { kind: 'phone', digits: NaN },
+  ...(['two-at', 'several-at', 'nothing-before-at', 'nothing-after-at', 'no-dot', 'space'] as const).map((issue) => ({ kind: 'email' as const, issue })),
+];
+const composer = new ReplyComposer(knowledge);
+const urgentPublic = (tenant: string): UrgentLines => ({ ...composer.safeguardingFollowUp(tenant, 'public'), audience: 'public' });
+const urgentStaff = (tenant: string): UrgentLines => ({ ...composer.safeguardingFollowUp(tenant, 'staff'), audience: 'staff' });
+
 const ODD_NAMES = ['Sam', '', '   ', 'Sam, SEND adviser', '😀'.repeat(100), 'x'.repeat(10_000), '<b>Sam</b>', '**Sam**', '\uD800', 'محمد'];
 const ODD_TEXTS = ['Hello', '', 'x'.repeat(100_000), 'word '.repeat(500), '😀'.repeat(1000), 'line one\n\n\n\nline two', '<script>alert(1)</script>', '\u0000\u202E'];
 
@@ -39,7 +48,9 @@ const ODD_TEXTS = ['Hello', '', 'x'.repeat(100_000), 'word '.repeat(500), '😀'
 function everyReply(): Array<[string, Reply]> {
   const out: Array<[string, Reply]> = [];
   const now = new Date('2026-12-24T22:00:00Z');
-  for (const reason of ['asked', 'not-confident', 'safeguarding'] as const) out.push([`consent ${reason}`, words.consentQuestion(reason)]);
+  for (const reason of ['asked', 'not-confident', 'safeguarding'] as const) {
+    out.push([`consent ${reason}`, words.consentQuestion(reason)], [`consent staff ${reason}`, words.consentQuestion(reason, { audience: 'staff' })]);
+  }
   for (const position of [1, 2, 17, 0, -1, NaN, 1e12]) {
     for (const online of [0, 1, 3, NaN]) {
       for (const wait of ['a few minutes', 'about 35 minutes', 'over 2 hours', '', 'x'.repeat(1000)]) {
@@ -70,6 +81,24 @@ function everyReply(): Array<[string, Reply]> {
   out.push(['ask name', words.callbackAskName()], ['ask contact', words.callbackAskContact()], ['ask best', words.callbackAskBestTime()], ['ask consent', words.callbackAskConsent(30)]);
   for (const problem of PROBLEMS) for (const field of FIELDS) out.push([`invalid ${problem} ${field}`, words.callbackInvalid(problem, field)]);
   out.push(['invalid odd', words.callbackInvalid('???' as never)]);
+  for (const hint of HINTS) {
+    out.push([`invalid email hint ${JSON.stringify(hint)}`, words.callbackInvalid('email-invalid', 'contact', hint)]);
+    out.push([`invalid phone hint ${JSON.stringify(hint)}`, words.callbackInvalid('phone-wrong-length', 'contact', hint)]);
+  }
+  for (const tenant of [...tenants, made]) {
+    for (const urgent of [undefined, urgentPublic(tenant.id), urgentStaff(tenant.id)]) {
+      const who = urgent?.audience ?? 'none';
+      for (const why of ['declined-offer', 'refused', 'worried'] as const) out.push([`stopped ${tenant.id} ${why} ${who}`, words.callbackStopped(tenant, why, urgent)]);
+      for (const field of ['name', 'contact', 'bestTime'] as const) {
+        for (const hint of [undefined, ...HINTS]) out.push([`gave up ${tenant.id} ${field} ${who} ${JSON.stringify(hint)}`, words.callbackGaveUp(tenant, field, hint, urgent)]);
+      }
+      out.push([`declined ${tenant.id} ${who}`, words.callbackDeclined(tenant, urgent)]);
+    }
+  }
+  out.push(['resumed', words.callbackResumed()]);
+  for (const position of [1, 2, 17, 0, NaN]) {
+    for (const urgent of [false, true]) out.push([`still ${position} ${String(urgent)}`, words.stillQueued(position, 'about 10 minutes', { urgent })]);
+  }
   return out;
 }
 
@@ -117,6 +146,18 @@ describe('before the hand-off', () => {
     expect(reply.text).toMatch(/free and confidential/);
     expect(reply.text).toMatch(/what you've typed so far/);
     expect(reply.sms).toMatch(/free and confidential/);
+  });
+
+  it.each(['asked', 'not-confident', 'safeguarding'] as const)('asks council staff in Teams in their own words (%s)', (reason) => {
+    const reply = words.consentQuestion(reason, { audience: 'staff' });
+    expect(reply.choices.map((c) => c.label)).toEqual(['Yes, pass it on', 'No, start afresh']);
+    expect(reply.text).toMatch(/An adviser from the SEND service can join this chat\./);
+    expect(reply.text).not.toMatch(/free and confidential/);
+    expect(reply.text).toMatch(/what you've typed so far/);
+    const referral = /They can't take a safeguarding referral, so please follow your council's safeguarding procedure as well\./;
+    if (reason === 'safeguarding') expect(reply.text).toMatch(referral);
+    else expect(reply.text).not.toMatch(referral);
+    expect(words.consentQuestion(reason, { audience: 'public' }).text).toBe(words.consentQuestion(reason).text);
   });
 
   it('says why when it is not confident', () => {
@@ -388,5 +429,79 @@ describe('call-back by SMS: "this number"', () => {
     expect(words.callbackUsingTextingNumber('123').sms).toBe("OK, the adviser will use the number you're texting from (ending 123).");
     expect(words.callbackUsingTextingNumber('').sms).toBe("OK, the adviser will use the number you're texting from.");
     expect(words.callbackUsingTextingNumber('7700900123').sms).not.toMatch(/\d/);
+  });
+});
+
+describe('call-back: stopping kindly, and honestly', () => {
+  it.each(['declined-offer', 'refused', 'worried'] as const)('%s: kind, nothing kept, SENDIASS, and how to ask again', (why) => {
+    const reply = words.callbackStopped(mk, why);
+    expect(reply.text).toMatch(/^That's OK/);
+    expect(reply.text).not.toMatch(/I've stopped that|That's fine/);
+    expect(reply.text).toMatch(/MK SENDIAS on 01908 254518/);
+    expect(reply.text).toMatch(/"call me back"/);
+    expect(reply.text).not.toMatch(/999/);
+    expect(reply.sms).toMatch(/call me back/);
+    if (why !== 'declined-offer') expect(reply.text).toMatch(/haven't kept anything/);
+  });
+
+  it.each(['declined-offer', 'refused', 'worried'] as const)('%s after a disclosure: the urgent lines instead, and only their numbers', (why) => {
+    const reply = words.callbackStopped(mk, why, urgentPublic('milton-keynes'));
+    for (const text of [reply.text, reply.sms]) {
+      expect(text).toMatch(/999/);
+      expect(text).toMatch(/0800 1111/);
+      expect(text).toMatch(/116 123/);
+      expect(text).toMatch(/call me back/);
+      const numbers = text.match(/\b\d[\d ]{2,}\d\b/g) ?? [];
+      expect(numbers.every((n) => ['999', '0800 1111', '116 123'].includes(n)), text).toBe(true);
+    }
+    expect(reply.text).toMatch(/without a call/);
+    const staff = words.callbackStopped(mk, why, urgentStaff('milton-keynes'));
+    expect(staff.text).toMatch(/designated safeguarding lead/);
+    expect(staff.text).not.toMatch(/without a call/);
+  });
+
+  it('running out of tries says it could not read one, not that they said no', () => {
+    const reply = words.callbackGaveUp(mk, 'contact', { kind: 'email', issue: 'two-at' });
+    expect(reply.text).toMatch(/^That email address has two @ signs\. I couldn't read a phone number or email, so I haven't kept anything\./);
+    expect(reply.text).toMatch(/You can try again any time with "call me back", or contact MK SENDIAS on 01908 254518/);
+    expect(reply.text).not.toMatch(/That's fine|won't get back to you/);
+    expect(reply.sms).toMatch(/I couldn't read a phone number or email, so I haven't kept anything\./);
+    expect(words.callbackGaveUp(mk, 'name').text).toMatch(/^I couldn't read a name, so I haven't kept anything\./);
+    expect(words.callbackGaveUp(mk, 'contact', undefined, urgentPublic('milton-keynes')).sms).toMatch(/999/);
+  });
+
+  it.each([
+    [{ kind: 'email', issue: 'two-at' }, /two @ signs/],
+    [{ kind: 'email', issue: 'no-dot' }, /needs a dot, like example.com/],
+    [{ kind: 'email', issue: 'nothing-before-at' }, /nothing before the @/],
+    [{ kind: 'phone', digits: 5 }, /That number has 5 digits\. UK numbers have 11 digits/],
+  ] as Array<[ContactHint, RegExp]>)('a malformed contact is asked again saying what looks wrong (%j)', (hint, expected) => {
+    const problem = hint.kind === 'phone' ? 'phone-wrong-length' : 'email-invalid';
+    expect(words.callbackInvalid(problem, 'contact', hint).text).toMatch(expected);
+    expect(words.callbackInvalid(problem, 'contact', hint).sms).toMatch(expected);
+  });
+
+  it('a declined consent after a disclosure repeats the urgent lines', () => {
+    const reply = words.callbackDeclined(mk, urgentPublic('milton-keynes'));
+    expect(reply.text).toMatch(/haven't kept your details/);
+    expect(reply.text).toMatch(/0800 1111/);
+    expect(reply.sms).toMatch(/999/);
+  });
+});
+
+describe('a bare "start" while queued', () => {
+  it.each([
+    ['START', true], ['start', true], [' Start. ', true], ['start again', false], ['restart', false], ['starting', false], ['', false],
+  ] as const)('%j → %s', (text, start) => {
+    expect(saysStart(text)).toBe(start);
+  });
+
+  it('says they are still in the queue, with how to leave (or 999 when urgent)', () => {
+    expect(words.stillQueued(2, 'about 10 minutes').text).toMatch(/still in the queue: you're number 2\. The wait is likely to be about 10 minutes/);
+    expect(words.stillQueued(2, 'about 10 minutes').text).toMatch(/leave queue/);
+    const urgent = words.stillQueued(1, 'a few minutes', { urgent: true });
+    expect(urgent.text).toMatch(/you're next/);
+    expect(urgent.text).toMatch(/999/);
+    expect(urgent.text).not.toMatch(/leave/i);
   });
 });
