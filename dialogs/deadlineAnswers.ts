@@ -18,25 +18,49 @@ export function clean(text: string): string {
 }
 
 const YES_WORDS = new Set([
-  'yes', 'yess', 'yeah', 'yea', 'yeh', 'yep', 'yup', 'ya', 'yh', 'y', 'aye', 'ok', 'okay', 'correct', 'right',
-  'true', 'confirm', 'confirmed', 'exactly', 'indeed', 'sure', 'fine', 'good',
+  'yes', 'yess', 'yesss', 'yeah', 'yea', 'yeh', 'yeth', 'yep', 'yup', 'yeap', 'ya', 'yah', 'yh', 'y', 'aye', 'ok', 'okay', 'okey',
+  'k', 'kk', 'correct', 'right', 'true', 'confirm', 'confirmed', 'exactly', 'indeed', 'sure', 'fine', 'good',
+  'absolutely', 'definitely', 'certainly', 'perfect', 'precisely', 'affirmative', 'agreed',
 ]);
-const NO_WORDS = new Set(['no', 'nope', 'nah', 'n', 'wrong', 'incorrect', 'change', 'not', 'false', 'mistake', 'nop']);
+const NO_WORDS = new Set(['no', 'nope', 'nah', 'naw', 'n', 'wrong', 'incorrect', 'change', 'not', 'false', 'mistake', 'nop', 'noo', 'nooo']);
 const FILLER = new Set([
-  'that', 'thats', 'is', 'it', 'its', 'the', 'date', 'please', 'thanks', 'thank', 'you', 'ta', 'i', 'think', 'so',
+  'that', 'thats', 'is', 'it', 'its', 'the', 'date', 'please', 'pls', 'plz', 'thanks', 'thank', 'thx', 'you', 'ta', 'i', 'think', 'so',
   'a', 'was', 'this', 'one', 'yes', // "yes" is also a yes-word; listed so "yes yes" stays yes
+  'sorry', 'mate', 'love', 'x', 'xx', 'lol', 'all', 'very', 'much', 'quite', 'totally', 'completely', 'entirely', 'all', 'oh', 'ah', 'um', 'erm',
 ]);
+/** Whole phrases for yes and no ("spot on", "go ahead", "not quite"), read before single words. */
+const YES_PHRASES = /\b(spot on|bang on|go on|go ahead|you got it|all good|sounds (right|good)|that will do|thatll do|of course|why not)\b/g;
+const NO_PHRASES = /\b(not quite|not really|not exactly|no way|not at all)\b/g;
+const BOTH = /\b(yes|yeah|yep|yup|yeh|correct)\b/;
 
 /** "yes", "that's right", "1" are read by the caller; here only the words. Undefined when unclear. */
 export function yesOrNo(text: string): 'yes' | 'no' | undefined {
-  const words = clean(text).split(' ').filter(Boolean);
-  if (words.length === 0 || words.length > 6) return undefined;
+  const thumbs = text.replace(/\u{1F44D}[\u{1F3FB}-\u{1F3FF}]?/gu, ' yes ').replace(/\u{1F44E}[\u{1F3FB}-\u{1F3FF}]?/gu, ' no ');
+  const phrased = clean(thumbs).replace(NO_PHRASES, ' no ').replace(YES_PHRASES, ' yes ');
+  const words = phrased.split(' ').filter(Boolean);
+  if (words.length === 0 || words.length > 8) return undefined;
   const saysNo = words.some((w) => NO_WORDS.has(w));
   const saysYes = words.some((w) => YES_WORDS.has(w));
   if (!words.every((w) => YES_WORDS.has(w) || NO_WORDS.has(w) || FILLER.has(w))) return undefined;
-  if (saysNo && words.some((w) => w === 'yes' || w === 'yeah' || w === 'yep' || w === 'correct')) return undefined;
+  // "no that's right"/"not right" read as no; "yes no" and "correct, not" are unclear.
+  if (saysNo && BOTH.test(words.filter((w) => w !== 'right').join(' '))) return undefined;
   if (saysNo) return 'no';
   return saysYes ? 'yes' : undefined;
+}
+
+/** Said to a read-back ("You said the letter was dated …. Is that right?"): "that's it", "that's the one" agree too. */
+const READ_BACK_YES = /^(?:(?:yes|yeah|yep|yeh|yup|ok|okay)\s+)?(?:thats|that is|it is|its|it was|that was)\s+(?:it|the one|the date|the day|the right (?:one|date|day))\b/;
+
+/** A reply to a read-back: yes or no, with the phrases that only mean agreement there. */
+export function confirmsReadBack(text: string): 'yes' | 'no' | undefined {
+  const answer = yesOrNo(text);
+  if (answer !== undefined) return answer;
+  const t = clean(text);
+  if (READ_BACK_YES.test(t)) {
+    const rest = t.replace(READ_BACK_YES, ' ');
+    return rest.split(' ').filter(Boolean).every((w) => FILLER.has(w) || YES_WORDS.has(w)) ? 'yes' : undefined;
+  }
+  return undefined;
 }
 
 /** "I don't know", "not sure", "can't find the letter", "no idea". */
@@ -94,13 +118,34 @@ export function detectKind(text: string): DeadlineKind | undefined {
   return undefined;
 }
 
+/**
+ * The answer to "Which deadline shall I work out?" in the person's words: what {@link detectKind}
+ * reads, or one loose word for exactly one of the five ("draft plan", "the tribunal one").
+ */
+export function kindFromReply(text: string): DeadlineKind | undefined {
+  const strict = detectKind(text);
+  const t = clean(text);
+  const loose: Array<[DeadlineKind, RegExp]> = [
+    ['appeal', /\b(appeal\w*|tribunal|sendist)\b/],
+    ['draft-plan-comments', /\bdraft\b/],
+    ['final-plan', /\bfinal\b|\b(20|twenty) weeks?\b/],
+    ['assessment-decision', /\b(assess\w*|ehc ?na|(6|six) weeks?)\b/],
+    ['certificate-if-declined', /\b(certificate|cert|mediation)\b/],
+  ];
+  const found = loose.filter(([, cue]) => cue.test(t)).map(([k]) => k);
+  // "the draft or the final plan": two are named as choices, so neither is taken.
+  if (found.length > 1 && /\b(or|and)\b/.test(t)) return undefined;
+  return strict ?? (found.length === 1 ? found[0] : undefined);
+}
+
 /** "How long do I get…", "what's the deadline…", "by when…": a question about a time limit. */
 export function asksHowLong(text: string): boolean {
   return /\b(how long|how many (days|weeks)|how much time|deadline|time limit|last day|by when|cut off)\b/.test(clean(text));
 }
 
 const DECISION_CUES: Array<[AppealDecision, RegExp]> = [
-  ['school-only', /\b(only|just)\b.{0,40}\b(school|college|placement|setting|section i)\b|\bschool named\b.{0,20}\bonly\b/],
+  // The school or college named in the plan (section I), or the wrong one named: a school-only appeal.
+  ['school-only', /\b(only|just)\b.{0,40}\b(school|college|placement|setting|section i)\b|\b(school|college|placement|setting)\b.{0,15}\bnamed\b|\bnamed?\b.{0,25}\b(school|college|placement|setting)\b|\bwrong (school|college|placement|setting)\b|\b(school|college|placement|setting) (they|the council|the la) (named|chose|picked|put)\b/],
   ['not-to-assess', /\b(refus\w*|wont|will not|not to|declined?|turned down|said no|rejected?)\b.{0,25}\b(assess\w*|ehc ?na)\b|\bnot assess/],
   ['not-to-issue', /\b(refus\w*|wont|will not|not to|declined?|turned down|said no|rejected?)\b.{0,25}\b(issue|give|make|write)\b.{0,20}\b(plan|ehcp)\b|\bno (ehc )?plan\b/],
   ['contents', /\b(contents?|wording|what the plan says|whats in (the|his|her|my|their) plan|sections? [a-k]|provision)\b/],

@@ -1,9 +1,11 @@
 import { type TurnContext } from 'botbuilder';
 import { TextPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import {
-  DEADLINE_KINDS, FACT_NAMES, assignRoles, computeDeadline, extractDates, formatLong, isBefore, todayInLondon,
+  DEADLINE_KINDS, FACT_NAMES, addMonths, assignRoles, computeDeadline, daysBetween, extractDates, formatLong, isBefore,
+  todayInLondon, toParts, weekdayClash,
   type DeadlineKind, type DeadlineResult, type FactName, type Facts, type FoundDate, type IsoDate, type Question,
 } from '../src/core/dates';
+import { ENTITY_CUES, findCues, type Entity } from '../src/core/dates/roleCues';
 import {
   APPEAL_DECISIONS, CHANGE_LABEL, DECISION_LABELS, KIND_LABELS, NONE_OF_THESE_LABEL, NO_CERTIFICATE_LABEL, YES_LABEL,
   calendarFile, deadlineMessages, explainDeadline, type AppealDecision, type DeadlineReply,
@@ -18,8 +20,8 @@ import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import type { ClarifyResult } from './clarifyDialog';
 import {
-  asksHowLong, asksToWorkOut, detectDecision, detectKind, mentionsNoCertificate, saysDontKnow,
-  saysDontKnowTheDate, saysNoCertificate, yesOrNo,
+  asksHowLong, asksToWorkOut, clean, confirmsReadBack, detectDecision, detectKind, kindFromReply, mentionsNoCertificate,
+  saysDontKnow, saysDontKnowTheDate, saysNoCertificate, yesOrNo,
 } from './deadlineAnswers';
 import { dataOf, understandingOf, type DialogServices } from './services';
 
@@ -37,12 +39,35 @@ export interface DeadlineOptions {
   topicId?: string;
   /** The council decision, when a guided flow already knows it: an appeal deadline, without asking which decision. */
   decision?: AppealDecision;
+  /** "What if the certificate comes on 20 Jan?" just after a deadline: see {@link deadlineFollowUp}. */
+  whatIf?: WhatIf;
+}
+
+/** The deadline last worked out in this conversation, kept so a what-if can work it out again. */
+export interface LastDeadline {
+  kind: DeadlineKind;
+  decision?: AppealDecision;
+  /** The dates used, all confirmed by the person (`certificate_date: null`: no certificate). */
+  facts: Facts;
+  due: IsoDate;
+}
+
+/** The conversation's memory, with the last deadline (kept beside the fields the main dialog knows). */
+export type DeadlineMemory = ConversationData & { lastDeadline?: LastDeadline };
+
+/** A changed fact to work the last deadline out again with: read back before it is used. */
+export interface WhatIf {
+  previous: LastDeadline;
+  fact: FactName;
+  date: IsoDate;
+  /** The weekday typed with the date, when it is not that date's ("what if it comes on Tue 20 Jan?"). */
+  clash?: { named: number; alternatives: IsoDate[] };
 }
 
 /** The question waiting for an answer. */
 type Ask =
-  | { type: 'kind'; retry?: boolean }
-  | { type: 'decision'; retry?: boolean }
+  | { type: 'kind'; retry?: boolean; noted?: boolean }
+  | { type: 'decision'; retry?: boolean; noted?: boolean }
   | {
     type: 'date';
     fact: FactName;
@@ -79,6 +104,8 @@ interface DeadlineState {
   misses: number;
   /** The fact the person last said they did not know. */
   unknownFor?: FactName;
+  /** A what-if: the fact changed from the last deadline (future dates may be asked about). */
+  whatIf?: { fact: FactName };
 }
 
 type Outcome = 'next' | 'unclear' | { unknown: FactName };
@@ -124,6 +151,54 @@ export function wantsDeadline(understanding: Understanding, text: string, today:
   const kind = detectKind(text);
   if (kind === undefined || kind === 'appeal') return false;
   return extractDates(text, today).length > 0 || asksHowLong(text);
+}
+
+const WHAT_IF = /\b(what if|what about if|what happens if|what would happen if|and if|but if|how about if|suppose|supposing|assuming|if instead|if actually)\b|^(?:(?:ok|okay|so|and|but|right|hmm|thanks|thank you)\s+)*if\b|\b(would|does|will|could)\s+(it|that|the deadline|my deadline|the date)\s+(change|move|be different|be later|be earlier)\b|\bwhat would (it|my deadline|the deadline|the date) be\b/;
+const PAST_TENSE = /\b(was|were|had|came|got|did|sent|received|arrived|issued|said|told|emailed|posted)\b/;
+
+const FACT_OF_ENTITY: Partial<Record<Entity, FactName[]>> = {
+  letter: ['decision_letter_date'],
+  certificate: ['certificate_date'],
+  request: ['request_date'],
+  draft: ['draft_served_date'],
+  mediation: ['declined_date'],
+};
+
+/**
+ * Whether a message, just after a deadline was worked out, asks what the deadline would be with one
+ * fact changed: "what if I get the certificate on 20 Jan?", "and if the letter was dated 3 Nov?".
+ * It needs the what-if words, one date, and a fact of the last deadline (named, or the only one that
+ * deadline has). Returns the options to start this dialog with (the date is read back first), or
+ * undefined for any other message, which is routed as usual. A day and month with no year is the
+ * nearest one, past or to come, unless the words are in the past tense ("was dated").
+ */
+export function deadlineFollowUp(text: string, data: ConversationData, today: IsoDate): DeadlineOptions | undefined {
+  const previous = (data as DeadlineMemory).lastDeadline;
+  if (!previous) return undefined;
+  const t = clean(text);
+  if (!WHAT_IF.test(t)) return undefined;
+  const dates = extractDates(text, today);
+  if (dates.length !== 1) return undefined;
+  const found = dates[0]!;
+  const wanted: readonly FactName[] = FACT_NAMES[previous.kind];
+  const named = new Set(findCues(text.toLowerCase(), ENTITY_CUES).flatMap((h) => FACT_OF_ENTITY[h.cue] ?? []).filter((f) => wanted.includes(f)));
+  // "What if I said no to mediation…" after an appeal names the mediation, not a fact of the appeal.
+  const fact = named.size === 1 ? [...named][0]! : named.size === 0 && wanted.length === 1 ? wanted[0]! : undefined;
+  if (!fact) return undefined;
+  let date = found.date;
+  if (found.form === 'no-year' && !PAST_TENSE.test(t)) date = nearestOccurrence(found, today);
+  const clash = found.weekdayNamed === undefined ? undefined : weekdayClash({ ...found, date }, today, true);
+  const whatIf: WhatIf = { previous, fact, date };
+  if (clash) whatIf.clash = clash;
+  return { text, whatIf };
+}
+
+/** A day and month with no year ("20 Jan"), or a day alone ("the 20th"), nearest to today, past or to come. */
+function nearestOccurrence(found: FoundDate, today: IsoDate): IsoDate {
+  const withMonth = /[a-z]{3}|\d\s*[/.\-]\s*\d/i.test(found.text.replace(/\b(?:the|of|on|st|nd|rd|th)\b/gi, ''));
+  const next = addMonths(found.date, withMonth ? 12 : 1);
+  if (toParts(next).day !== toParts(found.date).day) return found.date;
+  return Math.abs(daysBetween(today, next)) < Math.abs(daysBetween(found.date, today)) ? next : found.date;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,6 +273,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
   private start(options: DeadlineOptions, today: IsoDate): DeadlineState {
     const text = options.text?.trim() ?? '';
     const state: DeadlineState = { started: true, facts: {}, confirmed: [], queue: [], misses: 0 };
+    if (options.whatIf) return startWhatIf(state, options.whatIf, today);
     state.kind = detectKind(text) ?? (options.topicId === 'appeal-deadline' || options.decision ? 'appeal' : undefined);
     if (state.kind === 'appeal' && options.decision) state.decision = options.decision;
     if (text) state.heldText = text;
@@ -210,8 +286,14 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     switch (ask.type) {
       case 'kind': {
         const index = pickChoice(text, DEADLINE_KINDS.map((k) => KIND_LABELS[k]));
-        const kind = index !== undefined ? DEADLINE_KINDS[index] : detectKind(text);
-        if (!kind) return 'unclear';
+        const kind = index !== undefined ? DEADLINE_KINDS[index] : kindFromReply(text);
+        if (!kind) {
+          // A date instead of an answer ("it came on 3 Dec"): kept for when the deadline is known, and the question asked again.
+          if (extractDates(text, today).length === 0) return 'unclear';
+          state.heldText = [state.heldText, text].filter(Boolean).join('\n');
+          state.forced = { type: 'kind', noted: true };
+          return 'next';
+        }
         state.kind = kind;
         state.heldText = [state.heldText, text].filter(Boolean).join('\n');
         useHeldText(state, today);
@@ -220,7 +302,13 @@ export class DeadlineDialog extends CancelAndHelpDialog {
       case 'decision': {
         const index = pickChoice(text, APPEAL_DECISIONS.map((d) => DECISION_LABELS[d]));
         const decision = index !== undefined ? APPEAL_DECISIONS[index] : detectDecision(text) ?? (saysDontKnow(text) ? 'not-sure' : undefined);
-        if (!decision) return 'unclear';
+        if (!decision) {
+          // "It was dated 20/11/2026": the date is kept (and read back in its turn), and the question asked again.
+          if (extractDates(text, today).length === 0) return 'unclear';
+          readDates(state, text, today);
+          state.forced = { type: 'decision', noted: true };
+          return 'next';
+        }
         state.decision = decision;
         if (index === undefined) readDates(state, text, today);
         return 'next';
@@ -281,11 +369,11 @@ export class DeadlineDialog extends CancelAndHelpDialog {
         if (answer === undefined) {
           const dates = extractDates(text, today);
           // "yes, 31/12/2025" confirms; "no, it was 2 Jan" corrects, and the new date is read back in turn.
-          if (dates.length === 1 && dates[0]!.date === ask.date && yesOrNo(text.replace(dates[0]!.text, '')) !== 'no') answer = 'yes';
+          if (dates.length === 1 && dates[0]!.date === ask.date && !dates[0]!.weekdayClash && confirmsReadBack(text.replace(dates[0]!.text, '')) !== 'no') answer = 'yes';
           else if (dates.length > 0) return takeDate(state, ask.fact, text, dates);
         }
         if (answer === undefined && saysDontKnow(text)) return { unknown: ask.fact };
-        answer ??= yesOrNo(text);
+        answer ??= confirmsReadBack(text);
         if (answer === 'yes') {
           state.facts[ask.fact] = ask.date;
           if (!state.confirmed.includes(ask.fact)) state.confirmed.push(ask.fact);
@@ -310,10 +398,14 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     const { context } = step;
     const today = todayOf(context);
     const result = computeDeadline(kind, state.facts);
+    const whatIf = state.whatIf && state.facts[state.whatIf.fact] ? { fact: state.whatIf.fact, date: state.facts[state.whatIf.fact]! } : undefined;
     rememberForAdviser(data, result);
-    const [headline, nextSteps] = explainDeadline(result, { today, tenant, decision: state.decision });
+    // A what-if leaves the real deadline as the one to ask "what if" about again.
+    if (!whatIf) (data as DeadlineMemory).lastDeadline = { kind, ...(state.decision ? { decision: state.decision } : {}), facts: { ...result.facts }, due: result.due };
+    const [headline, nextSteps] = explainDeadline(result, { today, tenant, decision: state.decision, whatIf });
     await send(context, headline!, data);
-    if (!SMS_CHANNELS.has(context.activity.channelId) && !isBefore(result.due, today)) {
+    // No calendar file for a what-if: only a deadline from real dates belongs in a calendar.
+    if (!whatIf && !SMS_CHANNELS.has(context.activity.channelId) && !isBefore(result.due, today)) {
       try {
         await context.sendActivity(renderReply(deadlineMessages.calendarNote(calendarFile(result, instantOf(context), tenant)), context.activity.channelId));
       } catch (error) {
@@ -392,9 +484,9 @@ function retryOf(ask: Ask): Ask {
 function promptFor(ask: Ask, tenant: Tenant): DeadlineReply {
   switch (ask.type) {
     case 'kind':
-      return deadlineMessages.whichDeadline(ask.retry);
+      return deadlineMessages.whichDeadline(ask.retry, ask.noted);
     case 'decision':
-      return deadlineMessages.whichDecision(ask.retry);
+      return deadlineMessages.whichDecision(ask.retry, ask.noted);
     case 'certificate':
       return deadlineMessages.askCertificate(ask.retry);
     case 'pick':
@@ -426,11 +518,19 @@ function readDates(state: DeadlineState, text: string, today: IsoDate): void {
   const dates = extractDates(text, today);
   if (dates.length === 0) return;
   const roles = assignRoles(text, dates, kind);
+  const asked = new Set<FactName>();
   for (const fact of FACT_NAMES[kind]) {
     const value = roles.facts[fact];
-    if (value && state.facts[fact] === undefined) state.facts[fact] = value;
+    if (!value || state.facts[fact] !== undefined) continue;
+    // "Fri 18th Dec" when 18 December was a Thursday: which date is meant is asked before anything else about it.
+    const clashing = dates.find((d) => d.date === value && d.weekdayClash);
+    if (clashing) {
+      asked.add(fact);
+      state.queue.unshift(clashAsk(fact, clashing.date, clashing.weekdayClash!));
+      continue;
+    }
+    state.facts[fact] = value;
   }
-  const asked = new Set<FactName>();
   for (const question of roles.questions) {
     if (!question.fact || question.reason === 'missing' || asked.has(question.fact)) continue;
     const ask = askFor(question);
@@ -472,7 +572,7 @@ function takeDate(state: DeadlineState, fact: FactName, text: string, dates: Fou
   const kind = state.kind;
   if (!kind) return 'unclear';
   const roles = assignRoles(text, dates, kind);
-  const doubt = roles.questions.find((q) => q.fact === fact && q.reason !== 'missing' && q.reason !== 'assumed');
+  const doubt = roles.questions.find((q) => q.fact === fact && q.reason !== 'missing' && q.reason !== 'assumed' && !(state.whatIf && q.reason === 'future-date'));
   const asked = doubt && askFor(doubt);
   if (doubt && asked && asked.type !== 'confirm') {
     if (doubt.reason === 'posted-request' || doubt.reason === 'arrival-only' || doubt.reason === 'future-date') delete state.facts[fact];
@@ -482,12 +582,15 @@ function takeDate(state: DeadlineState, fact: FactName, text: string, dates: Fou
   }
   for (const other of FACT_NAMES[kind]) {
     const value = roles.facts[other];
-    if (other !== fact && value && state.facts[other] === undefined) state.facts[other] = value;
+    if (other === fact || !value || state.facts[other] !== undefined) continue;
+    const clashing = dates.find((d) => d.date === value && d.weekdayClash);
+    if (clashing) state.queue.unshift(clashAsk(other, clashing.date, clashing.weekdayClash!));
+    else state.facts[other] = value;
   }
   let chosen = dates.find((d) => d.date === roles.facts[fact]);
   if (!chosen && dates.length === 1) chosen = dates[0];
   if (!chosen) {
-    const options = [...new Set(dates.filter((d) => !d.isFuture).map((d) => d.date))];
+    const options = [...new Set(dates.filter((d) => state.whatIf || !d.isFuture).map((d) => d.date))];
     if (options.length === 0) chosen = dates[0];
     else {
       state.forced = { type: 'pick', fact, dates: options, question: deadlineMessages.whichDateQuestion(fact) };
@@ -495,7 +598,15 @@ function takeDate(state: DeadlineState, fact: FactName, text: string, dates: Fou
     }
   }
   if (!chosen) return 'unclear';
-  if (chosen.isFuture) {
+  if (chosen.weekdayClash) {
+    // The weekday typed is not that date's: ask which date is meant, never pick one.
+    delete state.facts[fact];
+    state.confirmed = state.confirmed.filter((f) => f !== fact);
+    state.forced = clashAsk(fact, chosen.date, chosen.weekdayClash);
+    return 'next';
+  }
+  // A what-if may ask about a certificate still to come; a real letter, certificate or request is never in the future.
+  if (chosen.isFuture && !state.whatIf) {
     // Letters, certificates and requests are never dated in the future: question it, don't take it.
     delete state.facts[fact];
     state.confirmed = state.confirmed.filter((f) => f !== fact);
@@ -506,6 +617,36 @@ function takeDate(state: DeadlineState, fact: FactName, text: string, dates: Fou
   // "I got the certificate on 3 Feb": the read-back asks whether that is the date it was issued.
   if (asked?.type === 'confirm' && asked.date === chosen.date) state.forced = asked;
   return 'next';
+}
+
+/** "18 December 2025 was a Thursday, not a Friday. Which date do you mean?", with the dates it could be. */
+function clashAsk(fact: FactName, date: IsoDate, clash: { named: number; alternatives: IsoDate[] }, today?: IsoDate): Ask {
+  return {
+    type: 'pick',
+    fact,
+    dates: [...clash.alternatives, date],
+    question: deadlineMessages.weekdayClashQuestion(date, clash.named, clash.alternatives.length > 0, today),
+  };
+}
+
+/** A what-if: the last deadline's confirmed dates, with one changed, which is read back before use. */
+function startWhatIf(state: DeadlineState, whatIf: WhatIf, today: IsoDate): DeadlineState {
+  const { previous, fact, date } = whatIf;
+  state.kind = previous.kind;
+  if (previous.decision) state.decision = previous.decision;
+  state.whatIf = { fact };
+  for (const name of FACT_NAMES[previous.kind]) {
+    const value = previous.facts[name];
+    if (name === fact || value === undefined) continue;
+    state.facts[name] = value;
+    if (value !== null) state.confirmed.push(name);
+  }
+  if (whatIf.clash) state.queue.push(clashAsk(fact, date, whatIf.clash, today));
+  else {
+    state.facts[fact] = date;
+    state.queue.push({ type: 'confirm', fact, date, question: deadlineMessages.whatIfReadBack(fact, date) });
+  }
+  return state;
 }
 
 /** A new or changed date: it must be read back again before it is used. */

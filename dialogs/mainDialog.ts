@@ -22,7 +22,7 @@ import { flowDialogId, type FlowOptions, type FlowResult } from './flowDialog';
 import { flowDialogs } from './flowDialogs';
 import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
 // Deadline hook: see dialogs/deadlineDialog.ts.
-import { DEADLINE_DIALOG, DeadlineDialog, instantOf, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
+import { DEADLINE_DIALOG, DeadlineDialog, deadlineFollowUp, instantOf, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
 /** Where botbuilder-dialogs' DialogStateManager keeps its configuration in a turn's state. */
@@ -162,6 +162,13 @@ export class MainDialog extends ComponentDialog {
       }
     }
 
+    // Deadline hook: "what if the certificate comes on 20 Jan?" just after a deadline works it out again.
+    const whatIf = deadlineFollowUp(text, data, todayOf(context));
+    if (whatIf) {
+      data.unclearTurns = 0;
+      await recordOutcome(this.services, context, data, 'deadline');
+      return step.beginDialog(DEADLINE_DIALOG, whatIf);
+    }
     // Deadline hook: a date, or a request to work out a deadline, starts the deadline dialog.
     if (wantsDeadline(understanding, text, todayOf(context))) {
       data.unclearTurns = 0;

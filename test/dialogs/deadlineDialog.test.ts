@@ -1,12 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActivityTypes, type Activity } from 'botbuilder';
-import { extractDates, type IsoDate } from '../../src/core/dates';
+import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity, type TurnContext } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, WaterfallDialog, type DialogState } from 'botbuilder-dialogs';
+import { addMonths, extractDates, type IsoDate } from '../../src/core/dates';
 import {
   APPEAL_DECISIONS, calendarFile, deadlineMessages, explainDeadline, foldLine, type DeadlineReply,
 } from '../../src/core/dates/explain';
 import { FACT_NAMES, computeDeadline, type DeadlineKind, type Facts } from '../../src/core/dates';
 import { smsText } from '../../src/bot/renderReply';
-import { asksToWorkOut, detectDecision, detectKind, saysDontKnow, saysNoCertificate, yesOrNo } from '../../dialogs/deadlineAnswers';
+import {
+  asksToWorkOut, confirmsReadBack, detectDecision, detectKind, kindFromReply, saysDontKnow, saysNoCertificate, yesOrNo,
+} from '../../dialogs/deadlineAnswers';
+import {
+  DEADLINE_DIALOG, DeadlineDialog, deadlineFollowUp, todayOf, wantsDeadline, type DeadlineMemory, type DeadlineOptions,
+} from '../../dialogs/deadlineDialog';
+import { understandingOf, type DialogServices } from '../../dialogs/services';
+import type { ConversationData } from '../../src/bot/conversationData';
 import { buttonsOf, core, testAdapter, textOf } from '../helpers/testBot';
 
 /**
@@ -61,7 +69,8 @@ const last = (activities: Partial<Activity>[]) => activities[activities.length -
 
 const DEADLINE_STATED = /deadline is|must tell you by|must send you (the final|your mediation)|last day to comment on the draft plan is/i;
 const READ_BACK = /Is that right\?|Reply 1 if that's right|Is that the date|the date printed on the decision letter\?$/;
-const CONFIRMING = /^(1|yes|yep|one|that's right|correct)$/i;
+/** Agreeing with a read-back, in the words these tests use (listed here, not read by the code under test). */
+const CONFIRMING = /^(1|one|yes|yep|yeh|correct|that's right|thats it|that's it|yes thats right|yes that's right|yep correct|that is it thanks)$/i;
 const SMS_SAFE = /^[A-Za-z0-9 \n@£$!"#%&'()*+,\-./:;<=>?_]*$/;
 /** The date the dialog uses as an example of how to type one ("like 2 January 2026"). */
 const EXAMPLE = /(like|For example:) \d{1,2} \w+ \d{4}/g;
@@ -81,25 +90,48 @@ function datesWritten(text: string): IsoDate[] {
     `${m[3]}-${String(MONTHS.indexOf(m[2]!) + 1).padStart(2, '0')}-${m[1]!.padStart(2, '0')}`);
 }
 
-/** No deadline before the dates are confirmed; SMS short and plain; no files by SMS. */
+/**
+ * The dates a person's words can stand for: the date read, the dates offered when the weekday typed
+ * does not fit it, and for a day and month with no year the next one too (a what-if may mean it).
+ */
+function readableDates(text: string, today: IsoDate): IsoDate[] {
+  return extractDates(text, today).flatMap((d) => [
+    d.date,
+    ...(d.weekdayClash?.alternatives ?? []),
+    ...(d.form === 'no-year' ? [addMonths(d.date, 12), addMonths(d.date, 1)] : []),
+  ]);
+}
+
+/**
+ * No deadline before its dates are confirmed (for each deadline in the conversation); SMS short and
+ * plain; no files by SMS.
+ */
 function checkTranscript({ channel, today, transcript }: Conversation): void {
-  const stated = transcript.findIndex((e) => e.from === 'bot' && DEADLINE_STATED.test(e.text));
-  const before = stated === -1 ? transcript : transcript.slice(0, stated);
   const typed = new Set<IsoDate>();
-  for (const entry of before) {
-    if (entry.from === 'user') extractDates(entry.text, today).forEach((d) => typed.add(d.date));
-    // Until the person confirms, the bot only repeats dates the person gave: never a deadline.
-    else for (const date of datesWritten(entry.text)) expect(typed, `bot named ${date} before any confirmation: ${entry.text}`).toContain(date);
-  }
-  if (stated !== -1) {
+  let from = 0;
+  while (from < transcript.length) {
+    const found = transcript.slice(from).findIndex((e) => e.from === 'bot' && DEADLINE_STATED.test(e.text));
+    const stated = found === -1 ? -1 : from + found;
+    const before = transcript.slice(from, stated === -1 ? undefined : stated);
+    for (const entry of before) {
+      if (entry.from === 'user') readableDates(entry.text, today).forEach((d) => typed.add(d));
+      // Until the person confirms, the bot only repeats dates the person gave: never a deadline.
+      else for (const date of datesWritten(entry.text)) expect(typed, `bot named ${date} before any confirmation: ${entry.text}`).toContain(date);
+    }
+    if (stated === -1) break;
     // A read-back was confirmed, and no date was typed after the last confirmation.
     const confirmations = transcript.slice(0, stated).flatMap((e, i) => {
+      if (i < from) return [];
       const prompt = [...transcript.slice(0, i)].reverse().find((p) => p.from === 'bot');
       return e.from === 'user' && CONFIRMING.test(e.text) && prompt && READ_BACK.test(prompt.text) ? [i] : [];
     });
     expect(confirmations.length, 'a deadline without a confirmed date').toBeGreaterThan(0);
     const after = transcript.slice(confirmations[confirmations.length - 1]! + 1, stated).filter((e) => e.from === 'user');
     for (const entry of after) expect(extractDates(entry.text, today), `unconfirmed date in "${entry.text}"`).toHaveLength(0);
+    // The next deadline's part starts with the person's next message.
+    const next = transcript.slice(stated).findIndex((e) => e.from === 'user');
+    if (next === -1) break;
+    from = stated + next;
   }
   if (channel === 'sms') {
     for (const entry of transcript.filter((e) => e.from === 'bot')) {
@@ -489,6 +521,131 @@ describe.each(['webchat', 'sms'] as const)('deadline dialog on %s', (channel) =>
     });
   });
 
+  describe('a weekday that does not fit the date is asked about, never picked silently', () => {
+    const TODAY = '2026-12-07'; // a Monday: 18 December 2026 (a Friday) is still to come
+    it.each([
+      {
+        name: 'in the first message, with no year and no allowed year on that weekday',
+        steps: [
+          ['I said no to mediation and need my certificate. I told the mediation adviser on Fri 18th dec', /18 December 2025 was a Thursday, not a Friday\. Which date do you mean\?/],
+          ['1', /You said you told the mediation adviser on Thursday 18 December 2025 that you did not want mediation\./],
+          ['yes', /must send you your mediation certificate by Tuesday 23 December 2025/],
+        ],
+      },
+      {
+        name: 'another year that fits the weekday is offered first',
+        steps: [
+          ['The council refused to assess. The letter is dated mon 1st dec. When is my appeal deadline?', /1 December 2026 was a Tuesday, not a Monday\. Which date do you mean\?/],
+          ['1', /You said the letter was dated Monday 1 December 2025\./],
+        ],
+      },
+      {
+        name: 'as the answer to the date question, written with numbers',
+        steps: [
+          ['The council refused to assess. When is my appeal deadline?', /What date is printed on the decision letter\?/],
+          ['it was dated Fri 18/12', /18 December 2025 was a Thursday, not a Friday/],
+          ['Thursday 18 December 2025', /You said the letter was dated Thursday 18 December 2025\./],
+        ],
+      },
+      {
+        name: 'in a correction at the read-back, with the weekday after the date',
+        steps: [
+          ['The council refused to assess. Letter dated 2 December 2026. When is my appeal deadline?', /You said the letter was dated Wednesday 2 December 2026\./],
+          ['no, it was 3rd dec (a friday)', /3 December 2026 was a Thursday, not a Friday\. Which date do you mean\?/],
+          ['None of these', /What date is printed on the decision letter\?/],
+        ],
+      },
+      {
+        name: 'a weekday that fits is not questioned',
+        steps: [
+          ['The council refused to assess. Letter dated Thursday 18 December. When is my appeal deadline?', /You said the letter was dated Thursday 18 December 2025\. Is that right\?|You said the letter was dated Thursday 18 December 2025\. Reply 1/],
+        ],
+      },
+    ] satisfies Array<{ name: string; steps: Array<[string, RegExp]> }>)('$name', async ({ steps }) => {
+      const chat = conversation(channel, { today: TODAY });
+      for (const [message, expected] of steps) {
+        const text = allText(await chat.send(message));
+        expect(text).toMatch(expected);
+        if (/not a \w+day/.test(text)) {
+          expect(text).not.toMatch(READ_BACK);
+          expect(text).not.toMatch(DEADLINE_STATED);
+        }
+      }
+    });
+  });
+
+  describe('ordinary ways of saying yes and no', () => {
+    const FIRST = 'The council refused to assess. Letter dated 1 October 2026. When is my appeal deadline?';
+    it.each(['yeh', 'yes thats right', "yes that's right", 'yep correct', "that's it", 'that is it thanks', 'spot on'])('%j agrees with the read-back', async (reply) => {
+      const chat = conversation(channel, { today: '2026-12-07' });
+      expect(allText(await chat.send(FIRST))).toContain('You said the letter was dated Thursday 1 October 2026.');
+      const out = await chat.send(reply);
+      expect(allText(out)).toMatch(/Do you have a mediation certificate\?/);
+      expect(allText(out)).not.toMatch(/Sorry/);
+    });
+
+    it.each(["no that's wrong", 'nope', 'nah thats wrong', 'not quite'])('%j asks for the date again', async (reply) => {
+      const chat = conversation(channel, { today: '2026-12-07' });
+      await chat.send(FIRST);
+      const out = await chat.send(reply);
+      expect(allText(out)).toMatch(/^OK\. What date is printed on the decision letter\?/);
+      expect(allText(out)).not.toMatch(DEADLINE_STATED);
+    });
+
+    it('"yes, it was the 2nd" is a correction, read back before use', async () => {
+      const chat = conversation(channel, { today: '2026-12-07' });
+      await chat.send(FIRST);
+      const out = await chat.send('yes it was 2 october 2026');
+      expect(allText(out)).toContain('You said the letter was dated Friday 2 October 2026.');
+      expect(allText(out)).not.toMatch(DEADLINE_STATED);
+    });
+
+    it('"nope" to the certificate question means no certificate', async () => {
+      const chat = conversation(channel, { today: '2026-12-07' });
+      await chat.send(FIRST);
+      await chat.send('yes');
+      const out = await chat.send('nope');
+      expect(allText(out)).toContain('Your appeal deadline is Tuesday 1 December 2026.');
+    });
+  });
+
+  describe('a date given out of turn is kept and read back in its turn', () => {
+    it('at "which decision": kept, the question asked again without "Sorry", and read back after', async () => {
+      const chat = conversation(channel, { today: '2026-12-07' });
+      expect(allText(await chat.send('when is my deadline'))).toMatch(/Which decision are you appealing against\?/);
+      const noted = allText(await chat.send('the letter was dated 3rd of november'));
+      expect(noted).toMatch(/kept that date.*Which decision are you appealing against\?/s);
+      expect(noted).not.toMatch(/Sorry|A person can help/);
+      // A second date instead of an answer is not "unclear" either: no offer of a person.
+      const again = allText(await chat.send('it came on the 5th'));
+      expect(again).not.toMatch(/A person can help/);
+      const readBack = allText(await chat.send('not to assess'));
+      expect(readBack).toContain('You said the letter was dated Tuesday 3 November 2026.');
+    });
+
+    it('at "which deadline": kept until the deadline is known; the words of a choice are enough', async () => {
+      const chat = conversation(channel, { today: '2026-12-07' });
+      await chat.send('work out my deadline');
+      const noted = allText(await chat.send('it came on 1 dec'));
+      expect(noted).toMatch(/kept that date.*Which deadline shall I work out\?/s);
+      const out = allText(await chat.send('draft plan'));
+      expect(out).toContain('You said the draft plan was sent to you on Tuesday 1 December 2026.');
+    });
+
+    it('the school named in the plan is a school-only appeal; the date given at the next question is used', async () => {
+      const chat = conversation(channel, { today: '2026-12-07' });
+      const first = allText(await chat.send('we got the final plan a fortnight ago and the wrong school is named in it, how long do we have to appeal?'));
+      expect(first).not.toMatch(/Which decision are you appealing against\?/);
+      expect(first).toMatch(/What date is printed on it\?/);
+      const readBack = allText(await chat.send('the plan is dated 20/11/2026'));
+      expect(readBack).toContain('You said the letter was dated Friday 20 November 2026.');
+      const out = allText(await chat.send('yep correct'));
+      expect(out).toContain('Your appeal deadline is Wednesday 20 January 2027.');
+      expect(out).toMatch(/only about the school or college named in the plan/);
+      expect(out).not.toMatch(/Do you have a mediation certificate\?/);
+    });
+  });
+
   describe('starting from the main dialog', () => {
     it('offers "Work out my deadline" after the appeal-deadline answer, and it starts the dialog', async () => {
       const chat = conversation(channel);
@@ -673,5 +830,202 @@ describe('reading replies', () => {
     ['How long do I have to appeal?', false], ["what's the deadline for a tribunal appeal?", false],
   ])('asksToWorkOut(%j) is %s', (text, expected) => {
     expect(asksToWorkOut(text)).toBe(expected);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What-if follow-ups. The main dialog is not this file's to change, so these run the deadline
+// dialog under a small host that routes each message exactly as the one-line hook in the main
+// dialog would: `deadlineFollowUp` first, then `wantsDeadline`; anything else is "routed elsewhere".
+
+const ROUTED = 'ROUTED ELSEWHERE';
+
+function hostConversation(channel: string, today: IsoDate): Conversation {
+  const conversationState = new ConversationState(new MemoryStorage());
+  const dialogState = conversationState.createProperty<DialogState>('dialogState');
+  const services: DialogServices = {
+    understander: core().understander,
+    replies: core().replies,
+    conversationData: conversationState.createProperty<ConversationData>('conversationData'),
+    defaultTenant: 'derby',
+  };
+  const dialogs = new DialogSet(dialogState);
+  dialogs.add(new DeadlineDialog(services));
+  dialogs.add(new WaterfallDialog('host', [
+    async (step) => {
+      const { context } = step;
+      const text = context.activity.text ?? '';
+      const data = await services.conversationData.get(context, { unclearTurns: 0, offered: [] });
+      data.tenant = 'derby';
+      // The hook: a what-if about the deadline just worked out.
+      const followUp = deadlineFollowUp(text, data, todayOf(context));
+      if (followUp) return step.beginDialog(DEADLINE_DIALOG, followUp);
+      const understanding = understandingOf(services, context, text);
+      if (wantsDeadline(understanding, text, todayOf(context))) {
+        const topicId = understanding.kind === 'answer' ? understanding.topicId : undefined;
+        return step.beginDialog(DEADLINE_DIALOG, { text, topicId } satisfies DeadlineOptions);
+      }
+      await context.sendActivity(ROUTED);
+      return step.endDialog();
+    },
+    async (step) => step.endDialog(),
+  ]));
+  const adapter = new TestAdapter(async (context: TurnContext) => {
+    const dc = await dialogs.createContext(context);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty) await dc.beginDialog('host');
+    await conversationState.saveChanges(context);
+  }, { channelId: channel });
+  const timestamp = new Date(`${today}T12:00:00Z`);
+  const transcript: Entry[] = [];
+  const convo: Conversation = {
+    channel,
+    today,
+    transcript,
+    async send(text) {
+      adapter.activeQueue.splice(0);
+      await adapter.receiveActivity({ type: ActivityTypes.Message, text, timestamp });
+      const out = adapter.activeQueue.splice(0);
+      transcript.push({ from: 'user', text });
+      for (const activity of out) transcript.push({ from: 'bot', text: textOf(activity), activity });
+      return out;
+    },
+  };
+  conversations.push(convo);
+  return convo;
+}
+
+describe.each(['webchat', 'sms'] as const)('what-if after a deadline on %s, through the real assistant', (channel) => {
+  it('works the deadline out again with the new date, read back first', async () => {
+    const chat = conversation(channel, { today: '2026-12-07' });
+    await chat.send('The council refused to assess. Letter dated 1/10/2026 and we have no certificate. When is my appeal deadline?');
+    expect(allText(await chat.send('yes'))).toContain('Your appeal deadline is Tuesday 1 December 2026.');
+    expect(allText(await chat.send('what if i get the certificate on 20 jan?'))).toContain(
+      'You asked about a mediation certificate issued on Wednesday 20 January 2027.',
+    );
+    expect(allText(await chat.send('yes'))).toContain(
+      'With a mediation certificate issued on Wednesday 20 January 2027, your appeal deadline is Monday 22 February 2027.',
+    );
+  });
+});
+
+describe.each(['webchat', 'sms'] as const)('what-if after a deadline on %s (through the main-dialog hook)', (channel) => {
+  const TODAY = '2026-12-07';
+  const FIRST = 'The council refused to assess. Letter dated 1/10/2026 and we have no certificate. When is my appeal deadline?';
+
+  async function afterDeadline(): Promise<Conversation> {
+    const chat = hostConversation(channel, TODAY);
+    expect(allText(await chat.send(FIRST))).toContain('You said the letter was dated Thursday 1 October 2026.');
+    expect(allText(await chat.send('yes'))).toContain('Your appeal deadline is Tuesday 1 December 2026.');
+    return chat;
+  }
+
+  it('a certificate still to come: read back first, then the deadline worked out again', async () => {
+    const chat = await afterDeadline();
+    const readBack = allText(await chat.send('what if i get the certificate on 20 jan?'));
+    expect(readBack).toContain('You asked about a mediation certificate issued on Wednesday 20 January 2027.');
+    expect(readBack).not.toMatch(DEADLINE_STATED);
+    expect(readBack).not.toContain(ROUTED);
+    const out = await chat.send('yes');
+    const text = allText(out);
+    expect(text).toContain('With a mediation certificate issued on Wednesday 20 January 2027, your appeal deadline is Monday 22 February 2027.');
+    expect(text).toMatch(/When you have your mediation certificate, you can send your appeal/);
+    expect(calendarIn(out)).toBeUndefined(); // a what-if is not saved to a calendar
+  });
+
+  it('a changed letter date in the past tense stays in the past, and can be corrected before use', async () => {
+    const chat = await afterDeadline();
+    const readBack = allText(await chat.send('and if the letter was dated 3 nov?'));
+    expect(readBack).toContain('You asked about a decision letter dated Tuesday 3 November 2026.');
+    expect(allText(await chat.send('no'))).toMatch(/What date is printed on the decision letter\?/);
+    expect(allText(await chat.send('4 November 2026'))).toContain('You said the letter was dated Wednesday 4 November 2026.');
+    expect(allText(await chat.send('yes'))).toContain('With a decision letter dated Wednesday 4 November 2026, your appeal deadline is Monday 4 January 2027.');
+  });
+
+  it('a weekday that does not fit the what-if date is asked about', async () => {
+    const chat = await afterDeadline();
+    const out = allText(await chat.send('what if the certificate comes on Tue 20 Jan?'));
+    expect(out).toMatch(/20 January 2027 is a Wednesday, not a Tuesday\. Which date do you mean\?/);
+    expect(out).not.toMatch(DEADLINE_STATED);
+  });
+
+  it.each([
+    'what is mediation?',
+    'what if I miss the deadline?',
+    'what if I say no to mediation on 20 jan?',
+  ])('%j is not a what-if about the last deadline', async (message) => {
+    const chat = await afterDeadline();
+    expect(allText(await chat.send(message))).not.toMatch(/You asked about/);
+  });
+
+  it('without a deadline worked out first, a what-if is routed as usual', async () => {
+    const chat = hostConversation(channel, TODAY);
+    expect(allText(await chat.send('what if i get the certificate on 20 jan?'))).not.toMatch(/You asked about/);
+  });
+});
+
+describe('deadlineFollowUp', () => {
+  const TODAY = '2026-12-07';
+  const appeal: DeadlineMemory = {
+    unclearTurns: 0, offered: [],
+    lastDeadline: { kind: 'appeal', decision: 'not-to-assess', facts: { decision_letter_date: '2026-10-01', certificate_date: null }, due: '2026-12-01' },
+  };
+  const draft: DeadlineMemory = {
+    unclearTurns: 0, offered: [],
+    lastDeadline: { kind: 'draft-plan-comments', facts: { draft_served_date: '2026-12-01' }, due: '2026-12-15' },
+  };
+  it.each([
+    [appeal, 'what if i get the certificate on 20 jan?', 'certificate_date', '2027-01-20'],
+    [appeal, 'and if the letter was dated 3 nov', 'decision_letter_date', '2026-11-03'],
+    [appeal, 'suppose the cert is issued on 05/01/2027', 'certificate_date', '2027-01-05'],
+    [appeal, 'would it change if the certificate came 2 weeks ago', 'certificate_date', '2026-11-23'],
+    [draft, 'what if it was sent on the 3rd instead', 'draft_served_date', '2026-12-03'],
+  ] as const)('%#: %j → %s %s', (data, text, fact, date) => {
+    const options = deadlineFollowUp(text, data, TODAY);
+    expect(options?.whatIf?.fact).toBe(fact);
+    expect(options?.whatIf?.date).toBe(date);
+  });
+
+  it.each([
+    [appeal, 'what if I miss the deadline?'], // no date
+    [appeal, 'the certificate came on 20 jan'], // not a what-if
+    [appeal, 'what if it was the 3rd?'], // an appeal has two dates: which one is not said
+    [appeal, 'what if the letter was dated 3 nov and the certificate 5 dec?'], // two dates
+    [{ unclearTurns: 0, offered: [] } as DeadlineMemory, 'what if i get the certificate on 20 jan?'], // no deadline yet
+  ] as const)('%#: %j is not a follow-up', (data, text) => {
+    expect(deadlineFollowUp(text, data, TODAY)).toBeUndefined();
+  });
+});
+
+describe('reading replies (yes and no, choices in words)', () => {
+  it.each([
+    ['yeh', 'yes'], ['yes thats right', 'yes'], ['Yes, that\u2019s right!', 'yes'], ['yep correct', 'yes'], ['spot on', 'yes'],
+    ['yes sorry', 'yes'], ['\u{1F44D}', 'yes'], ["no that's wrong", 'no'], ['nah thats wrong', 'no'], ['not quite', 'no'],
+    ['no sorry', 'no'], ['ok, no thanks', 'no'], ['yes no', undefined], ['no, yep', undefined], ["that's it", undefined],
+  ])('yesOrNo(%j) is %s', (text, expected) => {
+    expect(yesOrNo(text)).toBe(expected);
+  });
+
+  it.each([
+    ["that's it", 'yes'], ['yes thats the one', 'yes'], ['that is the date thanks', 'yes'], ['thats the right day', 'yes'],
+    ['nope', 'no'], ["that's it, the school is wrong", undefined], ['that is when it came', undefined], ['blorp', undefined],
+  ])('confirmsReadBack(%j) is %s', (text, expected) => {
+    expect(confirmsReadBack(text)).toBe(expected);
+  });
+
+  it.each([
+    ['draft plan', 'draft-plan-comments'], ['the tribunal one', 'appeal'], ['final plan', 'final-plan'],
+    ['whether they will assess', 'assessment-decision'], ['mediation certificate', 'certificate-if-declined'],
+    ['the draft or the final plan', undefined], ['blorp', undefined],
+  ])('kindFromReply(%j) is %s', (text, expected) => {
+    expect(kindFromReply(text)).toBe(expected);
+  });
+
+  it.each([
+    ['the school named is wrong', 'school-only'], ['they named the wrong school in his plan', 'school-only'],
+    ['the wrong college is in section I', undefined], // section I is also the plan's contents: asked
+    ['the school named is wrong and the provision is vague', undefined],
+  ])('detectDecision(%j) is %s', (text, expected) => {
+    expect(detectDecision(text)).toBe(expected);
   });
 });

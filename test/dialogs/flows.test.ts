@@ -330,6 +330,13 @@ describe('"I disagree with a council decision", all the way to the deadline', ()
     expect(allText(out)).not.toMatch(/Do you have a mediation certificate/);
   });
 
+  it.each(['yeh', 'yup', 'aye'])('%j to working out the deadline starts it, knowing the decision', async (yes) => {
+    const c = open('sms');
+    await c.send("I disagree with the council's decision");
+    await c.send('To stop the plan');
+    expect(allText(await c.send(yes))).toMatch(/What date is printed on the decision letter\?/);
+  });
+
   it('"Not now" ends with the routes alongside, and "Work out my deadline" still knows the decision', async () => {
     const c = open('webchat');
     await c.send("I disagree with the council's decision");

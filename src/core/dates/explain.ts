@@ -8,7 +8,7 @@
 import type { Tenant } from '../knowledge/schema';
 import { fillPlaceholders } from '../knowledge/render';
 import type { Choice, Reply } from '../replies';
-import { addDays, daysBetween, formatLong, type IsoDate } from './calendarDate';
+import { WEEKDAY_NAMES, addDays, daysBetween, formatLong, formatShort, isAfter, weekday, type IsoDate } from './calendarDate';
 import type { DeadlineKind, DeadlineResult, FactName } from './deadlines';
 
 /** A reply of the deadline conversation: may carry a calendar file, and may say its own SMS answers. */
@@ -102,23 +102,49 @@ const WHERE_TO_FIND: Record<FactName, string> = {
   declined_date: 'It is the day you told the mediation adviser you did not want mediation. Your emails or calls may show it.',
 };
 
+/** Said when a reply gave a date instead of answering: the date is kept, and read back in its turn. */
+const NOTED = "Thanks, I've kept that date and will check it with you. ";
+
+/** "With a mediation certificate issued on …": the changed date of a what-if. */
+const WITH_DATE: Record<FactName, string> = {
+  decision_letter_date: 'a decision letter dated',
+  certificate_date: 'a mediation certificate issued on',
+  request_date: 'the request received on',
+  draft_served_date: 'the draft plan sent on',
+  declined_date: 'mediation declined on',
+};
+
 export const deadlineMessages = {
-  whichDeadline(retry = false): DeadlineReply {
+  whichDeadline(retry = false, noted = false): DeadlineReply {
     const ask = 'Which deadline shall I work out?';
+    const lead = noted ? NOTED : retry ? 'Sorry, I did not understand. ' : '';
     return plain(
-      retry ? `Sorry, I did not understand. ${ask} Choose one of these.` : ask,
-      retry ? `Sorry, I did not understand. ${ask}` : ask,
+      retry || noted ? `${lead}${ask} Choose one of these.` : ask,
+      `${lead}${ask}`,
       inDialog(Object.values(KIND_LABELS)),
     );
   },
 
-  whichDecision(retry = false): DeadlineReply {
+  whichDecision(retry = false, noted = false): DeadlineReply {
     const ask = 'Which decision are you appealing against?';
+    const lead = noted ? NOTED : retry ? 'Sorry, I did not understand. ' : '';
     return plain(
-      retry ? `Sorry, I did not understand. ${ask} Choose one of these.` : ask,
-      retry ? `Sorry, I did not understand. ${ask}` : ask,
+      retry || noted ? `${lead}${ask} Choose one of these.` : ask,
+      `${lead}${ask}`,
       inDialog(APPEAL_DECISIONS.map((d) => DECISION_LABELS[d])),
     );
+  },
+
+  /** "18 December 2025 was a Thursday, not a Friday. Which date do you mean?" (the dates are the choices). */
+  weekdayClashQuestion(date: IsoDate, named: number, hasAlternatives: boolean, today?: IsoDate): string {
+    const tense = today !== undefined && isAfter(date, today) ? 'is' : 'was';
+    const clash = `${formatShort(date)} ${tense} a ${WEEKDAY_NAMES[weekday(date)]}, not a ${WEEKDAY_NAMES[named]}.`;
+    return hasAlternatives ? `${clash} Which date do you mean?` : `${clash} Which date do you mean? If it is not this one, type the date.`;
+  },
+
+  /** The read-back of a what-if's date: "You asked about a mediation certificate issued on …. Is that right?" */
+  whatIfReadBack(fact: FactName, date: IsoDate): string {
+    return `You asked about ${WITH_DATE[fact]} ${formatLong(date)}. Is that right?`;
   },
 
   askDate(fact: FactName, how: 'first' | 'retry' | 'change' = 'first'): DeadlineReply {
@@ -214,6 +240,8 @@ export interface ExplainContext {
   tenant: Tenant;
   /** For appeals: what the appeal is about (decides the mediation step). */
   decision?: AppealDecision;
+  /** A what-if: the date that was changed, said first ("With a mediation certificate issued on …, your …"). */
+  whatIf?: { fact: FactName; date: IsoDate };
 }
 
 /** "That is 20 days from today." */
@@ -265,10 +293,14 @@ function headline(result: DeadlineResult): string {
   }
 }
 
-function mediationStep(result: DeadlineResult, decision: AppealDecision | undefined): { text: string; sms: string } {
+function mediationStep(result: DeadlineResult, decision: AppealDecision | undefined, today: IsoDate): { text: string; sms: string } {
   const contact = 'Contact {{mediation}} {{mediation.contact}}.';
   if (decision === 'school-only') {
     const text = 'Your appeal is only about the school or college named in the plan, so you do not need to contact a mediation adviser first.';
+    return { text, sms: text };
+  }
+  if (result.facts.certificate_date && isAfter(result.facts.certificate_date, today)) {
+    const text = 'When you have your mediation certificate, you can send your appeal.';
     return { text, sms: text };
   }
   if (result.facts.certificate_date) {
@@ -306,7 +338,7 @@ function nextSteps(result: DeadlineResult, ctx: ExplainContext): { text: string;
           text: 'You would normally need a mediation certificate before appealing. If you have not had mediation advice, say so when you ask the Tribunal.',
           sms: 'No mediation certificate? Say so when you ask the Tribunal.',
         }
-        : mediationStep(result, ctx.decision);
+        : mediationStep(result, ctx.decision, ctx.today);
       const late = 'If you have missed it, you can still ask the Tribunal to accept your appeal. Say why it is late, and get advice straight away.';
       return {
         text: [mediation.text, passed ? late : act, help].join('\n\n'),
@@ -359,9 +391,11 @@ function resultChoices(kind: DeadlineKind): Choice[] {
  */
 export function explainDeadline(result: DeadlineResult, ctx: ExplainContext): DeadlineReply[] {
   const when = whenFromToday(result.due, ctx.today);
+  let said = headline(result);
+  if (ctx.whatIf) said = `With ${WITH_DATE[ctx.whatIf.fact]} ${formatLong(ctx.whatIf.date)}, ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
   const first: DeadlineReply = {
-    text: `${headline(result)} ${when}\n\nHow I worked it out: ${result.rule}`,
-    sms: `${headline(result)} ${when}\nWhy: ${result.rule}`,
+    text: `${said} ${when}\n\nHow I worked it out: ${result.rule}`,
+    sms: `${said} ${when}\nWhy: ${result.rule}`,
     choices: [],
     sources: SOURCES[result.kind],
   };

@@ -21,6 +21,19 @@ export interface FoundDate {
   form: DateForm;
   /** After `today`: never true of a letter, certificate or request, so worth asking about. */
   isFuture: boolean;
+  /** The weekday typed with the date ("Fri 18th Dec", "18/12 (Friday)"), 0 = Sunday … 6 = Saturday. */
+  weekdayNamed?: number;
+  /**
+   * The weekday typed does not fall on the date read ("Fri 18th Dec" when 18 December was a
+   * Thursday): the date must not be used until the person says which one they mean. `alternatives`
+   * are nearby dates with the same day-number on the weekday typed that are not in the future.
+   */
+  weekdayClash?: WeekdayClash;
+}
+
+export interface WeekdayClash {
+  named: number;
+  alternatives: IsoDate[];
 }
 
 const CONTEXT_CHARS = 60;
@@ -46,23 +59,93 @@ export function extractDates(text: string, today: IsoDate): FoundDate[] {
   const claimed = [...own, ...anaphoraSpans];
   const fromRecognizer = recognizerDates(text, today).filter((r) => !claimed.some((c) => overlaps(c, r)));
 
-  const resolved = removeOverlaps([...own, ...fromRecognizer]);
+  let resolved = removeOverlaps([...own, ...fromRecognizer]);
   for (const ref of anaphoraSpans) {
     const antecedent = [...resolved].filter((c) => c.end <= ref.start).sort((a, b) => a.end - b.end).pop();
     if (antecedent) resolved.push({ date: addDays(antecedent.date, ref.offset), start: ref.start, end: ref.end, form: 'relative' });
   }
+  const weekdays = new Map<Candidate, number>();
+  for (const c of resolved) {
+    const named = weekdayBeside(text, c, resolved);
+    if (named === undefined) continue;
+    weekdays.set(c, named.weekday);
+    // "18th Dec (Fri)": the weekday belongs to the date, it is not "last Friday".
+    if (named.absorbs) resolved = resolved.filter((other) => other !== named.absorbs);
+  }
   return resolved
     .sort((a, b) => a.start - b.start)
-    .map((c) => ({
-      date: c.date,
-      text: text.slice(c.start, c.end),
-      start: c.start,
-      end: c.end,
-      before: text.slice(Math.max(0, c.start - CONTEXT_CHARS), c.start),
-      after: text.slice(c.end, c.end + CONTEXT_CHARS),
-      form: c.form,
-      isFuture: isAfter(c.date, today),
-    }));
+    .map((c) => {
+      const found: FoundDate = {
+        date: c.date,
+        text: text.slice(c.start, c.end),
+        start: c.start,
+        end: c.end,
+        before: text.slice(Math.max(0, c.start - CONTEXT_CHARS), c.start),
+        after: text.slice(c.end, c.end + CONTEXT_CHARS),
+        form: c.form,
+        isFuture: isAfter(c.date, today),
+      };
+      const named = weekdays.get(c);
+      if (named !== undefined) {
+        found.weekdayNamed = named;
+        const clash = weekdayClash(found, today);
+        if (clash) found.weekdayClash = clash;
+      }
+      return found;
+    });
+}
+
+const WEEKDAY_WORD = String.raw`(sun|mon|tue|wed|thu|fri|sat)(?:day|s|sday|nesday|rsday|rs|r|urday|\.)?`;
+const WEEKDAY_AT_START = new RegExp(String.raw`^${WEEKDAY_WORD}\b`, 'i');
+const WEEKDAY_BEFORE = new RegExp(String.raw`\b${WEEKDAY_WORD}[.,]?\s*(?:the\s+)?$`, 'i');
+const WEEKDAY_AFTER = new RegExp(String.raw`^\s*[,(]?\s*(?:(?:which|that|it)\s+was\s+(?:a\s+)?|was\s+a\s+|a\s+)?${WEEKDAY_WORD}\b(?:\)|(?=\s*(?:[.,;:!?\n]|$)))`, 'i');
+
+/** A weekday written right next to a date with a day-number: "Fri 18th Dec", "Friday the 18th", "18/12 (Friday)". */
+function weekdayBeside(text: string, c: Candidate, all: Candidate[]): { weekday: number; absorbs?: Candidate } | undefined {
+  if (c.form === 'relative') return undefined;
+  const typed = text.slice(c.start, c.end);
+  const inside = WEEKDAY_AT_START.exec(typed) ?? WEEKDAY_BEFORE.exec(text.slice(Math.max(0, c.start - 16), c.start));
+  if (inside) return { weekday: WEEKDAYS.indexOf((inside[1] ?? '').toLowerCase()) };
+  const after = WEEKDAY_AFTER.exec(text.slice(c.end));
+  if (!after) return undefined;
+  const start = c.end + after[0].search(new RegExp(WEEKDAY_WORD, 'i'));
+  const absorbs = all.find((o) => o !== c && o.form === 'relative' && o.start <= start && start < o.end);
+  // A weekday after a date that is another date of its own ("18 Dec, Friday 20th") is not this one's.
+  if (all.some((o) => o !== c && o !== absorbs && o.start >= c.end && o.start <= start + 3)) return undefined;
+  return { weekday: WEEKDAYS.indexOf((after[1] ?? '').toLowerCase()), absorbs };
+}
+
+/**
+ * Whether the weekday typed with a date falls on it, and if not, the nearby dates it could mean:
+ * the same day and month in the two years either side (or, for a day-number alone, the same day in
+ * the last twelve months) that fall on that weekday and are not after `today` (unless `allowFuture`).
+ */
+export function weekdayClash(found: Pick<FoundDate, 'date' | 'text' | 'form' | 'weekdayNamed'>, today: IsoDate, allowFuture = false): WeekdayClash | undefined {
+  const named = found.weekdayNamed;
+  if (named === undefined || found.form === 'relative' || weekday(found.date) === named) return undefined;
+  const { year, month, day } = toParts(found.date);
+  const withMonth = found.form === 'full' || new RegExp(MONTH_WORD, 'i').test(found.text) || /\d\s*[/.\-]\s*\d/.test(found.text);
+  const candidates: IsoDate[] = [];
+  if (withMonth) {
+    for (const y of [year - 1, year + 1, year - 2, year + 2]) if (isValidDateParts(y, month, day)) candidates.push(fromParts(y, month, day));
+  } else {
+    for (let back = -1; back <= 12; back++) {
+      const { year: ty, month: tm } = toParts(today);
+      const index = ty * 12 + tm - 1 - back;
+      const y = Math.floor(index / 12);
+      const m = (index % 12) + 1;
+      if (isValidDateParts(y, m, day)) candidates.push(fromParts(y, m, day));
+    }
+  }
+  const alternatives = [...new Set(candidates)]
+    .filter((d) => d !== found.date && weekday(d) === named && (allowFuture || !isAfter(d, today)))
+    .sort((a, b) => Math.abs(daysBetweenDates(a, found.date)) - Math.abs(daysBetweenDates(b, found.date)))
+    .slice(0, 2);
+  return { named, alternatives };
+}
+
+function daysBetweenDates(a: IsoDate, b: IsoDate): number {
+  return (Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / 86_400_000;
 }
 
 function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {

@@ -215,3 +215,41 @@ describe('extraction does not depend on the host timezone', () => {
     ]);
   });
 });
+
+describe('a weekday written with a date', () => {
+  // Monday 7 December 2026: Friday 18 December 2026 is still to come.
+  const MONDAY = '2026-12-07';
+  it.each([
+    ['I told them on Fri 18th dec', '2025-12-18', 5, []],
+    ['Friday 18 December', '2025-12-18', 5, []],
+    ['fri 18/12', '2025-12-18', 5, []],
+    ['dated 18th dec (fri)', '2025-12-18', 5, []],
+    ['18/12/2025 which was a friday', '2025-12-18', 5, []],
+    ['dated mon 1st dec', '2026-12-01', 1, ['2025-12-01']],
+    ['on Friday the 18th', '2026-11-18', 5, ['2026-09-18']],
+  ] as const)('%j: %s is not a %s, and the dates it could mean are offered', (text, date, named, alternatives) => {
+    const found = only(text, MONDAY);
+    expect(found.date).toBe(date);
+    expect(found.weekdayNamed).toBe(named);
+    expect(found.weekdayClash).toEqual({ named, alternatives: [...alternatives] });
+  });
+
+  it.each(['Thursday 18 December', 'on Thu 18/12', 'letter of 18th dec (thursday)'])('%j: the weekday fits, nothing to ask', (text) => {
+    const found = only(text, MONDAY);
+    expect(found.weekdayNamed).toBe(4);
+    expect(found.weekdayClash).toBeUndefined();
+  });
+
+  it.each([
+    ['letter dated 18 dec, friday i rang them', 2],
+    ['18 dec, friday 20th', 2],
+  ])('%j: a weekday that starts something else is not the date\'s', (text, count) => {
+    const found = extractDates(text, MONDAY);
+    expect(found).toHaveLength(count);
+    expect(found[0]!.weekdayNamed).toBeUndefined();
+  });
+
+  it('a relative date has no weekday to clash with', () => {
+    expect(only('last friday', MONDAY).weekdayClash).toBeUndefined();
+  });
+});
