@@ -197,16 +197,31 @@ export class MainDialog extends ComponentDialog {
         await recordOutcome(this.services, context, data, understanding.control === 'out-of-scope' ? 'out-of-scope' : 'control');
         await this.control(context, understanding.control);
         return step.endDialog();
-      case 'clarify':
+      case 'clarify': {
+        // "How do I contact them?" just after the SENDIASS answer is about SENDIASS, not a puzzle.
+        const followUp = data.lastTopicId ? this.services.understander.followUp(text, data.lastTopicId) : undefined;
+        if (followUp?.kind === 'answer') {
+          data.unclearTurns = 0;
+          await this.answer(context, followUp.topicId);
+          return step.endDialog();
+        }
         (step.values as { asked?: string }).asked = text;
         await recordOutcome(this.services, context, data, 'clarified');
         return step.beginDialog(CLARIFY_DIALOG, {
           candidateIds: understanding.candidates.map((c) => c.id),
         } satisfies ClarifyOptions);
-      case 'not-understood':
+      }
+      case 'not-understood': {
+        const followUp = data.lastTopicId ? this.services.understander.followUp(text, data.lastTopicId) : undefined;
+        if (followUp?.kind === 'answer') {
+          data.unclearTurns = 0;
+          await this.answer(context, followUp.topicId);
+          return step.endDialog();
+        }
         await saveUnanswered(this.services, context, data, text, 'not-understood');
         await recordOutcome(this.services, context, data, 'not-understood');
         return this.unclear(step, text);
+      }
     }
   }
 

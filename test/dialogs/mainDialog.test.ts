@@ -159,6 +159,38 @@ describe.each(CHANNELS)('a number that is none of the choices, on %s', (channel)
   });
 });
 
+describe.each(CHANNELS)('a short follow-up that leans on the answer just given, on %s', (channel) => {
+  const answerOf = (topicId: string) => {
+    const reply = core().replies.answer(topicId, 'derby');
+    return (channel === 'sms' ? reply.sms : reply.text).slice(0, 50);
+  };
+
+  it.each([
+    ['What is SENDIASS?', 'sendiass', 'are they independent?'],
+    ['How long do I have to appeal to the tribunal?', 'appeal-deadline', 'what if we missed it'],
+  ])('after %j, %j is read with that topic', async (first, topicId, followUp) => {
+    const adapter = testAdapter(channel, 'derby');
+    expect(allText(await turn(adapter, first))).toContain(answerOf(topicId));
+    const out = await turn(adapter, followUp);
+    expect(allText(out)).toContain(answerOf(topicId));
+    expect(allText(out)).not.toMatch(/not sure what you're asking|did not understand/i);
+  });
+
+  it('context never makes an unrelated message into the last topic', async () => {
+    const adapter = testAdapter(channel, 'derby');
+    await turn(adapter, 'What is SENDIASS?');
+    const out = await turn(adapter, 'is it going to rain at the weekend');
+    expect(allText(out)).not.toContain(answerOf('sendiass'));
+  });
+
+  it('without an answer before it, the same follow-up is not understood', async () => {
+    const adapter = testAdapter(channel, 'derby');
+    await turn(adapter, 'hello');
+    const out = await turn(adapter, 'are they independent?');
+    expect(allText(out)).not.toContain(answerOf('sendiass'));
+  });
+});
+
 describe.each(['webchat', 'sms'] as const)('a young person disclosing a risk about themselves, on %s', (channel) => {
   it.each([
     ["i'm 14 and my stepdad hits me when I get detentions", true],

@@ -36,6 +36,13 @@ export const POLICY = {
    * was excluded, I want to talk to a real person" asks for a person (DESIGN: controls before topics).
    */
   personOverTopicShare: 0.6,
+  /** A follow-up read with the topic just answered ("can I challenge it?") has at most this many words. */
+  followUpMaxWords: 12,
+  /**
+   * Evidence (rule points) the follow-up's own words must add to the topic's title: the title alone
+   * points at its topic, so without this any message at all would be read as that topic.
+   */
+  followUpLift: 1,
   /** Social messages ("thanks") give way to any topic evidence at least this strong. */
   socialGivesWayAt: 2,
 } as const;
@@ -59,8 +66,10 @@ export class Understander {
   private readonly controls: IntentMatcher;
   private readonly spelling: Spelling;
   private readonly similarity: TopicSimilarity;
+  private readonly knowledge: KnowledgeBase;
 
   constructor(knowledge: KnowledgeBase) {
+    this.knowledge = knowledge;
     this.topics = new IntentMatcher([...knowledge.topics.values()], knowledge.concepts);
     this.controls = new IntentMatcher([...knowledge.controls.values()], knowledge.concepts);
     this.similarity = new TopicSimilarity(
@@ -102,6 +111,22 @@ export class Understander {
       if (social) return { kind: 'control', control: social.id, confidence: confidenceOf(social.score, bestTopic) };
     }
     return this.decide(topicCandidates);
+  }
+
+  /**
+   * A short message that leans on the topic just answered ("can I challenge it?", "and the social
+   * care bits?"), when it could not be placed on its own: read again with that topic's title. Only
+   * that topic, or one its answer leads on to, may come of it, so context never drifts elsewhere.
+   */
+  followUp(text: string, previousTopicId: string): Understanding | undefined {
+    const topic = this.knowledge.topics.get(previousTopicId);
+    const words = normaliseWords(text);
+    if (!topic || words.length === 0 || words.length > POLICY.followUpMaxWords) return undefined;
+    const read = this.understand(`${text} ${topic.title}`);
+    if (read.kind !== 'answer' || (read.topicId !== topic.id && !topic.followUps.includes(read.topicId))) return undefined;
+    const titleAlone = this.rankTopics(normaliseWords(topic.title)).find((c) => c.id === read.topicId)?.score ?? 0;
+    const withMessage = read.candidates.find((c) => c.id === read.topicId)?.score ?? 0;
+    return withMessage - titleAlone >= POLICY.followUpLift ? read : undefined;
   }
 
   private rankTopics(words: readonly string[]): Candidate[] {
