@@ -14,7 +14,7 @@ import { say } from '../src/bot/say';
 import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { yesOrNo } from './deadlineAnswers';
-import { dataOf, handoffWordsOf, understandingOf, type DialogServices } from './services';
+import { dataOf, handoffWordsOf, instantOf, messageText, understandingOf, type DialogServices } from './services';
 
 export const CALLBACK_DIALOG = 'callbackDialog';
 const STEPS = 'callbackSteps';
@@ -258,16 +258,6 @@ export class CallbackDialog extends CancelAndHelpDialog {
   }
 }
 
-/** When this message was sent (its timestamp, or now), as the main dialog reads it. */
-function instantOf(context: TurnContext): Date {
-  const stamp = context.activity.timestamp as Date | string | undefined;
-  const instant = stamp === undefined ? new Date() : new Date(stamp);
-  return Number.isNaN(instant.getTime()) ? new Date() : instant;
-}
-
-function messageText(context: TurnContext): string {
-  return context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
-}
 
 /** The number an SMS conversation is texting from, as its adapter remembers it; undefined when it cannot be known. */
 async function textingNumberOf(context: TurnContext): Promise<string | undefined> {

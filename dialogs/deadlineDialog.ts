@@ -23,7 +23,7 @@ import {
   asksHowLong, asksToWorkOut, clean, confirmsReadBack, detectDecision, detectKind, kindFromReply, mentionsNoCertificate,
   saysDontKnow, saysDontKnowTheDate, saysNoCertificate, yesOrNo,
 } from './deadlineAnswers';
-import { dataOf, understandingOf, type DialogServices } from './services';
+import { dataOf, instantOf, understandingOf, type DialogServices } from './services';
 
 export const DEADLINE_DIALOG = 'deadlineDialog';
 const PROMPT = 'deadlinePrompt';
@@ -112,13 +112,6 @@ type Outcome = 'next' | 'unclear' | { unknown: FactName };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers the main dialog uses.
-
-/** The moment of this message: the channel's timestamp, so tests and replays have a fixed "today". */
-export function instantOf(context: TurnContext): Date {
-  const stamp = context.activity.timestamp as Date | string | undefined;
-  const instant = stamp === undefined ? new Date() : new Date(stamp);
-  return Number.isNaN(instant.getTime()) ? new Date() : instant;
-}
 
 /** The conversation's "today" in England. */
 export function todayOf(context: TurnContext): IsoDate {

@@ -18,7 +18,7 @@ import { queueNoticeDue, queueNoticeGiven, type QueueNoticeMemory } from '../src
 import type { Handoff, HandoffReason } from '../src/store/store';
 import { yesOrNo } from './deadlineAnswers';
 import { noMoreFeedback, recordOutcome } from './feedback';
-import { dataOf, handoffWordsOf, understandingOf, type DialogServices } from './services';
+import { dataOf, handoffWordsOf, instantOf, messageText, understandingOf, type DialogServices } from './services';
 
 export const HANDOFF_DIALOG = 'handoffDialog';
 const STEPS = 'handoffSteps';
@@ -363,16 +363,6 @@ function saysCancel(services: DialogServices, context: TurnContext, text: string
   return understanding.kind === 'control' && understanding.control === 'cancel';
 }
 
-/** When this message was sent (its timestamp, or now), as the main dialog reads it. */
-function instantOf(context: TurnContext): Date {
-  const stamp = context.activity.timestamp as Date | string | undefined;
-  const instant = stamp === undefined ? new Date() : new Date(stamp);
-  return Number.isNaN(instant.getTime()) ? new Date() : instant;
-}
-
-function messageText(context: TurnContext): string {
-  return context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
-}
 
 function conversationIdOf(context: TurnContext): string {
   return context.activity.conversation?.id ?? 'unknown';

@@ -20,9 +20,9 @@ import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult 
 import { feedbackMemory, noMoreFeedback, recordOutcome, saveFeedback, saveUnanswered, withFeedback } from './feedback';
 import { flowDialogId, type FlowOptions, type FlowResult } from './flowDialog';
 import { flowDialogs } from './flowDialogs';
-import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
+import { dataOf, instantOf, understandingOf, flowsOf, type DialogServices } from './services';
 // Deadline hook: see dialogs/deadlineDialog.ts.
-import { DEADLINE_DIALOG, DeadlineDialog, deadlineFollowUp, instantOf, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
+import { DEADLINE_DIALOG, DeadlineDialog, deadlineFollowUp, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
 /** Where botbuilder-dialogs' DialogStateManager keeps its configuration in a turn's state. */

@@ -1,4 +1,4 @@
-import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { ReplyComposer } from '../src/core/replies';
 import type { Understander, Understanding } from '../src/core/understanding/understand';
 import { FlowEngine } from '../src/core/flows/engine';
@@ -96,4 +96,16 @@ export function handoffWordsOf(services: DialogServices): HandoffMessages {
     handoffWords.set(services.replies, words);
   }
   return words;
+}
+
+/** When this message was sent: the channel's timestamp (so tests and replays have a fixed "today"), or now. */
+export function instantOf(context: TurnContext): Date {
+  const stamp = context.activity.timestamp as Date | string | undefined;
+  const instant = stamp === undefined ? new Date() : new Date(stamp);
+  return Number.isNaN(instant.getTime()) ? new Date() : instant;
+}
+
+/** The text of a message activity, or '' for any other activity. */
+export function messageText(context: TurnContext): string {
+  return context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
 }
