@@ -42,9 +42,8 @@ interface Conversation {
 
 let conversations: Conversation[] = [];
 
-function conversation(channel: string, options: { tenant?: string; today?: IsoDate } = {}): Conversation {
-  const adapter = testAdapter(channel, options.tenant ?? 'derby');
-  const today = options.today ?? DEFAULT_TODAY;
+/** A conversation through `adapter` on `today`, its transcript kept for the checks after each test. */
+function recorded(adapter: TestAdapter, channel: string, today: IsoDate): Conversation {
   const timestamp = new Date(`${today}T12:00:00Z`);
   const transcript: Entry[] = [];
   const convo: Conversation = {
@@ -62,6 +61,12 @@ function conversation(channel: string, options: { tenant?: string; today?: IsoDa
   };
   conversations.push(convo);
   return convo;
+}
+
+function conversation(channel: string, options: { tenant?: string; today?: IsoDate } = {}): Conversation {
+  const adapter = testAdapter(channel, options.tenant ?? 'derby');
+  const today = options.today ?? DEFAULT_TODAY;
+  return recorded(adapter, channel, today);
 }
 
 const allText = (activities: Partial<Activity>[]) => activities.map(textOf).join('\n');
@@ -876,23 +881,7 @@ function hostConversation(channel: string, today: IsoDate): Conversation {
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog('host');
     await conversationState.saveChanges(context);
   }, { channelId: channel });
-  const timestamp = new Date(`${today}T12:00:00Z`);
-  const transcript: Entry[] = [];
-  const convo: Conversation = {
-    channel,
-    today,
-    transcript,
-    async send(text) {
-      adapter.activeQueue.splice(0);
-      await adapter.receiveActivity({ type: ActivityTypes.Message, text, timestamp });
-      const out = adapter.activeQueue.splice(0);
-      transcript.push({ from: 'user', text });
-      for (const activity of out) transcript.push({ from: 'bot', text: textOf(activity), activity });
-      return out;
-    },
-  };
-  conversations.push(convo);
-  return convo;
+  return recorded(adapter, channel, today);
 }
 
 describe.each(['webchat', 'sms'] as const)('what-if after a deadline on %s, through the real assistant', (channel) => {

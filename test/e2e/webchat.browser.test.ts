@@ -113,33 +113,39 @@ function exactly(text: string): RegExp {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
+/** The page and Direct Line over an in-memory log, with the scripted test bot behind them. */
+async function startChatServer(): Promise<{ server: Server; base: string }> {
+  const log = new InMemoryActivityLog();
+  const adapter = new DirectLineAdapter({ log, botId: 'test-bot', botName: 'Test assistant' });
+  const bot = new TestBot();
+  const app = express();
+  app.use(createWebRouter());
+  app.use(
+    createDirectLineRouter({
+      adapter,
+      logic: (context) => bot.run(context),
+      log,
+      tokenSecret: 'browser-test-secret-0123456789abcdef0123',
+      tokenTtlSeconds: 1800,
+      resolveTenant: (name) => (name === 'derby' ? name : undefined),
+      defaultTenant: 'generic',
+      botId: 'test-bot',
+      botName: 'Test assistant',
+    }),
+  );
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, base };
+}
+
 describe.skipIf(!hasChromium)(`the web chat page in Chromium (${CHROMIUM})`, () => {
   let server: Server;
   let base: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    const log = new InMemoryActivityLog();
-    const adapter = new DirectLineAdapter({ log, botId: 'test-bot', botName: 'Test assistant' });
-    const bot = new TestBot();
-    const app = express();
-    app.use(createWebRouter());
-    app.use(
-      createDirectLineRouter({
-        adapter,
-        logic: (context) => bot.run(context),
-        log,
-        tokenSecret: 'browser-test-secret-0123456789abcdef0123',
-        tokenTtlSeconds: 1800,
-        resolveTenant: (name) => (name === 'derby' ? name : undefined),
-        defaultTenant: 'generic',
-        botId: 'test-bot',
-        botName: 'Test assistant',
-      }),
-    );
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await startChatServer());
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -265,27 +271,7 @@ describe.skipIf(!hasChromium)(`the web chat page on a phone (${CHROMIUM})`, () =
   let browser: Browser;
 
   beforeAll(async () => {
-    const log = new InMemoryActivityLog();
-    const adapter = new DirectLineAdapter({ log, botId: 'test-bot', botName: 'Test assistant' });
-    const bot = new TestBot();
-    const app = express();
-    app.use(createWebRouter());
-    app.use(
-      createDirectLineRouter({
-        adapter,
-        logic: (context) => bot.run(context),
-        log,
-        tokenSecret: 'browser-test-secret-0123456789abcdef0123',
-        tokenTtlSeconds: 1800,
-        resolveTenant: (name) => (name === 'derby' ? name : undefined),
-        defaultTenant: 'generic',
-        botId: 'test-bot',
-        botName: 'Test assistant',
-      }),
-    );
-    server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await startChatServer());
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'] });
   });
 
