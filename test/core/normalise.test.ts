@@ -28,6 +28,13 @@ describe('normalise', () => {
     ['my son', 'my child'],
     ['  lots   of\tspace ', 'lots of space'],
     ['Ça va?', 'ça va'],
+    // ages written short are ages; durations and greetings are left alone
+    ['my 14yo daughter', 'my 14 year old child'],
+    ['my 13y/o son', 'my 13 year old child'],
+    ['she is 15 yo', 'she is 15 year old'],
+    ['in 2 yrs time', 'in 2 years time'],
+    ['yo whats up', 'yo what is up'],
+    ['can somebody help', 'can someone help'],
   ])('%j → %j', (input, expected) => {
     expect(normalise(input)).toBe(expected);
   });

@@ -14,7 +14,7 @@ const SHORTHAND: Record<string, string> = {
   isnt: 'is not', havent: 'have not', hasnt: 'has not', wasnt: 'was not', werent: 'were not', arent: 'are not',
   couldnt: 'could not', wouldnt: 'would not', shouldnt: 'should not', aint: 'is not', im: 'i am', ive: 'i have', id: 'i would', ill: 'i will',
   theyre: 'they are', theyve: 'they have', hes: 'he is', shes: 'she is', its: 'it is', thats: 'that is',
-  some1: 'someone', sum1: 'someone', any1: 'anyone', every1: 'everyone', no1: 'no one',
+  somebody: 'someone', some1: 'someone', sum1: 'someone', any1: 'anyone', every1: 'everyone', no1: 'no one',
   '2': 'to', '4': 'for', b4: 'before', abt: 'about', bout: 'about', ppl: 'people', msg: 'message',
   txt: 'text', tmrw: 'tomorrow', tmr: 'tomorrow', '2day': 'today', '2moro': 'tomorrow', yr: 'year', yrs: 'years',
   wk: 'week', wks: 'weeks', mth: 'month', mths: 'months', mnth: 'month', mnths: 'months', mo: 'month',
@@ -139,11 +139,31 @@ function foldWords(text: string): string {
     .trim();
 }
 
-const TIME_UNITS = new Set(['day', 'days', 'week', 'weeks', 'wk', 'wks', 'month', 'months', 'mth', 'mths', 'year', 'years', 'working', 'pm', 'am']);
+const TIME_UNITS = new Set(['day', 'days', 'week', 'weeks', 'wk', 'wks', 'month', 'months', 'mth', 'mths', 'mnth', 'mnths', 'year', 'years', 'yr', 'yrs', 'working', 'pm', 'am']);
+
+/**
+ * "14yo", "13yrold", "14y/o" (read as "14y o"): an age, as "14 year old". "2yrs" is left alone:
+ * it is as often how long as how old.
+ */
+const AGE_WORD = /^(\d{1,2})(?:yo|yro|yrold|yrsold|yearold|yearsold|y)$/;
+const AGE_SUFFIX = new Set(['yo', 'yro']);
 
 function expandShorthand(words: string[]): string[] {
   const out: string[] = [];
   words.forEach((word, i) => {
+    const age = AGE_WORD.exec(word);
+    const slashed = words[i + 1] === 'o'; // "14y/o", "14 y/o"
+    if (age && (!word.endsWith('y') || slashed)) {
+      out.push(age[1]!, 'year', 'old');
+      return;
+    }
+    const afterNumber = /^\d{1,2}$/.test(words[i - 1] ?? '');
+    if (afterNumber && (AGE_SUFFIX.has(word) || (word === 'y' && slashed))) {
+      out.push('year', 'old');
+      return;
+    }
+    // The "o" of "y/o" after an age already read.
+    if (word === 'o' && /^(\d{1,2}y|y)$/.test(words[i - 1] ?? '') && /\d/.test((words[i - 1] === 'y' ? words[i - 2] : words[i - 1]) ?? '')) return;
     // "2 months" is a number; "want 2 appeal" is shorthand.
     const isNumber = /^\d+$/.test(word) && TIME_UNITS.has(words[i + 1] ?? '');
     const mapped = isNumber ? word : (SHORTHAND[word] ?? SINGLE_SYNONYMS[word] ?? word);
