@@ -114,6 +114,10 @@ describe('a broken knowledge file stops start-up, naming the file and the field'
       edit('tenants/derby.yaml', /^sources:/m, 'teamsEntraTenantIds: [0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18]\nsources:')(root);
       edit('tenants/milton-keynes.yaml', /^sources:/m, 'teamsEntraTenantIds: [0B7C3F52-5F2E-4D1A-9C47-3A1F0E2D9B18]\nsources:')(root);
     }, /tenants\/milton-keynes\.yaml: teamsEntraTenantIds\.0: "0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18" is also listed in knowledge\/tenants\/derby\.yaml/],
+    ['one SMS number in two councils', (root: string) => {
+      edit('tenants/derby.yaml', /^sources:/m, 'smsNumbers: ["+447700900123"]\nsources:')(root);
+      edit('tenants/milton-keynes.yaml', /^sources:/m, 'smsNumbers: ["+447700900999", "+447700900123"]\nsources:')(root);
+    }, /tenants\/milton-keynes\.yaml: smsNumbers\.1: \+447700900123 is also listed in knowledge\/tenants\/derby\.yaml/],
   ])('%s', (_name, change, expected) => {
     expect(problemsOf(brokenCopy(change))).toMatch(expected);
   });

@@ -132,8 +132,9 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
   }
 
   const tenants = new Map<string, Tenant>();
-  /** Which file lists each Microsoft Entra tenant id. */
+  /** Which file lists each Microsoft Entra tenant id, and each SMS number. */
   const entraTenantOwner = new Map<string, string>();
+  const smsNumberOwner = new Map<string, string>();
   for (const file of filesIn(path.join(dir, 'tenants'))) {
     const shown = shownOf(file);
     const tenant = validate(tenantSchema, readStructured(file, dir, problems), shown, problems);
@@ -149,6 +150,12 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): KnowledgeBas
       const other = entraTenantOwner.get(id);
       if (other) problems.push(`${shown}: teamsEntraTenantIds.${i}: "${id}" is also listed in ${other} (a Teams organisation can belong to one council only)`);
       else entraTenantOwner.set(id, shown);
+    });
+    // A text to a number gets one council's answers: a number in two files would silently go to the last.
+    tenant.smsNumbers.forEach((number, i) => {
+      const other = smsNumberOwner.get(number);
+      if (other) problems.push(`${shown}: smsNumbers.${i}: ${number} is also listed in ${other} (a number can belong to one council only)`);
+      else smsNumberOwner.set(number, shown);
     });
     tenants.set(tenant.id, tenant);
   }
