@@ -253,6 +253,7 @@ export function createAdviserRouter(options: AdviserRouterOptions): AdviserRoute
     } catch (error) {
       // Nothing was sent, and the desk records a reply only once it is delivered: nothing to undo.
       if (isOptedOut(error)) return sendError(res, 409, 'OptedOut', OPTED_OUT_MESSAGE);
+      if (isAddressUnknown(error)) return sendError(res, 409, 'NoNumber', NO_NUMBER_MESSAGE);
       throw error;
     }
     if (replied) return void res.status(204).end();
@@ -514,6 +515,15 @@ const OPTED_OUT_MESSAGE =
 /** The SMS channel refused to send: the person has opted out (SmsOptedOutError, by name to keep this layer free of channels). */
 function isOptedOut(error: unknown): boolean {
   return error instanceof Error && error.name === 'SmsOptedOutError';
+}
+
+const NO_NUMBER_MESSAGE =
+  'Your reply was not sent. The number this person texted from is no longer held (their details may have been deleted), ' +
+  'so a text cannot be sent. If they text again, you can reply then.';
+
+/** The SMS channel has no number for the conversation any more (SmsAddressUnknownError, by name as above). */
+function isAddressUnknown(error: unknown): boolean {
+  return error instanceof Error && error.name === 'SmsAddressUnknownError';
 }
 
 function validId(value: string | undefined): string | undefined {

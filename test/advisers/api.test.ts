@@ -8,7 +8,7 @@ import { InMemoryAdviserAccounts, verifyPassword } from '../../src/advisers/acco
 import { adviserOf, createAdviserRouter, requireAdviser } from '../../src/advisers/router';
 import { SESSION_COOKIE } from '../../src/advisers/session';
 import { newAdviserToken, parseAdviserTokens } from '../../src/advisers/tokens';
-import { SmsOptedOutError } from '../../src/channels/sms/smsAdapter';
+import { SmsAddressUnknownError, SmsOptedOutError } from '../../src/channels/sms/smsAdapter';
 import { FakeDesk } from './fakeDesk';
 import type { AdviserIdentity } from '../../src/handoff/types';
 import { defaultAccounts, PASSWORD, SESSION_SECRET, startConsole, type ConsoleSetup } from './harness';
@@ -492,6 +492,7 @@ describe('adviser console API: a reply the person\'s channel refuses', () => {
 
   it.each([
     { why: 'the person texted STOP', failure: () => new SmsOptedOutError(), status: 409, code: 'OptedOut', message: /opted out of texts \(they texted STOP\)/, logged: false },
+    { why: 'the number is no longer held', failure: () => new SmsAddressUnknownError(), status: 409, code: 'NoNumber', message: /number this person texted from is no longer held/, logged: false },
     { why: 'anything else', failure: () => new Error('socket hang up'), status: 500, code: 'ServerError', message: /went wrong/, logged: true },
   ])('answers $status $code when $why', async ({ failure, status, code, message, logged }) => {
     const item = desk.add({ channel: 'sms' });
