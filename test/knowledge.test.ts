@@ -60,6 +60,15 @@ describe('the knowledge base', () => {
     });
   });
 
+  it.each([
+    ['appeal-how', 'SEND Code of Practice, paragraphs 11.39 to 11.55'],
+    ['complaint', 'SEND Code of Practice, paragraphs 11.2 and 11.67 to 11.111'],
+    ['ehc-needs-assessment', 'SEND Code of Practice, paragraphs 11.13 and 11.45'],
+    ['appeal-what', 'SEND Code of Practice, paragraph 11.45'],
+  ])('%s cites the Code of Practice as its answer does: %j', (topicId, line) => {
+    expect(replies.answer(topicId, 'derby').sources).toContain(line);
+  });
+
   it('gives each council its own SENDIASS contact', () => {
     expect(replies.answer('sendiass', 'derby').text).toContain('01332 641414');
     expect(replies.answer('sendiass', 'milton-keynes').text).toContain('01908 254518');
@@ -114,6 +123,8 @@ describe('a broken knowledge file stops start-up, naming the file and the field'
       edit('tenants/derby.yaml', /^sources:/m, 'teamsEntraTenantIds: [0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18]\nsources:')(root);
       edit('tenants/milton-keynes.yaml', /^sources:/m, 'teamsEntraTenantIds: [0B7C3F52-5F2E-4D1A-9C47-3A1F0E2D9B18]\nsources:')(root);
     }, /tenants\/milton-keynes\.yaml: teamsEntraTenantIds\.0: "0b7c3f52-5f2e-4d1a-9c47-3a1f0e2d9b18" is also listed in knowledge\/tenants\/derby\.yaml/],
+    ['a Code of Practice range backwards', edit('topics/appeal-how.yaml', 'codeOfPractice: ["11.39-11.55"]', 'codeOfPractice: ["11.55-11.39"]'), /topics\/appeal-how\.yaml: codeOfPractice\.0: a range must go from the first paragraph to a later one/],
+    ['not a Code of Practice paragraph', edit('topics/appeal-how.yaml', 'codeOfPractice: ["11.39-11.55"]', 'codeOfPractice: ["chapter 11"]'), /topics\/appeal-how\.yaml: codeOfPractice\.0: must be a Code of Practice paragraph/],
     ['one SMS number in two councils', (root: string) => {
       edit('tenants/derby.yaml', /^sources:/m, 'smsNumbers: ["+447700900123"]\nsources:')(root);
       edit('tenants/milton-keynes.yaml', /^sources:/m, 'smsNumbers: ["+447700900999", "+447700900123"]\nsources:')(root);

@@ -110,7 +110,10 @@ export class ReplyComposer {
       ? local.map(({ ref, doc }) => `${doc.title} (${doc.publisher}), "${ref.section}"`)
       : refs.slice(0, 1).map(({ ref, doc }) => `General guidance published by ${doc.publisher}: ${doc.title}, "${ref.section}"`);
     if (codeOfPractice.length > 0) {
-      lines.push(`SEND Code of Practice, paragraph${codeOfPractice.length > 1 ? 's' : ''} ${codeOfPractice.join(', ')}`);
+      const several = codeOfPractice.length > 1 || codeOfPractice.some((p) => p.includes('-'));
+      const listed = codeOfPractice.map((p) => p.replace('-', ' to '));
+      const text = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} and ${listed[listed.length - 1]}` : listed[0];
+      lines.push(`SEND Code of Practice, paragraph${several ? 's' : ''} ${text}`);
     }
     return [...new Set(lines)];
   }

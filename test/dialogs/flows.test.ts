@@ -290,7 +290,7 @@ describe('"I disagree with a council decision", all the way to the deadline', ()
     expect(info).toMatch(/mediation adviser/);
     if (channel !== 'sms') {
       expect(info).toMatch(/disagreement resolution or make a complaint/);
-      expect(info).toMatch(/SEND Code of Practice, paragraphs 11\.13, 11\.45/);
+      expect(info).toMatch(/SEND Code of Practice, paragraphs 11\.13 and 11\.45/);
     }
     expect(textOf(last(decision))).toMatch(/[Ww]ork out your appeal deadline now\?/);
 

@@ -7,7 +7,14 @@ import { z } from 'zod';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const topicId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lower-case id such as appeal-deadline');
-const cop = z.string().regex(/^\d{1,2}\.\d{1,3}$/, 'must be a Code of Practice paragraph such as 11.13');
+/** A paragraph ("11.13") or a run of them ("11.67-11.111", first to last). */
+const cop = z
+  .string()
+  .regex(/^\d{1,2}\.\d{1,3}(-\d{1,2}\.\d{1,3})?$/, 'must be a Code of Practice paragraph such as 11.13, or a range such as 11.67-11.111')
+  .refine((value) => {
+    const [first, last] = value.split('-').map((p) => p.split('.').map(Number) as [number, number]);
+    return !last || first![0] < last[0] || (first![0] === last[0] && first![1] < last[1]);
+  }, 'a range must go from the first paragraph to a later one, such as 11.67-11.111');
 const phone = z.string().regex(/^[0-9 +()]{6,20}$/, 'must be a phone number such as 01332 641414');
 const email = z.string().email('must be an email address');
 const url = z.string().url('must be a full web address starting https://');
