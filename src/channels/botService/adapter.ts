@@ -5,12 +5,14 @@ import {
   type TurnContext,
   type Activity,
   type InvokeResponse,
+  type ResourceResponse,
   type Storage,
 } from 'botbuilder';
 import type { BotFrameworkAuthentication } from 'botframework-connector';
 import type { TurnLock } from '../directline/turnLock';
 import { ConversationTurns } from '../conversationTurns';
 import { withCouncil, type CouncilResolver } from '../teams/council';
+import { withVisibleChoices } from '../teams/suggestedActions';
 
 export type TurnLogic = (context: TurnContext) => Promise<void>;
 
@@ -84,6 +86,16 @@ export class BotServiceAdapter extends CloudAdapter {
    */
   handle(authHeader: string, activity: Activity, logic: TurnLogic): Promise<InvokeResponse | undefined> {
     return this.processActivity(authHeader, withCouncil(activity, this.councilOf), (context) => this.serialised(context, logic));
+  }
+
+  /**
+   * Everything the bot sends on this adapter (replies, proactive messages) passes here last: in a
+   * Teams group chat or channel, where suggested actions may not be shown, they go as a card the
+   * person can see and press (teams/suggestedActions.ts). Dialogs need not know the conversation
+   * type; personal chats and other channels are sent as they are.
+   */
+  override sendActivities(context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
+    return super.sendActivities(context, activities.map(withVisibleChoices));
   }
 
   /** Resolves true once no turn is queued or running, false after `timeoutMs`. */
