@@ -224,6 +224,8 @@ export class CallbackDialog extends CancelAndHelpDialog {
   private async stop(step: WaterfallStepContext, why: 'refused' | 'worried'): Promise<DialogTurnResult> {
     const data = await dataOf(this.services, step.context);
     const options = step.options as CallbackOptions;
+    // A call is not safe: for a day no call-back is offered again (only the time is kept, no words).
+    if (why === 'worried') data.callsUnsafeAt = instantOf(step.context).toISOString();
     const urgent = await this.urgentLines(step.context, options, why === 'worried');
     await say(step.context, fitFor(handoffWordsOf(this.services).callbackStopped(options.tenant, why, urgent), step.context.activity.channelId), data);
     return step.endDialog();

@@ -6,9 +6,10 @@ import { audienceOf } from '../src/bot/assistantBot';
 import type { HandoffReason } from '../src/store/store';
 import { fitFor } from '../src/bot/renderReply';
 import { normaliseWords } from '../src/core/understanding/normalise';
-import { writtenByYoungPerson } from '../src/core/understanding/safeguarding';
+import { withinAfterDisclosure, writtenByYoungPerson } from '../src/core/understanding/safeguarding';
+import { withUrgentLines } from '../src/core/handoff/messages';
 import { noMoreFeedback } from './feedback';
-import { dataOf, understandingOf, type DialogServices } from './services';
+import { dataOf, instantOf, understandingOf, type DialogServices } from './services';
 
 /**
  * The shared base for dialogs that wait for an answer: whatever step the person is at, a risk,
@@ -92,9 +93,15 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
       case 'restart':
         await say(inner.context, fitFor(replies.control('restart', data.tenant, replies.starterChoices()), activity.channelId), data);
         return inner.cancelAllDialogs();
-      case 'cancel':
-        await say(inner.context, replies.control('cancel', data.tenant), data);
+      case 'cancel': {
+        // Within a day of a disclosure, stopping a question still leaves the urgent line in view.
+        const stopped = replies.control('cancel', data.tenant);
+        const afterDisclosure = withinAfterDisclosure(data.safeguardingAt, instantOf(inner.context));
+        const audience = audienceOf(activity.channelId);
+        const reply = afterDisclosure ? withUrgentLines(stopped, { ...replies.safeguardingFollowUp(data.tenant, audience), audience }) : stopped;
+        await say(inner.context, fitFor(reply, activity.channelId), data);
         return inner.cancelAllDialogs();
+      }
       default:
         return undefined;
     }

@@ -11,7 +11,7 @@ import { summaryOf } from '../src/handoff/service';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { CALLBACK_DIALOG, CallbackDialog, type CallbackOptions } from './callbackDialog';
 import { HANDOFF_LABELS, saysLeaveQueue, saysStart, type UrgentLines } from '../src/core/handoff/messages';
-import { readRefusal } from '../src/core/handoff/callback';
+import { callsUnsafe, readRefusal } from '../src/core/handoff/callback';
 import { withinAfterDisclosure } from '../src/core/understanding/safeguarding';
 import { audienceOf } from '../src/bot/assistantBot';
 import { queueNoticeDue, queueNoticeGiven, type QueueNoticeMemory } from '../src/core/handoff/queueNotice';
@@ -65,8 +65,9 @@ export class HandoffDialog extends CancelAndHelpDialog {
     if (control === 'human') return true; // "talk to a person" while being asked about it: a yes
     const data = await dataOf(this.services, inner.context);
     if (pickOffered(text, data.offered) !== undefined) return true;
-    // Already queued (urgently) while asked about consent: a bare "START" is not "start again".
-    if (data.handoff && saysStart(text)) return true;
+    // Already queued (urgently) while asked about consent: a bare "START" is not "start again", and
+    // "start again" or "cancel" does not drop the urgent hand-off (the consent step says how to leave).
+    if (data.handoff && (saysStart(text) || STAYS_QUEUED.has(control))) return true;
     // "Never mind", "no thanks" to the call-back offer: a kind close, not "I've stopped that".
     const offeredCallback = data.offered.some((choice) => choice.label === HANDOFF_LABELS.noCallback);
     return offeredCallback && (control === 'cancel' || readRefusal(text) !== undefined);
@@ -89,6 +90,13 @@ export class HandoffDialog extends CancelAndHelpDialog {
       return step.replaceDialog(WAITING);
     }
     const availability = await this.port.availability(tenant);
+    if (!availability.open && this.callsUnsafe(context, data)) {
+      // They said a call is not safe: no call-back offered again. A disclosure's urgent lines were
+      // just given this turn; otherwise they come with the advice service's contact.
+      const lines = options.reason === 'safeguarding' ? undefined : this.urgentLines(context, tenant);
+      await say(context, fitFor(words.noAdviserNoCall(tenant, availability, lines, instantOf(context)), context.activity.channelId), data);
+      return step.endDialog();
+    }
     if (!availability.open) {
       await this.ask(step, words.outOfHours(tenant, availability));
       (step.values as StepValues).offeredCallback = true;
@@ -120,6 +128,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       if (choice?.label === HANDOFF_LABELS.noCallback || refusal || yesOrNo(text) === 'no' || saysCancel(this.services, context, text)) {
         // Kind, with how to get help without a call (the urgent lines after a disclosure) and how to ask again.
         const worried = refusal === 'worried';
+        if (worried) this.noteCallsUnsafe(context, data);
         const lines = urgent || worried ? this.urgentLines(context, tenant) : undefined;
         await say(context, fitFor(handoffWordsOf(this.services).callbackStopped(tenant, worried ? 'worried' : 'declined-offer', lines), context.activity.channelId), data);
         return step.endDialog();
@@ -132,17 +141,25 @@ export class HandoffDialog extends CancelAndHelpDialog {
       await say(context, fitFor(handoffWordsOf(this.services).leftQueue(), context.activity.channelId), data);
       return step.endDialog();
     }
-    if (data.handoff && saysStart(text)) {
-      // Queued urgently and asked about consent: "START" keeps them in the queue, and says so.
-      const open = await this.port!.openFor(conversationIdOf(context));
-      if (open) {
-        await this.port!.personWrote(open, context.activity);
-        return step.next(await this.tellStillQueued(context, data, open));
-      }
-    }
     const answer = choice
       ? choice.label === HANDOFF_LABELS.consentYes ? 'yes' : choice.label === HANDOFF_LABELS.consentNo ? 'no' : undefined
       : yesOrNo(text);
+    const stops = answer === undefined && !saysStart(text) && saysStopping(this.services, context, text);
+    if (data.handoff && (saysStart(text) || stops)) {
+      // Queued urgently and asked about consent: "START" keeps them in the queue, and says so; so
+      // do "start again" and "cancel", saying how to leave. The urgent hand-off is left only by
+      // saying so ("leave queue"), never by words that may mean something else.
+      const open = await this.port!.openFor(conversationIdOf(context));
+      if (open?.status === 'queued' || (open && !stops)) {
+        await this.port!.personWrote(open, context.activity);
+        return step.next(await this.tellStillQueued(context, data, open, undefined, stops));
+      }
+      if (!open && stops) {
+        // Closed elsewhere a moment ago: nothing to stay in, so the words are answered as usual.
+        data.handoff = undefined;
+        return step.endDialog({ reroute: true });
+      }
+    }
     if (answer === undefined && options.reason !== 'safeguarding') {
       // Not an answer but something new ("actually, what is mediation?"): the assistant takes it.
       return step.endDialog({ reroute: true });
@@ -211,9 +228,14 @@ export class HandoffDialog extends CancelAndHelpDialog {
       // "START" (an SMS keyword people send) is not "start again": they stay, and are told where they stand.
       return step.replaceDialog(WAITING, await this.tellStillQueued(context, data, open, told));
     }
-    const leaving = choice?.label === HANDOFF_LABELS.leaveQueue || saysLeaveQueue(text) ||
-      (understanding.kind === 'control' && LEAVING.has(understanding.control));
-    if (open.status === 'queued' && leaving) {
+    const saysLeave = choice?.label === HANDOFF_LABELS.leaveQueue || saysLeaveQueue(text);
+    const stopping = understanding.kind === 'control' && LEAVING.has(understanding.control);
+    if (open.status === 'queued' && open.urgent && stopping && !saysLeave) {
+      // Waiting urgently: "start again", "cancel" or "bye" keeps them in the queue (an adviser is
+      // still coming to someone who may be at risk), and says how to leave.
+      return step.replaceDialog(WAITING, await this.tellStillQueued(context, data, open, told, true));
+    }
+    if (open.status === 'queued' && (saysLeave || stopping)) {
       await port.leave(open.conversationId);
       data.handoff = undefined;
       await say(context, fitFor(words.leftQueue(), context.activity.channelId), data);
@@ -242,12 +264,27 @@ export class HandoffDialog extends CancelAndHelpDialog {
     return this.remember(data, open, place.position);
   }
 
-  /** Still in the queue (after a bare "start"): where they stand, always said. */
-  private async tellStillQueued(context: TurnContext, data: ConversationData, open: Handoff, told?: QueueNoticeMemory): Promise<QueueNoticeMemory | undefined> {
+  /**
+   * Still in the queue (after a bare "start", or "start again" or "cancel" while waiting urgently,
+   * with `howToLeave`): where they stand, always said.
+   */
+  private async tellStillQueued(context: TurnContext, data: ConversationData, open: Handoff, told?: QueueNoticeMemory, howToLeave = false): Promise<QueueNoticeMemory | undefined> {
     const place = await this.port!.positionOf(open);
     if (!place) return told; // claimed a moment ago: the adviser is joining
-    await say(context, fitFor(handoffWordsOf(this.services).stillQueued(place.position, place.waitText, { urgent: open.urgent }), context.activity.channelId), data);
+    await say(context, fitFor(handoffWordsOf(this.services).stillQueued(place.position, place.waitText, { urgent: open.urgent, howToLeave }), context.activity.channelId), data);
     return this.remember(data, open, place.position);
+  }
+
+  /** Whether the person said a call is not safe in the last day: then no call-back is offered. */
+  private callsUnsafe(context: TurnContext, data: ConversationData): boolean {
+    if (callsUnsafe(data.callsUnsafeAt, instantOf(context))) return true;
+    data.callsUnsafeAt = undefined; // a day has passed: nothing more is kept
+    return false;
+  }
+
+  /** A call is not safe (someone would hear, not the house): only the time is kept. */
+  private noteCallsUnsafe(context: TurnContext, data: ConversationData): void {
+    data.callsUnsafeAt = instantOf(context).toISOString();
   }
 
   /** The urgent lines of the safeguarding follow-up, for who is asking (families, or staff in Teams). */
@@ -263,7 +300,8 @@ export class HandoffDialog extends CancelAndHelpDialog {
     const place = await port.positionOf(open);
     if (!place) return undefined;
     const { advisersOnline } = await port.availability(open.tenant);
-    await say(context, fitFor(handoffWordsOf(this.services).queued(place.position, place.waitText, advisersOnline), context.activity.channelId), data);
+    const noCalls = this.callsUnsafe(context, data);
+    await say(context, fitFor(handoffWordsOf(this.services).queued(place.position, place.waitText, advisersOnline, { noCalls }), context.activity.channelId), data);
     return this.remember(data, open, place.position);
   }
 
@@ -324,7 +362,8 @@ export class HandoffDialog extends CancelAndHelpDialog {
     }
     if (options.reason !== 'safeguarding' || consent) {
       const words = handoffWordsOf(this.services);
-      await say(context, fitFor(words.queued(queued.position, queued.waitText, queued.advisersOnline), context.activity.channelId), data);
+      const noCalls = this.callsUnsafe(context, data);
+      await say(context, fitFor(words.queued(queued.position, queued.waitText, queued.advisersOnline, { noCalls }), context.activity.channelId), data);
     }
     return 'queued';
   }
@@ -339,8 +378,10 @@ interface StepValues {
   offeredCallback?: boolean;
 }
 
-/** Controls that mean "I don't want to wait any more" while in the queue. */
+/** Controls that mean "I don't want to wait any more" while in the queue (an urgent one is left only by "leave queue"). */
 const LEAVING = new Set(['cancel', 'restart', 'goodbye']);
+/** Controls that, asked about consent while urgently queued, keep the person in the queue and say how to leave. */
+const STAYS_QUEUED = new Set(['cancel', 'restart']);
 
 /** What the waiting step was given: when the person was last told they are still queued. */
 function noticeMemoryOf(options: unknown): QueueNoticeMemory | undefined {
@@ -354,6 +395,13 @@ function withChoices<T extends { choices: Choice[] }>(reply: T, choices: Choice[
 
 function asksForCallback(text: string): boolean {
   return /\bcall\s*-?\s*(me\s+)?back\b|\bring\s+me\b|\bphone\s+me\b/i.test(text);
+}
+
+/** "Start again", "cancel", "never mind": words that would otherwise end the dialogs. */
+function saysStopping(services: DialogServices, context: TurnContext, text: string): boolean {
+  if (!text.trim()) return false;
+  const understanding = understandingOf(services, context, text);
+  return understanding.kind === 'control' && STAYS_QUEUED.has(understanding.control);
 }
 
 /** "Cancel", "never mind", "forget it": the understanding's cancel. */

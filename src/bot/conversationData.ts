@@ -11,6 +11,12 @@ export interface ConversationData {
    * and a person, never a menu. No words are kept, only the time.
    */
   safeguardingAt?: string;
+  /**
+   * When the person last said a call is not safe ("don't ring the house", "they'll hear"): for a
+   * day after it (CALLS_UNSAFE_HOURS, src/core/handoff/callback.ts) no call-back is offered, only
+   * the queue, writing here and the council's advice service. No words are kept, only the time.
+   */
+  callsUnsafeAt?: string;
   /** Messages in a row that the assistant could not place. */
   unclearTurns: number;
   /** The choices last shown, so "2" or the choice's words pick one on any channel. */

@@ -999,3 +999,135 @@ describe('START while waiting in the queue', () => {
     expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// An urgent hand-off and the words that would otherwise end the dialogs; calls said to be unsafe.
+
+/** What the bot's reply says, as one text, with the segments it would take by SMS. */
+function expectSmsBudget(channel: string, replies: Partial<Activity>[]): void {
+  if (channel !== 'sms') return;
+  for (const reply of replies.filter((a) => a.type === 'message')) {
+    expect(isGsm7(reply.text ?? ''), reply.text).toBe(true);
+    expect(segmentCount(reply.text ?? ''), reply.text).toBeLessThanOrEqual(2);
+  }
+}
+
+/** Queued urgently after a disclosure in hours (asked about consent, or having answered it). */
+async function queuedUrgently(p: Person, answered: boolean): Promise<void> {
+  await p.say('hello');
+  expect(textOf(await p.say('i want to kill myself'))).toMatch(/999/);
+  if (answered) expect(textOf(await p.say('Yes, pass it on'))).toMatch(/in the queue/i);
+  expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true, status: 'queued' });
+}
+
+describe('"start again" or "cancel" while queued urgently', () => {
+  const cases = CHANNELS.flatMap((channel) => ['start again', 'cancel', 'never mind'].flatMap((said) => [
+    { channel, said, when: 'asked about consent', answered: false },
+    { channel, said, when: 'waiting', answered: true },
+  ]));
+
+  it.each(cases)('on $channel "$said" ($when) keeps them in the queue, says how to leave, and what they write still goes to the advisers', async ({ channel, said, answered }) => {
+    const p = person(`c-stay-${channel}-${said.replace(/\W/g, '')}-${String(answered)}`, channel);
+    await queuedUrgently(p, answered);
+    const replies = await p.say(said);
+    const reply = textOf(replies);
+    expect(reply).toMatch(/still in the queue/);
+    expect(reply).toMatch(/999/);
+    expect(reply).toMatch(channel === 'sms' ? /To leave, reply LEAVE QUEUE\./ : /To leave the queue, type \W*leave queue/);
+    expect(reply).not.toMatch(/start again|stopped that|left the queue/i);
+    expectSmsBudget(channel, replies);
+    // The store and the dialogs agree: still waiting, urgently, and nothing was closed.
+    expect(await store.listQueue()).toEqual([expect.objectContaining({ conversationId: p.conversationId, urgent: true, status: 'queued' })]);
+    expect(await store.listHandoffs({ status: ['closed'] })).toEqual([]);
+    expect(await consoleLines(p.conversationId)).toContain(said);
+
+    // A question now goes to the advisers, not to the assistant's answers.
+    const later = textOf(await p.say('what is mediation?'));
+    expect(later).not.toMatch(/mediat/i);
+    expect(await consoleLines(p.conversationId)).toContain('what is mediation?');
+
+    // Saying so leaves, through the service.
+    expect(textOf(await p.say('leave queue'))).toMatch(/left the queue/i);
+    expect(await store.listQueue()).toEqual([]);
+    expect((await store.listHandoffs({ status: ['closed'] })).map((h) => [h.conversationId, h.closedBy])).toEqual([[p.conversationId, 'person']]);
+  });
+
+  it.each(CHANNELS)('on %s "no thanks" to the urgent consent question is a no: still queued, and the adviser sees only what comes after', async (channel) => {
+    const p = person(`c-stay-nothanks-${channel}`, channel);
+    await queuedUrgently(p, false);
+    const reply = textOf(await p.say('no thanks'));
+    expect(reply).toMatch(/in the queue/i);
+    expect(reply).not.toMatch(/stopped that/);
+    expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true, status: 'queued' });
+    expect((await store.listQueue())[0]!.summary.consent).toBe(false);
+  });
+
+  it.each(CHANNELS)('on %s "cancel" while waiting in an ordinary queue still leaves it', async (channel) => {
+    const p = person(`c-leave-plain-${channel}`, channel);
+    await joinsQueue(p);
+    expect(textOf(await p.say('cancel'))).toMatch(/left the queue/i);
+    expect(await store.listQueue()).toEqual([]);
+    expect((await store.listHandoffs({ status: ['closed'] })).map((h) => [h.conversationId, h.closedBy])).toEqual([[p.conversationId, 'person']]);
+  });
+});
+
+describe('after a call was said not to be safe', () => {
+  /** A call-back offer, in any of its words and buttons. */
+  const CALLBACK_OFFERED = /call or email you back|ask for a call-back|call-back instead/i;
+  const WORRIES = [
+    { how: '"not safe" to the offer', steps: ['not safe'], unsafe: true },
+    { how: '"they\'ll hear" at the name question', steps: ['Ask for a call-back', "they'll hear"], unsafe: true },
+    { how: '"dont ring the house" at the contact question', steps: ['Ask for a call-back', 'Jo', 'dont ring the house'], unsafe: true },
+    { how: '"no thanks" at the name question (not a worry)', steps: ['Ask for a call-back', 'no thanks'], unsafe: false },
+  ];
+  const cases = CHANNELS.flatMap((channel) => WORRIES.map((worry) => ({ channel, ...worry })));
+
+  /** Out of hours: a disclosure, the call-back offer, and the worry (or a plain no). */
+  async function worried(id: string, channel: string, steps: string[]): Promise<Person> {
+    clock = MONDAY_9PM;
+    const p = person(id, channel);
+    await p.say('hello');
+    expect(textOf(await p.say(DISCLOSURE))).toMatch(CALLBACK_OFFERED);
+    let last: Partial<Activity>[] = [];
+    for (const step of steps) last = await p.say(step);
+    expect(textOf(last)).toMatch(/that's ok/i);
+    return p;
+  }
+
+  it.each(cases)('on $channel, after $how, another risk message out of hours offers no call-back: $unsafe', async ({ channel, steps, unsafe }) => {
+    const p = await worried(`c-unsafe-${channel}-${steps.length}-${String(unsafe)}`, channel, steps);
+    const replies = await p.say('he hit her again and i think he will kill me');
+    const reply = textOf(replies);
+    expect(reply).toMatch(/999/);
+    expect(CALLBACK_OFFERED.test(reply)).toBe(!unsafe);
+    if (channel !== 'sms') expect(buttonsOf(replies).includes('Ask for a call-back')).toBe(!unsafe);
+    if (unsafe) {
+      expect(reply).toMatch(/A message here is fine/);
+      expect(reply).toMatch(/MK SENDIAS/);
+      expectSmsBudget(channel, replies);
+    }
+    // Nothing kept but the time: no call-back, none of the words, no hand-off out of hours.
+    expect(await store.listCallbacks()).toEqual([]);
+    expect(await store.listHandoffs({})).toEqual([]);
+    const state = await stateOf(p.conversationId);
+    expect(state.includes('callsUnsafeAt')).toBe(unsafe);
+    expect(state).not.toMatch(/hear|house|not safe/);
+  });
+
+  it.each(CHANNELS.flatMap((channel) => [{ channel, unsafe: true }, { channel, unsafe: false }]))(
+    'on $channel in hours with nobody signed in, the urgent queue offers a call-back only if calls were not said to be unsafe ($unsafe)',
+    async ({ channel, unsafe }) => {
+      const p = await worried(`c-unsafe-hours-${channel}-${String(unsafe)}`, channel, unsafe ? ['not safe'] : ['No thanks']);
+      clock = MONDAY_11AM;
+      expect(textOf(await p.say('he hit her again and i think he will kill me'))).toMatch(/adviser to join you urgently/);
+      expect((await store.listQueue())[0]).toMatchObject({ conversationId: p.conversationId, urgent: true, status: 'queued' });
+      const replies = await p.say('Yes, pass it on');
+      const reply = textOf(replies);
+      expect(reply).toMatch(/in the queue/);
+      expect(CALLBACK_OFFERED.test(reply)).toBe(!unsafe);
+      if (channel !== 'sms') expect(buttonsOf(replies).includes('Ask for a call-back')).toBe(!unsafe);
+      if (unsafe) expect(reply).toMatch(/keep writing here/);
+      expect(await store.listCallbacks()).toEqual([]);
+    },
+  );
+});

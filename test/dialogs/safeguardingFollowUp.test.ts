@@ -8,6 +8,7 @@ import type { AssistantBot } from '../../src/bot/assistantBot';
 import { adviserAvailability } from '../../src/core/handoff/hours';
 import { estimateWait } from '../../src/core/handoff/wait';
 import { AFTER_DISCLOSURE_HOURS } from '../../src/core/understanding/safeguarding';
+import { CALLS_UNSAFE_HOURS } from '../../src/core/handoff/callback';
 import { HandoffService } from '../../src/handoff/service';
 import { SMS_MAX_SEGMENTS } from '../../src/bot/renderReply';
 import { segmentCount } from '../../src/channels/sms/segments';
@@ -197,4 +198,64 @@ describe('after a disclosure, with no adviser desk', () => {
       expect(allText(replies)).not.toMatch(MENU);
     },
   );
+});
+
+/** The urgent line of the follow-up reply, as families and as staff in Teams see it. */
+const URGENT_LINE: Record<Channel, RegExp[]> = {
+  sms: [/999/, /Childline 0800 1111/],
+  webchat: [/999/, /Childline .{0,40}0800 1111/],
+  msteams: [/999/, /designated safeguarding lead/],
+};
+/** How a person stops a question on each channel (SMS providers act on CANCEL themselves). */
+const STOP: Record<Channel, string> = { sms: 'never mind', webchat: 'cancel', msteams: 'cancel' };
+
+describe.each(CHANNELS)('stopping a question after a disclosure, on %s', (channel) => {
+  const STARTS = [
+    { what: 'the deadline conversation', start: 'work out my deadline', asked: /Which deadline shall I work out\?/ },
+    { what: 'a guided flow', start: 'I want to complain', asked: /\?/ },
+  ];
+
+  it.each(STARTS.flatMap((s) => [
+    { ...s, after: AFTER_DISCLOSURE_HOURS - 1, urgent: true },
+    { ...s, after: AFTER_DISCLOSURE_HOURS + 1, urgent: false },
+  ]))('stopping $what $after hours later repeats the urgent line: $urgent', async ({ start, asked, after, urgent }) => {
+    const p = person(`c-stop-${channel}`, channel);
+    await disclosedAndDeclined(p, channel);
+    const later = new Date(clock.getTime() + after * HOUR);
+    expect(allText(await p.say(start, later))).toMatch(asked);
+    const replies = await p.say(STOP[channel], later);
+    // One reply: the stop, with the urgent line in it (or not), and no menu.
+    expect(replies).toHaveLength(1);
+    expect(allText(replies)).toMatch(/I've stopped that/);
+    for (const line of URGENT_LINE[channel]) expect(line.test(allText(replies))).toBe(urgent);
+    expect(allText(replies)).not.toMatch(WHOLE_BLOCK);
+    if (channel === 'sms') expect(segmentCount(textOf(replies[0]))).toBeLessThanOrEqual(2);
+    // Stopping a question asks for no adviser: out of hours nothing is queued, and nothing was before.
+    expect(await store.listHandoffs({})).toEqual([]);
+    // And the question has stopped: the next message is not taken as its answer.
+    expect(allText(await p.say('what is mediation?', later))).toMatch(/mediat/i);
+  });
+});
+
+describe.each(CHANNELS)('after saying a call is not safe, on %s', (channel) => {
+  const askCallback = channel === 'sms' ? '1' : 'Ask for a call-back';
+
+  it.each([
+    { after: CALLS_UNSAFE_HOURS - 1, offered: false },
+    { after: CALLS_UNSAFE_HOURS + 1, offered: true },
+  ])('a new disclosure $after hours later is offered a call-back: $offered', async ({ after, offered }) => {
+    const p = person(`c-unsafe-${channel}`, channel);
+    expect(allText(await p.say(DISCLOSURE))).toMatch(/call or email you back/i);
+    expect(allText(await p.say(askCallback))).toMatch(/what name/i);
+    expect(allText(await p.say("they'll hear"))).toMatch(/999/);
+    const replies = await p.say(DISCLOSURE, new Date(clock.getTime() + after * HOUR));
+    expect(textOf(replies[0])).toMatch(/999/);
+    expect(/call or email you back|call-back/i.test(allText(replies))).toBe(offered);
+    expect(/A message here is fine/.test(allText(replies))).toBe(!offered);
+    // In either case the council's advice service is given, and nothing is kept.
+    expect(allText(replies)).toMatch(/01908 254518/);
+    if (channel === 'sms') for (const reply of replies) expect(segmentCount(textOf(reply))).toBeLessThanOrEqual(SMS_MAX_SEGMENTS);
+    expect(await store.listCallbacks()).toEqual([]);
+    expect(await store.listHandoffs({})).toEqual([]);
+  });
 });

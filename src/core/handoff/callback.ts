@@ -4,6 +4,7 @@
  * says what is wrong with it in a word the messages can explain. None of them throws, whatever it
  * is given (empty, huge, emoji, markup, any script, broken Unicode, not even a string).
  */
+import { AFTER_DISCLOSURE_HOURS, withinAfterDisclosure } from '../understanding/safeguarding';
 import { charCount, cleanLine } from './text';
 
 export type Read<T, P extends string> = ({ ok: true } & T) | { ok: false; problem: P };
@@ -264,6 +265,20 @@ export function readRefusal(text: unknown): Refusal | undefined {
   if (WORRIED_IN_TEXT.some((pattern) => pattern.test(words))) return 'worried';
   if (NO_ALONE.test(words) || NO_IN_TEXT.some((pattern) => pattern.test(words))) return 'no';
   return undefined;
+}
+
+/**
+ * How long after someone said a call is not safe (a 'worried' {@link readRefusal}) no call-back is
+ * offered again: the same day as after a disclosure.
+ */
+export const CALLS_UNSAFE_HOURS = AFTER_DISCLOSURE_HOURS;
+
+/**
+ * Whether calls count as unsafe at `now`: the person said so (at `since`, an ISO time) less than
+ * {@link CALLS_UNSAFE_HOURS} ago. Nothing about what they said is needed, only when.
+ */
+export function callsUnsafe(since: string | undefined, now: Date): boolean {
+  return withinAfterDisclosure(since, now);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -190,13 +190,22 @@ export class HandoffMessages {
    * Joined the queue: their place, a realistic wait, how to leave. With no adviser signed in it
    * says so, and offers a call-back instead of a wait it cannot estimate.
    */
-  queued(position: number, waitText: string, advisersOnline: number): Reply {
+  queued(position: number, waitText: string, advisersOnline: number, options: { noCalls?: boolean } = {}): Reply {
     const n = place(position);
     const where = n === undefined ? "You're in the queue to talk to an adviser." : n === 1 ? "You're next in the queue to talk to an adviser." : `You're number ${n} in the queue to talk to an adviser.`;
     const nobody = !(typeof advisersOnline === 'number' && advisersOnline >= 1);
     const wait = waitWords(waitText);
     const leave = `To leave the queue, type **${LEAVE_QUEUE_WORDS}**.`;
     const leaveSms = `To leave the queue, reply ${LEAVE_QUEUE_WORDS.toUpperCase()}.`;
+    if (nobody && options?.noCalls) {
+      // They have said a call is not safe: no call-back is offered, and writing here is fine.
+      const honest = "No adviser is signed in at the moment, so I can't say how long you'll wait. You can keep writing here: an adviser will see it.";
+      return reply(
+        `${where}\n\n${honest}\n\n${leave}`,
+        composeSms([where, "No adviser is signed in right now, so I can't say how long it will be. You can keep writing here."], [leaveSms]),
+        [choice(HANDOFF_LABELS.leaveQueue)],
+      );
+    }
     if (nobody) {
       const honest =
         "No adviser is signed in at the moment, so I can't say how long you'll wait. " +
@@ -255,7 +264,7 @@ export class HandoffMessages {
    * A bare "start" (an SMS keyword people send) while waiting: not "start again", so they stay in
    * the queue and are told where they stand. An urgent wait repeats 999 instead of how to leave.
    */
-  stillQueued(position: number, waitText: string, options: { urgent?: boolean } = {}): Reply {
+  stillQueued(position: number, waitText: string, options: { urgent?: boolean; howToLeave?: boolean } = {}): Reply {
     const n = place(position);
     const where = n === undefined ? "You're still in the queue to talk to an adviser." : n === 1 ? "You're still in the queue, and you're next." : `You're still in the queue: you're number ${n}.`;
     const wait = waitWords(waitText);
@@ -263,6 +272,14 @@ export class HandoffMessages {
     const stay = 'An adviser will join you here.';
     if (options?.urgent) {
       const danger = `If anyone is in danger now, call ${NATIONAL_CONTACTS.emergency}.`;
+      if (options.howToLeave) {
+        // "Start again", "cancel" while waiting urgently: not leaving, but how to is said plainly.
+        const leaveSms = `To leave, reply ${LEAVE_QUEUE_WORDS.toUpperCase()}.`;
+        return reply(
+          `${where}${waitLine} ${stay} ${danger}\n\nTo leave the queue, type **${LEAVE_QUEUE_WORDS}**.`,
+          composeSms([`${where}${waitLine}`, danger, leaveSms], [stay]),
+        );
+      }
       return reply(`${where}${waitLine} ${stay} ${danger}`, composeSms([`${where}${waitLine}`, danger], [stay]));
     }
     return reply(
@@ -363,6 +380,32 @@ export class HandoffMessages {
       ["Sorry, no adviser is available to chat right now.", nextText ? `Advisers are next available ${nextText}.` : undefined, callback ? 'I can ask an adviser to call or email you back.' : undefined, contact.sms],
     );
     return reply(text, sms, callback ? [choice(HANDOFF_LABELS.callback, 'Call-back'), choice(HANDOFF_LABELS.noCallback)] : []);
+  }
+
+  /**
+   * No adviser now, and the person has said a call is not safe: no call-back is offered. When
+   * advisers are next, that writing here is fine, the urgent lines (`urgent`, when they were not
+   * just given) and the council's SENDIASS.
+   */
+  noAdviserNoCall(tenantRef: TenantRef, availability: AdviserAvailability, urgent?: UrgentLines, now: Date = new Date()): Reply {
+    const tenant = this.tenant(tenantRef);
+    const next = availability?.nextOpening ? describeNextOpening(availability.nextOpening, now) : undefined;
+    const nextText = next && next !== 'later' ? next : undefined;
+    const sorry = "I'm sorry, there's no adviser available to chat right now.";
+    const nextLine = nextText ? `Advisers are next available ${nextText}.` : undefined;
+    const here = "A message here is fine: you can keep writing to me, and I won't arrange a call.";
+    const contact = this.sendiass(tenant);
+    const text = [
+      [sorry, nextLine].filter(Boolean).join(' '),
+      here,
+      urgent ? urgent.text : undefined,
+      contact.text,
+    ].filter(Boolean).join('\n\n');
+    const sms = composeSms(
+      ['Sorry, no adviser is available to chat right now.', 'A message here is fine. I won\'t arrange a call.', urgent?.sms, contact.sms],
+      [nextText ? `Advisers are next available ${nextText}.` : undefined],
+    );
+    return reply(text, sms);
   }
 
   /** Within hours, but no adviser is free or signed in: the same offers, without the hours. */
@@ -548,6 +591,17 @@ export interface UrgentLines {
   text: string;
   sms: string;
   audience?: Audience;
+}
+
+/**
+ * A reply with the urgent lines added after it (a "cancel" within a day of a disclosure): the
+ * reply's words, then the urgent lines; on SMS the urgent lines are kept whole and the reply's
+ * words shortened if both would not fit in {@link HANDOFF_SMS_MAX}.
+ */
+export function withUrgentLines<T extends Reply>(stopped: T, urgent: UrgentLines): T {
+  const room = HANDOFF_SMS_MAX - urgent.sms.length - 1;
+  const lead = stopped.sms.length <= room ? stopped.sms : shorten(stopped.sms, Math.max(0, room), true);
+  return { ...stopped, text: `${stopped.text}\n\n${urgent.text}`, sms: lead ? `${lead} ${urgent.sms}` : urgent.sms };
 }
 
 /** The urgent lines, introduced for families and young people ("without a call"); staff get them as they are. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contactHint, isBareContact, lastDigits, readBestTime, readContact, readName, readRefusal, saysThisNumber } from '../../../src/core/handoff/callback';
+import { CALLS_UNSAFE_HOURS, callsUnsafe, contactHint, isBareContact, lastDigits, readBestTime, readContact, readName, readRefusal, saysThisNumber } from '../../../src/core/handoff/callback';
 import { seededRandom as random } from '../../helpers/random';
 
 describe('readName', () => {
@@ -392,5 +392,20 @@ describe('isBareContact: only a number or address on its own', () => {
     ['', false],
   ] as const)('%j → %s', (input, bare) => {
     expect(isBareContact(input)).toBe(bare);
+  });
+});
+
+describe('callsUnsafe', () => {
+  const said = '2026-11-23T21:00:00.000Z';
+  const hoursLater = (h: number) => new Date(Date.parse(said) + h * 60 * 60 * 1000);
+  it.each([
+    [undefined, 0, false],
+    ['not a time', 0, false],
+    [said, 0, true],
+    [said, CALLS_UNSAFE_HOURS - 0.01, true],
+    [said, CALLS_UNSAFE_HOURS, false],
+    [said, -1, true], // a clock that runs backwards keeps it safe
+  ] as const)('said at %s, %s hours later → %s', (since, hours, unsafe) => {
+    expect(callsUnsafe(since, hoursLater(hours))).toBe(unsafe);
   });
 });

@@ -3,7 +3,7 @@ import { loadKnowledge } from '../../../src/core/knowledge/load';
 import { tenantSchema, type Tenant } from '../../../src/core/knowledge/schema';
 import type { Reply } from '../../../src/core/replies';
 import { adviserAvailability } from '../../../src/core/handoff/hours';
-import { HANDOFF_LABELS, HANDOFF_SMS_MAX, HandoffMessages, saysLeaveQueue, saysStart, type UrgentLines } from '../../../src/core/handoff/messages';
+import { HANDOFF_LABELS, HANDOFF_SMS_MAX, HandoffMessages, saysLeaveQueue, saysStart, withUrgentLines, type UrgentLines } from '../../../src/core/handoff/messages';
 import { ReplyComposer } from '../../../src/core/replies';
 import type { CallbackField, CallbackProblem, ContactHint } from '../../../src/core/handoff/callback';
 import { isGsm7 } from '../../../src/channels/sms/segments';
@@ -55,6 +55,7 @@ function everyReply(): Array<[string, Reply]> {
     for (const online of [0, 1, 3, NaN]) {
       for (const wait of ['a few minutes', 'about 35 minutes', 'over 2 hours', '', 'x'.repeat(1000)]) {
         out.push([`queued ${position} ${online} ${wait.slice(0, 10)}`, words.queued(position, wait, online)]);
+        out.push([`queued no calls ${position} ${online} ${wait.slice(0, 10)}`, words.queued(position, wait, online, { noCalls: true })]);
       }
     }
     out.push([`update ${position}`, words.queueUpdate(position, 'about 10 minutes')]);
@@ -93,11 +94,13 @@ function everyReply(): Array<[string, Reply]> {
         for (const hint of [undefined, ...HINTS]) out.push([`gave up ${tenant.id} ${field} ${who} ${JSON.stringify(hint)}`, words.callbackGaveUp(tenant, field, hint, urgent)]);
       }
       out.push([`declined ${tenant.id} ${who}`, words.callbackDeclined(tenant, urgent)]);
+      out.push([`no call ${tenant.id} ${who}`, words.noAdviserNoCall(tenant, adviserAvailability(tenant, now), urgent, now)]);
     }
   }
   out.push(['resumed', words.callbackResumed()]);
   for (const position of [1, 2, 17, 0, NaN]) {
     for (const urgent of [false, true]) out.push([`still ${position} ${String(urgent)}`, words.stillQueued(position, 'about 10 minutes', { urgent })]);
+    out.push([`still leaving ${position}`, words.stillQueued(position, 'x'.repeat(1000), { urgent: true, howToLeave: true })]);
   }
   return out;
 }
@@ -503,5 +506,68 @@ describe('a bare "start" while queued', () => {
     expect(urgent.text).toMatch(/you're next/);
     expect(urgent.text).toMatch(/999/);
     expect(urgent.text).not.toMatch(/leave/i);
+  });
+});
+
+describe('when a call is not safe', () => {
+  const now = new Date('2026-11-23T21:00:00Z');
+
+  it.each(tenants.map((tenant) => tenant.id))('%s out of hours: no call-back offered, a message here is fine, SENDIASS, and the urgent lines when given', (id) => {
+    const tenant = knowledge.tenants.get(id)!;
+    for (const urgent of [undefined, urgentPublic(id), urgentStaff(id)]) {
+      const reply = words.noAdviserNoCall(tenant, adviserAvailability(tenant, now), urgent, now);
+      for (const text of [reply.text, reply.sms]) {
+        expect(text).not.toMatch(/call-back|call or email you back|call you back/i);
+        expect(text).toMatch(/A message here is fine/);
+        expect(text).toContain(tenant.sendiass.name);
+        expect(/999/.test(text)).toBe(urgent !== undefined);
+      }
+      expect(reply.choices).toEqual([]);
+      expect(reply.sms.length).toBeLessThanOrEqual(HANDOFF_SMS_MAX);
+    }
+  });
+
+  it('in the queue with nobody signed in: no call-back, writing here instead', () => {
+    const offered = words.queued(1, '', 0);
+    const quiet = words.queued(1, '', 0, { noCalls: true });
+    expect(offered.choices.map((c) => c.label)).toContain(HANDOFF_LABELS.callback);
+    expect(quiet.choices.map((c) => c.label)).toEqual([HANDOFF_LABELS.leaveQueue]);
+    for (const text of [quiet.text, quiet.sms]) {
+      expect(text).not.toMatch(/call-back/i);
+      expect(text).toMatch(/keep writing here/);
+    }
+  });
+});
+
+describe('"start again" or "cancel" while queued urgently', () => {
+  it.each([1, 2, 17])('at place %s: still queued, 999, and how to leave, in one or two SMS segments', (position) => {
+    const reply = words.stillQueued(position, 'about 10 minutes', { urgent: true, howToLeave: true });
+    expect(reply.text).toMatch(/still in the queue/);
+    expect(reply.text).toMatch(/999/);
+    expect(reply.text).toMatch(/To leave the queue, type \*\*leave queue\*\*/);
+    expect(reply.sms).toMatch(/999.*To leave, reply LEAVE QUEUE\./);
+    expect(reply.sms.length).toBeLessThanOrEqual(HANDOFF_SMS_MAX);
+    // Without howToLeave, the urgent wait does not nudge anyone to leave.
+    expect(words.stillQueued(position, 'about 10 minutes', { urgent: true }).text).not.toMatch(/leave/i);
+  });
+});
+
+describe('withUrgentLines', () => {
+  const stopped = composer.control('cancel', 'milton-keynes');
+
+  it.each(['public', 'staff'] as const)('adds the %s urgent lines after the reply, in text and SMS', (audience) => {
+    const lines = audience === 'staff' ? urgentStaff('milton-keynes') : urgentPublic('milton-keynes');
+    const reply = withUrgentLines(stopped, lines);
+    expect(reply.text.startsWith(stopped.text)).toBe(true);
+    expect(reply.text.endsWith(lines.text)).toBe(true);
+    expect(reply.sms).toBe(`${stopped.sms} ${lines.sms}`);
+    expect(reply.sms.length).toBeLessThanOrEqual(HANDOFF_SMS_MAX);
+  });
+
+  it('keeps the urgent lines whole when the reply is too long for one SMS with them', () => {
+    const lines = urgentPublic('milton-keynes');
+    const reply = withUrgentLines({ ...stopped, sms: 'word '.repeat(200) }, lines);
+    expect(reply.sms.length).toBeLessThanOrEqual(HANDOFF_SMS_MAX);
+    expect(reply.sms.endsWith(lines.sms)).toBe(true);
   });
 });
