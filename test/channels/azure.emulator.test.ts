@@ -1,19 +1,16 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import express from 'express';
 import type { Activity, TurnContext } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAssistant, type Assistant } from '../../src/app';
+import type { Assistant } from '../../src/app';
 import { BOT_SERVICE_APOLOGY } from '../../src/channels/botService/adapter';
 import { mountBotService } from '../../src/channels/botService';
 import { isLoopbackAddress, isLoopbackUrl } from '../../src/channels/botService/router';
 import { loadConfig } from '../../src/config';
 import { configureLog } from '../../src/log';
 import { core } from '../helpers/testBot';
+import { startBotServiceAssistant, type BotServiceAssistant } from '../helpers/botServiceAssistant';
 import { postActivity, startFakeConnector, type FakeConnector } from '../fixtures/teams/fakeBotFramework';
 
 /**
@@ -42,30 +39,17 @@ function emulatorActivity(connector: FakeConnector, conversationId: string, extr
   };
 }
 
-let dataDir: string;
 let assistant: Assistant;
-let server: Server;
 let base: string;
 let connector: FakeConnector;
+let running: BotServiceAssistant;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'send-botservice-'));
-  connector = await startFakeConnector();
-  assistant = await createAssistant(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test' }), { retention: false });
-  server = assistant.app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running = await startBotServiceAssistant('send-botservice-');
+  ({ assistant, base, connector } = running);
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  await assistant.close({ drainMs: 1000 });
-  await connector.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => running.close());
 
 const repliesTo = (conversationId: string) => connector.replies.filter((r) => r.conversationId === conversationId);
 

@@ -1,13 +1,10 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { ActionTypes, type Activity, type Attachment, type ConversationAccount } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAssistant, type Assistant } from '../../src/app';
 import { ADAPTIVE_CARD, renderReply } from '../../src/bot/renderReply';
 import { mountBotService } from '../../src/channels/botService';
 import { BOT_SERVICE_APOLOGY } from '../../src/channels/botService/adapter';
@@ -15,7 +12,8 @@ import { withVisibleChoices } from '../../src/channels/teams/suggestedActions';
 import { loadConfig } from '../../src/config';
 import { configureLog } from '../../src/log';
 import { core } from '../helpers/testBot';
-import { postActivity, startFakeConnector, teamsFixture, type FakeConnector } from '../fixtures/teams/fakeBotFramework';
+import { startBotServiceAssistant, type BotServiceAssistant } from '../helpers/botServiceAssistant';
+import { postActivity, teamsFixture, type FakeConnector } from '../fixtures/teams/fakeBotFramework';
 
 /**
  * Teams shows suggested actions in one-to-one chats; in a group chat or a team channel (where
@@ -39,30 +37,17 @@ const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const logLines: string[] = [];
 configureLog('info', (line) => logLines.push(line));
 
-let dataDir: string;
-let assistant: Assistant;
-let server: Server;
 let base: string;
 let connector: FakeConnector;
 
+let running: BotServiceAssistant;
+
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'send-teams-scopes-'));
-  connector = await startFakeConnector();
-  assistant = await createAssistant(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', DEFAULT_TENANT: 'generic' }), { retention: false });
-  server = assistant.app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running = await startBotServiceAssistant('send-teams-scopes-', { env: { DEFAULT_TENANT: 'generic' } });
+  ({ base, connector } = running);
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  await assistant.close({ drainMs: 1000 });
-  await connector.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => running.close());
 
 type Scope = 'personal' | 'groupChat' | 'channel';
 const SCOPES: Scope[] = ['personal', 'groupChat', 'channel'];

@@ -1,16 +1,12 @@
-import { once } from 'node:events';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Activity, Attachment } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAssistant, type Assistant } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import type { Assistant } from '../../src/app';
 import { configureLog } from '../../src/log';
 import { core } from '../helpers/testBot';
-import { postActivity, startFakeConnector, teamsFixture, type FakeConnector } from '../fixtures/teams/fakeBotFramework';
+import { startBotServiceAssistant, type BotServiceAssistant } from '../helpers/botServiceAssistant';
+import { postActivity, teamsFixture, type FakeConnector } from '../fixtures/teams/fakeBotFramework';
 
 /**
  * Teams through the real /api/messages path, as `npm start` builds it (createAssistant, its SQLite
@@ -35,38 +31,28 @@ const DERBY_SENDIASS_PHONE = '01332 641414';
 const logLines: string[] = [];
 configureLog('info', (line) => logLines.push(line));
 
-let dataDir: string;
 let assistant: Assistant;
-let server: Server;
 let base: string;
 let connector: FakeConnector;
 
+let running: BotServiceAssistant;
+
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'send-teams-council-'));
-  const knowledgeDir = path.join(dataDir, 'knowledge');
-  cpSync('knowledge', knowledgeDir, { recursive: true });
-  const derbyFile = path.join(knowledgeDir, 'tenants', 'derby.yaml');
-  // Written in capitals, as the Azure portal sometimes shows it: ids compare without case.
-  writeFileSync(derbyFile, readFileSync(derbyFile, 'utf8').replace(/^sources:/m, `teamsEntraTenantIds: [${DERBY_ENTRA.toUpperCase()}]\nsources:`));
-  connector = await startFakeConnector();
-  assistant = await createAssistant(
-    loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', KNOWLEDGE_DIR: knowledgeDir, DEFAULT_TENANT: 'generic' }),
-    { retention: false },
-  );
-  server = assistant.app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running = await startBotServiceAssistant('send-teams-council-', {
+    env: { DEFAULT_TENANT: 'generic' },
+    prepare: (dataDir) => {
+      const knowledgeDir = path.join(dataDir, 'knowledge');
+      cpSync('knowledge', knowledgeDir, { recursive: true });
+      const derbyFile = path.join(knowledgeDir, 'tenants', 'derby.yaml');
+      // Written in capitals, as the Azure portal sometimes shows it: ids compare without case.
+      writeFileSync(derbyFile, readFileSync(derbyFile, 'utf8').replace(/^sources:/m, `teamsEntraTenantIds: [${DERBY_ENTRA.toUpperCase()}]\nsources:`));
+      return { KNOWLEDGE_DIR: knowledgeDir };
+    },
+  });
+  ({ assistant, base, connector } = running);
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  await assistant.close({ drainMs: 1000 });
-  await connector.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => running.close());
 
 let sequence = 0;
 
