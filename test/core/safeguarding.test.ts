@@ -33,6 +33,10 @@ describe('safeguarding detector', () => {
     'my son left a note for the family saying this is goodbye',
     'they held him face down and he said he could not breathe',
     'my ex threatened me and the kids again and he is not allowed near us',
+    // violence going on now, whoever it is
+    "he's hitting her again, right now",
+    'dad is hurting mum',
+    'a teacher at school is hurting him',
     // buried inside a long SEND question
     'The council refused the EHC needs assessment and I need to know about appeals, but honestly he keeps saying he wants to die and I am scared',
   ])('flags %j', (text) => {
@@ -51,6 +55,9 @@ describe('safeguarding detector', () => {
     'the school threatened to exclude him if it happens again',
     'can I send photos of his work to the tribunal as evidence?',
     'she has been missing lessons for weeks',
+    'the school is hurting him by not giving him the support in his plan',
+    'it is hurting her confidence that she has no friends',
+    'he is hitting all his targets this term',
   ])('does not flag %j', (text) => {
     expect(risky(text)).toBe(false);
   });

@@ -99,6 +99,11 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   // abuse and violence at home or by adults
   'abus* | molest* | groom* | sexual* | rape* | raped | inappropriate* touch* | touched (him | her | me) inappropriate*',
   '(hit* | hits | hitting | beat* | punch* | kick* | slap* | strangl* | chok* | throttl*) & (me | us | my child | the child | him | her) & (parent | partner | husband | wife | boyfriend | girlfriend | stepdad | stepfather | stepmum | uncle | brother | sister | at home | ex)',
+  // violence going on now ("he's hitting her again", "dad is hurting mum"), whoever it is
+  {
+    match: '(is | are) (hitting | hurting | beating | attacking | strangling | choking | stabbing | kicking | punching | battering) (me | us | her | him | them | my child | the child | parent | my parent)',
+    unless: 'feelings | chances | progress | education | learning | confidence | self esteem | his case | her case | the school is | the council is | the college is | by not | by refusing',
+  },
   // physical harm to a child by anyone, including staff
   {
     match: '(drag* | shov* | push* | grab* | threw | thrown | throw* | slapp* | punch* | kick* | hit | hitting | hurt* | restrain* | pinned | squeez*) & (him | her | them | my child | the child | me) & (floor | head | wall | bruis* | injur* | bleed* | crying | scared | terrified | frightened | pain | marks)',
