@@ -5,13 +5,16 @@ const NUMBER_WORDS: Record<string, number> = {
   three: 3, third: 3, '3rd': 3, four: 4, fourth: 4, '4th': 4, for: 4, five: 5, fifth: 5, '5th': 5,
 };
 
+/** "7", "option 7", "no. 7", "7)": a choice's number, as people type it. */
+const CHOICE_NUMBER = /^(?:option\s*|no\.?\s*|number\s*)?(\d{1,2})[.)!]?$/i;
+
 /**
  * Which offered choice a reply picks: "2", "two", "option 2", "the second one", or the choice's
  * own words (any of its names). Returns the zero-based index, or undefined for anything else.
  */
 export function pickChoice(reply: string, labels: ReadonlyArray<string | readonly (string | undefined)[]>): number | undefined {
   if (labels.length === 0) return undefined;
-  const digits = reply.trim().match(/^(?:option\s*|no\.?\s*|number\s*)?(\d{1,2})[.)!]?$/i);
+  const digits = reply.trim().match(CHOICE_NUMBER);
   let index: number | undefined;
   if (digits) index = Number(digits[1]) - 1;
   else {
@@ -29,7 +32,7 @@ export function pickChoice(reply: string, labels: ReadonlyArray<string | readonl
 
 /** "7", "option 7", "no. 7": a reply that is a choice's number, whether or not there is such a choice. */
 export function isChoiceNumber(reply: string): boolean {
-  return /^(?:option\s*|no\.?\s*|number\s*)?\d{1,2}[.)!]?$/i.test(reply.trim());
+  return CHOICE_NUMBER.test(reply.trim());
 }
 
 /** Choice labels come from the knowledge and the replies, so the same few recur on every turn. */
