@@ -1,4 +1,4 @@
-import { ActivityTypes, type TurnContext, type StatePropertyAccessor } from 'botbuilder';
+import type { TurnContext, StatePropertyAccessor } from 'botbuilder';
 import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
   type DialogContext, type DialogState, type DialogStateManagerConfiguration, type DialogTurnResult, type WaterfallStepContext,
@@ -20,7 +20,7 @@ import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult 
 import { feedbackMemory, noMoreFeedback, recordOutcome, saveFeedback, saveUnanswered, withFeedback } from './feedback';
 import { flowDialogId, type FlowOptions, type FlowResult } from './flowDialog';
 import { flowDialogs } from './flowDialogs';
-import { dataOf, instantOf, understandingOf, flowsOf, type DialogServices } from './services';
+import { dataOf, instantOf, messageText, understandingOf, flowsOf, type DialogServices } from './services';
 // Deadline hook: see dialogs/deadlineDialog.ts.
 import { DEADLINE_DIALOG, DeadlineDialog, deadlineFollowUp, todayOf, wantsDeadline, withDeadlineChoice, type DeadlineOptions } from './deadlineDialog';
 
@@ -83,7 +83,7 @@ export class MainDialog extends ComponentDialog {
    * the bot before anything is said, so nothing (not even the welcome) goes before the urgent help.
    */
   async noteDisclosure(context: TurnContext): Promise<boolean> {
-    const text = context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
+    const text = messageText(context);
     if (!text.trim() || understandingOf(this.services, context, text).kind !== 'safeguarding') return false;
     const data = await dataOf(this.services, context);
     data.safeguardingAt = instantOf(context).toISOString();
@@ -113,7 +113,7 @@ export class MainDialog extends ComponentDialog {
     const { context } = step;
     const data = await dataOf(this.services, context);
     const { replies } = this.services;
-    const text = context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
+    const text = messageText(context);
     if (!text.trim()) return step.endDialog();
     // "Did this help?" waits for one message only.
     const memory = feedbackMemory(data);
@@ -199,12 +199,7 @@ export class MainDialog extends ComponentDialog {
         return step.endDialog();
       case 'clarify': {
         // "How do I contact them?" just after the SENDIASS answer is about SENDIASS, not a puzzle.
-        const followUp = data.lastTopicId ? this.services.understander.followUp(text, data.lastTopicId) : undefined;
-        if (followUp?.kind === 'answer') {
-          data.unclearTurns = 0;
-          await this.answer(context, followUp.topicId);
-          return step.endDialog();
-        }
+        if (await this.answeredAsFollowUp(context, data, text)) return step.endDialog();
         (step.values as { asked?: string }).asked = text;
         await recordOutcome(this.services, context, data, 'clarified');
         return step.beginDialog(CLARIFY_DIALOG, {
@@ -212,12 +207,7 @@ export class MainDialog extends ComponentDialog {
         } satisfies ClarifyOptions);
       }
       case 'not-understood': {
-        const followUp = data.lastTopicId ? this.services.understander.followUp(text, data.lastTopicId) : undefined;
-        if (followUp?.kind === 'answer') {
-          data.unclearTurns = 0;
-          await this.answer(context, followUp.topicId);
-          return step.endDialog();
-        }
+        if (await this.answeredAsFollowUp(context, data, text)) return step.endDialog();
         await saveUnanswered(this.services, context, data, text, 'not-understood');
         await recordOutcome(this.services, context, data, 'not-understood');
         return this.unclear(step, text);
@@ -302,6 +292,18 @@ export class MainDialog extends ComponentDialog {
   /** Starts talking to a person (the hand-off dialog decides: queue, call-back, or the service's contacts). */
   private handOff(step: WaterfallStepContext, options: HandoffOptions): Promise<DialogTurnResult> {
     return step.replaceDialog(CHILD, { dialogId: HANDOFF_DIALOG, options } satisfies ChildOptions);
+  }
+
+  /**
+   * A message that could not be placed on its own, read with the topic just answered
+   * (`Understander.followUp`): answered if that places it. Whether it was.
+   */
+  private async answeredAsFollowUp(context: TurnContext, data: ConversationData, text: string): Promise<boolean> {
+    const followUp = data.lastTopicId ? this.services.understander.followUp(text, data.lastTopicId) : undefined;
+    if (followUp?.kind !== 'answer') return false;
+    data.unclearTurns = 0;
+    await this.answer(context, followUp.topicId);
+    return true;
   }
 
   /** Whether the conversation is within a day of a disclosure (see AFTER_DISCLOSURE_HOURS). */
