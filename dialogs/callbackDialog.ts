@@ -1,4 +1,4 @@
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { Dialog, DialogTurnStatus, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import {
   contactHint, isBareContact, lastDigits, readBestTime, readContact, readName, readRefusal, saysThisNumber,
@@ -8,18 +8,19 @@ import { HANDOFF_LABELS, type UrgentLines } from '../src/core/handoff/messages';
 import type { Reply } from '../src/core/replies';
 import { pickOffered } from '../src/core/understanding/choices';
 import { withinAfterDisclosure } from '../src/core/understanding/safeguarding';
-import { audienceOf } from '../src/bot/assistantBot';
 import { SMS_CHANNELS, fitFor } from '../src/bot/renderReply';
 import { say } from '../src/bot/say';
 import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { yesOrNo } from './deadlineAnswers';
-import { dataOf, handoffWordsOf, instantOf, messageText, understandingOf, type DialogServices } from './services';
+import { dataOf, handoffWordsOf, instantOf, messageText, saysControl, type DialogServices } from './services';
 
 export const CALLBACK_DIALOG = 'callbackDialog';
 const STEPS = 'callbackSteps';
 /** After this many answers it cannot use for one question, it stops asking and gives the service's contacts. */
 const MAX_TRIES = 3;
+/** "Cancel", "never mind", "forget it": the understanding's cancel, read as no to the call-back. */
+const CANCEL = new Set(['cancel']);
 
 export interface CallbackOptions {
   tenant: string;
@@ -122,7 +123,7 @@ export class CallbackDialog extends CancelAndHelpDialog {
       const resumed = values.lastChance === true; // the corrected contact, straight after it stopped
       values.lastChance = undefined;
       // "No thanks", "don't ring", "not safe", "they'll hear": never an answer, and nothing kept.
-      const refusal = readRefusal(text) ?? (this.saysCancel(step.context, text) ? 'no' : undefined);
+      const refusal = readRefusal(text) ?? (saysControl(this.services, step.context, text, CANCEL) ? 'no' : undefined);
       if (refusal && !resumed) return this.stop(step, refusal === 'worried' ? 'worried' : 'refused');
       const result = read(text);
       let value: string;
@@ -240,16 +241,7 @@ export class CallbackDialog extends CancelAndHelpDialog {
     const data = await dataOf(this.services, context);
     const afterDisclosure = options.urgent === true || withinAfterDisclosure(data.safeguardingAt, instantOf(context));
     if (!afterDisclosure && !worried) return undefined;
-    const audience = audienceOf(context.activity.channelId);
-    const { text, sms } = this.services.replies.safeguardingFollowUp(options.tenant ?? data.tenant, audience);
-    return { text, sms, audience };
-  }
-
-  /** "Cancel", "never mind", "forget it": the understanding's cancel, read as no to the call-back. */
-  private saysCancel(context: TurnContext, text: string): boolean {
-    if (!text.trim()) return false;
-    const understanding = understandingOf(this.services, context, text);
-    return understanding.kind === 'control' && understanding.control === 'cancel';
+    return this.urgentLinesFor(context, options.tenant ?? data.tenant);
   }
 
   /** Waits for another answer to the same question: the waterfall's index is moved back one step. */

@@ -7,7 +7,7 @@ import type { HandoffReason } from '../src/store/store';
 import { fitFor } from '../src/bot/renderReply';
 import { normaliseWords } from '../src/core/understanding/normalise';
 import { withinAfterDisclosure, writtenByYoungPerson } from '../src/core/understanding/safeguarding';
-import { withUrgentLines } from '../src/core/handoff/messages';
+import { withUrgentLines, type UrgentLines } from '../src/core/handoff/messages';
 import { noMoreFeedback } from './feedback';
 import { dataOf, instantOf, understandingOf, type DialogServices } from './services';
 
@@ -69,6 +69,16 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
     });
   }
 
+  /**
+   * The short urgent lines of the safeguarding follow-up, for who is asking (families, or staff in
+   * Teams), to repeat when something stops after a disclosure: no other contact is ever given.
+   */
+  protected urgentLinesFor(context: TurnContext, tenant: string | undefined): UrgentLines {
+    const audience = audienceOf(context.activity.channelId);
+    const { text, sms } = this.services.replies.safeguardingFollowUp(tenant, audience);
+    return { text, sms, audience };
+  }
+
   private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const { activity } = inner.context;
     if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
@@ -97,8 +107,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         // Within a day of a disclosure, stopping a question still leaves the urgent line in view.
         const stopped = replies.control('cancel', data.tenant);
         const afterDisclosure = withinAfterDisclosure(data.safeguardingAt, instantOf(inner.context));
-        const audience = audienceOf(activity.channelId);
-        const reply = afterDisclosure ? withUrgentLines(stopped, { ...replies.safeguardingFollowUp(data.tenant, audience), audience }) : stopped;
+        const reply = afterDisclosure ? withUrgentLines(stopped, this.urgentLinesFor(inner.context, data.tenant)) : stopped;
         await say(inner.context, fitFor(reply, activity.channelId), data);
         return inner.cancelAllDialogs();
       }

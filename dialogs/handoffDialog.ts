@@ -1,4 +1,4 @@
-import { ActivityTypes, EventFactory, TurnContext, type Activity } from 'botbuilder';
+import { EventFactory, TurnContext, type Activity } from 'botbuilder';
 import { Dialog, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Choice } from '../src/core/replies';
 import { buildHandoffSummary } from '../src/core/handoff/summary';
@@ -10,7 +10,7 @@ import type { HandoffPort } from '../src/handoff/service';
 import { summaryOf } from '../src/handoff/service';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { CALLBACK_DIALOG, CallbackDialog, type CallbackOptions } from './callbackDialog';
-import { HANDOFF_LABELS, saysLeaveQueue, saysStart, type UrgentLines } from '../src/core/handoff/messages';
+import { HANDOFF_LABELS, saysLeaveQueue, saysStart } from '../src/core/handoff/messages';
 import { callsUnsafe, readRefusal } from '../src/core/handoff/callback';
 import { withinAfterDisclosure } from '../src/core/understanding/safeguarding';
 import { audienceOf } from '../src/bot/assistantBot';
@@ -18,7 +18,7 @@ import { queueNoticeDue, queueNoticeGiven, type QueueNoticeMemory } from '../src
 import type { Handoff, HandoffReason } from '../src/store/store';
 import { yesOrNo } from './deadlineAnswers';
 import { noMoreFeedback, recordOutcome } from './feedback';
-import { dataOf, handoffWordsOf, instantOf, messageText, understandingOf, type DialogServices } from './services';
+import { dataOf, handoffWordsOf, instantOf, messageText, saysControl, understandingOf, type DialogServices } from './services';
 
 export const HANDOFF_DIALOG = 'handoffDialog';
 const STEPS = 'handoffSteps';
@@ -93,7 +93,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
     if (!availability.open && this.callsUnsafe(context, data)) {
       // They said a call is not safe: no call-back offered again. A disclosure's urgent lines were
       // just given this turn; otherwise they come with the advice service's contact.
-      const lines = options.reason === 'safeguarding' ? undefined : this.urgentLines(context, tenant);
+      const lines = options.reason === 'safeguarding' ? undefined : this.urgentLinesFor(context, tenant);
       await say(context, fitFor(words.noAdviserNoCall(tenant, availability, lines, instantOf(context)), context.activity.channelId), data);
       return step.endDialog();
     }
@@ -125,11 +125,11 @@ export class HandoffDialog extends CancelAndHelpDialog {
       if (choice?.label === HANDOFF_LABELS.callback || (choice === undefined && !refusal && (yesOrNo(text) === 'yes' || asksForCallback(text)))) {
         return step.replaceDialog(CALLBACK_DIALOG, { tenant, urgent } satisfies CallbackOptions);
       }
-      if (choice?.label === HANDOFF_LABELS.noCallback || refusal || yesOrNo(text) === 'no' || saysCancel(this.services, context, text)) {
+      if (choice?.label === HANDOFF_LABELS.noCallback || refusal || yesOrNo(text) === 'no' || saysControl(this.services, context, text, CANCEL)) {
         // Kind, with how to get help without a call (the urgent lines after a disclosure) and how to ask again.
         const worried = refusal === 'worried';
         if (worried) this.noteCallsUnsafe(context, data);
-        const lines = urgent || worried ? this.urgentLines(context, tenant) : undefined;
+        const lines = urgent || worried ? this.urgentLinesFor(context, tenant) : undefined;
         await say(context, fitFor(handoffWordsOf(this.services).callbackStopped(tenant, worried ? 'worried' : 'declined-offer', lines), context.activity.channelId), data);
         return step.endDialog();
       }
@@ -144,7 +144,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
     const answer = choice
       ? choice.label === HANDOFF_LABELS.consentYes ? 'yes' : choice.label === HANDOFF_LABELS.consentNo ? 'no' : undefined
       : yesOrNo(text);
-    const stops = answer === undefined && !saysStart(text) && saysStopping(this.services, context, text);
+    const stops = answer === undefined && !saysStart(text) && saysControl(this.services, context, text, STAYS_QUEUED);
     if (data.handoff && (saysStart(text) || stops)) {
       // Queued urgently and asked about consent: "START" keeps them in the queue, and says so; so
       // do "start again" and "cancel", saying how to leave. The urgent hand-off is left only by
@@ -287,13 +287,6 @@ export class HandoffDialog extends CancelAndHelpDialog {
     data.callsUnsafeAt = instantOf(context).toISOString();
   }
 
-  /** The urgent lines of the safeguarding follow-up, for who is asking (families, or staff in Teams). */
-  private urgentLines(context: TurnContext, tenant: string): UrgentLines {
-    const audience = audienceOf(context.activity.channelId);
-    const { text, sms } = this.services.replies.safeguardingFollowUp(tenant, audience);
-    return { text, sms, audience };
-  }
-
   /** Where the person stands, in the words of joining the queue (after answering the consent question of an urgent hand-off). */
   private async tellQueued(context: TurnContext, data: ConversationData, open: Handoff): Promise<QueueNoticeMemory | undefined> {
     const port = this.port!;
@@ -382,6 +375,8 @@ interface StepValues {
 const LEAVING = new Set(['cancel', 'restart', 'goodbye']);
 /** Controls that, asked about consent while urgently queued, keep the person in the queue and say how to leave. */
 const STAYS_QUEUED = new Set(['cancel', 'restart']);
+/** "Cancel", "never mind", "forget it": the understanding's cancel. */
+const CANCEL = new Set(['cancel']);
 
 /** What the waiting step was given: when the person was last told they are still queued. */
 function noticeMemoryOf(options: unknown): QueueNoticeMemory | undefined {
@@ -396,21 +391,6 @@ function withChoices<T extends { choices: Choice[] }>(reply: T, choices: Choice[
 function asksForCallback(text: string): boolean {
   return /\bcall\s*-?\s*(me\s+)?back\b|\bring\s+me\b|\bphone\s+me\b/i.test(text);
 }
-
-/** "Start again", "cancel", "never mind": words that would otherwise end the dialogs. */
-function saysStopping(services: DialogServices, context: TurnContext, text: string): boolean {
-  if (!text.trim()) return false;
-  const understanding = understandingOf(services, context, text);
-  return understanding.kind === 'control' && STAYS_QUEUED.has(understanding.control);
-}
-
-/** "Cancel", "never mind", "forget it": the understanding's cancel. */
-function saysCancel(services: DialogServices, context: TurnContext, text: string): boolean {
-  if (!text.trim()) return false;
-  const understanding = understandingOf(services, context, text);
-  return understanding.kind === 'control' && understanding.control === 'cancel';
-}
-
 
 function conversationIdOf(context: TurnContext): string {
   return context.activity.conversation?.id ?? 'unknown';

@@ -105,6 +105,13 @@ export function instantOf(context: TurnContext): Date {
   return Number.isNaN(instant.getTime()) ? new Date() : instant;
 }
 
+/** Whether the text reads as one of these controls ("cancel", "start again"…) to the understanding. */
+export function saysControl(services: DialogServices, context: TurnContext, text: string, controls: ReadonlySet<string>): boolean {
+  if (!text.trim()) return false;
+  const understanding = understandingOf(services, context, text);
+  return understanding.kind === 'control' && controls.has(understanding.control);
+}
+
 /** The text of a message activity, or '' for any other activity. */
 export function messageText(context: TurnContext): string {
   return context.activity.type === ActivityTypes.Message ? (context.activity.text ?? '') : '';
