@@ -1,5 +1,5 @@
 import type { KnowledgeBase } from './knowledge/load';
-import type { Contact, FlowDecision, SourceRef, Tenant, Topic } from './knowledge/schema';
+import type { FlowDecision, SourceRef, Tenant, Topic } from './knowledge/schema';
 import { contactPhrase, fillPlaceholders } from './knowledge/render';
 
 /** An option offered to the person; `action` says what choosing it does. */
@@ -54,15 +54,6 @@ export interface SafeguardingOptions {
 
 const AUTOMATED_NOTE = "I'm an automated assistant, not a person.";
 const AUTOMATED_NOTE_SMS = 'This is an automated assistant, not a person.';
-
-/**
- * Where staff report a concern about a child. A tenant file may name the council's front door for
- * professionals as `safeguardingReferral` (proposed; not yet in the schema); until then the
- * children's services contact, if the council publishes one.
- */
-function referralContact(tenant: Tenant): Contact | undefined {
-  return (tenant as Tenant & { safeguardingReferral?: Contact }).safeguardingReferral ?? tenant.childrensServices;
-}
 
 /** "Derby City Council's", "your council's". */
 function possessive(name: string): string {
@@ -350,7 +341,8 @@ ${AUTOMATED_NOTE}`,
   private safeguardingForStaff(tenant: Tenant): Reply {
     const { emergency, childline, samaritans } = NATIONAL_CONTACTS;
     const procedure = `${possessive(tenant.councilName)} safeguarding procedure`;
-    const referral = referralContact(tenant);
+    // Where staff report a concern: the council's children's services, if its file gives them.
+    const referral = tenant.childrensServices;
     const how = referral ? contactPhrase(referral, '') : '';
     const frontDoor = referral
       ? `${referral.name}${how ? ` ${how}` : ''}`
