@@ -67,6 +67,8 @@ export class Understander {
   private readonly spelling: Spelling;
   private readonly similarity: TopicSimilarity;
   private readonly knowledge: KnowledgeBase;
+  /** Each topic's title ranked on its own, for `followUp`: the same on every call, so worked out once. */
+  private readonly titleRanks = new Map<string, Candidate[]>();
 
   constructor(knowledge: KnowledgeBase) {
     this.knowledge = knowledge;
@@ -124,7 +126,12 @@ export class Understander {
     if (!topic || words.length === 0 || words.length > POLICY.followUpMaxWords) return undefined;
     const read = this.understand(`${text} ${topic.title}`);
     if (read.kind !== 'answer' || (read.topicId !== topic.id && !topic.followUps.includes(read.topicId))) return undefined;
-    const titleAlone = this.rankTopics(normaliseWords(topic.title)).find((c) => c.id === read.topicId)?.score ?? 0;
+    let ranks = this.titleRanks.get(topic.id);
+    if (!ranks) {
+      ranks = this.rankTopics(normaliseWords(topic.title));
+      this.titleRanks.set(topic.id, ranks);
+    }
+    const titleAlone = ranks.find((c) => c.id === read.topicId)?.score ?? 0;
     const withMessage = read.candidates.find((c) => c.id === read.topicId)?.score ?? 0;
     return withMessage - titleAlone >= POLICY.followUpLift ? read : undefined;
   }
