@@ -141,51 +141,66 @@ function teamsImBack(label: string) {
   return { type: 'Action.Submit', title: label, data: { msteams: { type: 'imBack', value: label } } };
 }
 
+/** One button of a card: its title, the Adaptive Card action it is, and whether a long title's row is pressable too. */
+export interface CardButton {
+  title: string;
+  action: Record<string, unknown>;
+  selectsRow?: boolean;
+}
+
 /**
- * Buttons on an Adaptive Card (1.2, which Web Chat and Teams both render). Each button sends its
- * own label as the person's message (imBack), so pressing it and typing it are the same; with
- * `speak` and `fallbackText` for screen readers and clients that cannot show cards.
+ * Buttons on an Adaptive Card (1.2, which Web Chat and Teams both render), under a heading; with
+ * `speak` and `fallbackText` for screen readers and clients that cannot show cards. For Teams
+ * (`teams`), too many buttons for one set, or titles too long for a button, are laid out one row
+ * per button, each its own set of one (so none is past a set's limit), a long title written out above.
  */
-export function choicesCard(heading: string, choices: Choice[], channelId: string): Attachment {
-  const teams = channelId === TEAMS_CHANNEL_ID;
-  const labels = choices.map((c) => c.label);
+export function buttonsCard(heading: string, buttons: CardButton[], teams: boolean): Attachment {
+  const titles = buttons.map((b) => b.title);
   const headingBlock = { type: 'TextBlock', text: heading, wrap: true, weight: 'Bolder' };
   const card = {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.2',
-    speak: `${heading} ${joinOr(labels)}.`,
-    fallbackText: `${heading} ${labels.map((l, i) => `${i + 1}. ${l}`).join(' ')}. You can also type your answer.`,
+    speak: `${heading} ${joinOr(titles)}.`,
+    fallbackText: `${heading} ${titles.map((t, i) => `${i + 1}. ${t}`).join(' ')}. You can also type your answer.`,
   };
-  if (teams && !fitsTeamsActions(choices)) {
-    // Too many buttons for one set, or words too long for a button: one row per choice, each its
-    // own set of one button (so none is past a set's limit), a long label written out above.
-    const rows = choices.map((c) => {
-      const button = { type: 'ActionSet', actions: [teamsImBack(c.label)] };
-      if (c.label.length <= TEAMS_BUTTON_CHARS) return { type: 'Container', spacing: 'Small', items: [button] };
+  if (teams && !fitsTeamsActions(titles)) {
+    const rows = buttons.map((b) => {
+      const button = { type: 'ActionSet', actions: [b.action] };
+      if (b.title.length <= TEAMS_BUTTON_CHARS) return { type: 'Container', spacing: 'Small', items: [button] };
       return {
         type: 'Container',
         spacing: 'Medium',
-        selectAction: teamsImBack(c.label),
-        items: [{ type: 'TextBlock', text: escapeCardMarkdown(c.label), wrap: true }, button],
+        ...(b.selectsRow && { selectAction: b.action }),
+        items: [{ type: 'TextBlock', text: escapeCardMarkdown(b.title), wrap: true }, button],
       };
     });
     return { contentType: ADAPTIVE_CARD, content: { ...card, body: [headingBlock, ...rows] } };
   }
-  return {
-    contentType: ADAPTIVE_CARD,
-    content: {
-      ...card,
-      body: [headingBlock],
+  return { contentType: ADAPTIVE_CARD, content: { ...card, body: [headingBlock], actions: buttons.map((b) => b.action) } };
+}
+
+/**
+ * The choices as card buttons. Each sends its own label as the person's message (imBack), so
+ * pressing it and typing it are the same.
+ */
+export function choicesCard(heading: string, choices: Choice[], channelId: string): Attachment {
+  const teams = channelId === TEAMS_CHANNEL_ID;
+  return buttonsCard(
+    heading,
+    choices.map((c) => ({
+      title: c.label,
       // Web Chat sends a string's data as an imBack; Teams needs its own imBack form.
-      actions: choices.map((c) => (teams ? teamsImBack(c.label) : { type: 'Action.Submit', title: c.label, data: c.label })),
-    },
-  };
+      action: teams ? teamsImBack(c.label) : { type: 'Action.Submit', title: c.label, data: c.label },
+      selectsRow: true,
+    })),
+    teams,
+  );
 }
 
 /** Whether Teams shows every one of these as a button in a card's actions, each title whole. */
-function fitsTeamsActions(choices: Choice[]): boolean {
-  return choices.length <= TEAMS_CARD_ACTIONS_SHOWN && choices.every((c) => c.label.length <= TEAMS_BUTTON_CHARS);
+function fitsTeamsActions(titles: string[]): boolean {
+  return titles.length <= TEAMS_CARD_ACTIONS_SHOWN && titles.every((t) => t.length <= TEAMS_BUTTON_CHARS);
 }
 
 /** A TextBlock reads markdown: the label's own characters are kept as they are. */

@@ -1,4 +1,5 @@
 import type { Activity } from 'botbuilder';
+import { TEAMS_CHANNEL_ID } from '../../bot/renderReply';
 
 /**
  * Which council an activity on /api/messages (Azure Bot Service: Teams, the Emulator, Azure's own
@@ -14,8 +15,6 @@ import type { Activity } from 'botbuilder';
  *   there the server puts it in a signed token, never the client in channelData.
  */
 export type CouncilResolver = (activity: Partial<Activity>) => string;
-
-export const TEAMS_CHANNEL_ID = 'msteams';
 
 /** The council ids by Microsoft Entra tenant id (lower case), from the tenant files. */
 export function teamsCouncilDirectory(tenants: Iterable<{ id: string; teamsEntraTenantIds?: readonly string[] }>): Map<string, string> {

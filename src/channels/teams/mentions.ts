@@ -1,6 +1,8 @@
 import { ActivityTypes, type Activity, type Middleware } from 'botbuilder';
 
-export const TEAMS_CHANNEL_ID = 'msteams';
+import { TEAMS_CHANNEL_ID } from '../../bot/renderReply';
+
+export { TEAMS_CHANNEL_ID };
 
 /**
  * The text without the mentions of `id`: what botbuilder's TurnContext.removeMentionText does

@@ -1,5 +1,5 @@
 import { ActionTypes, ActivityTypes, type Activity, type Attachment, type CardAction, type ConversationAccount } from 'botbuilder';
-import { ADAPTIVE_CARD, TEAMS_BUTTON_CHARS, TEAMS_CARD_ACTIONS_SHOWN } from '../../bot/renderReply';
+import { ADAPTIVE_CARD, buttonsCard } from '../../bot/renderReply';
 import { TEAMS_CHANNEL_ID } from './mentions';
 
 /** The heading renderReply gives its own card of choices on Teams, so both look the same. */
@@ -86,38 +86,13 @@ function cardAction(action: Partial<CardAction>): Record<string, unknown> {
   return { type: 'Action.Submit', title, data: { msteams: { type: 'imBack', value: action.value } } };
 }
 
-/** A TextBlock reads markdown: the title's own characters are kept as they are. */
-function escapeCardMarkdown(text: string): string {
-  return text.replace(/[\\*_`[\]#>~]/g, (c) => `\\${c}`);
-}
-
 /**
- * An Adaptive Card (1.2) with these actions as buttons, laid out as renderReply lays out its own
- * choices on Teams: up to six short ones as the card's actions; more, or a title too long for a
- * button, one to a row with the long title written out above its button.
+ * An Adaptive Card with these actions as buttons, laid out as renderReply lays out its own choices
+ * on Teams (`buttonsCard`): up to six short ones as the card's actions; more, or a title too long
+ * for a button, one to a row with the long title written out above its button.
  */
 export function suggestedActionsCard(actions: Array<Partial<CardAction>>): Attachment {
-  const titles = actions.map(titleOf);
-  const card = {
-    type: 'AdaptiveCard',
-    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-    version: '1.2',
-    speak: `${CHOICES_HEADING} ${titles.length <= 1 ? (titles[0] ?? '') : `${titles.slice(0, -1).join(', ')} or ${titles.at(-1)}`}.`,
-    fallbackText: `${CHOICES_HEADING} ${titles.map((t, i) => `${i + 1}. ${t}`).join(' ')}. You can also type your answer.`,
-  };
-  const heading = { type: 'TextBlock', text: CHOICES_HEADING, wrap: true, weight: 'Bolder' };
-  const fits = actions.length <= TEAMS_CARD_ACTIONS_SHOWN && titles.every((t) => t.length <= TEAMS_BUTTON_CHARS);
-  if (fits) return { contentType: ADAPTIVE_CARD, content: { ...card, body: [heading], actions: actions.map(cardAction) } };
-  const rows = actions.map((action, i) => {
-    const button = { type: 'ActionSet', actions: [cardAction(action)] };
-    if (titles[i]!.length <= TEAMS_BUTTON_CHARS) return { type: 'Container', spacing: 'Small', items: [button] };
-    return {
-      type: 'Container',
-      spacing: 'Medium',
-      items: [{ type: 'TextBlock', text: escapeCardMarkdown(titles[i]!), wrap: true }, button],
-    };
-  });
-  return { contentType: ADAPTIVE_CARD, content: { ...card, body: [heading, ...rows] } };
+  return buttonsCard(CHOICES_HEADING, actions.map((action) => ({ title: titleOf(action), action: cardAction(action) })), true);
 }
 
 /**
