@@ -6,7 +6,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../../dialogs/mainDialog';
 import type { Audience, ReplyComposer } from '../core/replies';
 import { emptyConversationData, type ConversationData } from './conversationData';
-import { fitFor, renderReply } from './renderReply';
+import { TEAMS_CHANNEL_ID, fitFor, renderReply } from './renderReply';
 import { say } from './say';
 import type { HandoffMessages } from '../core/handoff/messages';
 import { markFeedbackAsked, emptyFeedbackMemory } from '../core/flows/feedback';
@@ -37,7 +37,7 @@ function tenantOf(context: TurnContext, options: AssistantBotOptions): string {
  * children and follow their council's procedures), families and young people on web chat and SMS.
  */
 export function audienceOf(channelId: string | undefined): Audience {
-  return channelId === 'msteams' ? 'staff' : 'public';
+  return channelId === TEAMS_CHANNEL_ID ? 'staff' : 'public';
 }
 
 /** Set on the turn that sent the welcome, so a bare "hello" is not greeted twice. */
