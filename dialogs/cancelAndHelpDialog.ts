@@ -8,6 +8,7 @@ import { fitFor } from '../src/bot/renderReply';
 import { normaliseWords } from '../src/core/understanding/normalise';
 import { withinAfterDisclosure, writtenByYoungPerson } from '../src/core/understanding/safeguarding';
 import { withUrgentLines, type UrgentLines } from '../src/core/handoff/messages';
+import type { ConversationData } from '../src/bot/conversationData';
 import { noMoreFeedback } from './feedback';
 import { dataOf, instantOf, understandingOf, type DialogServices } from './services';
 
@@ -74,9 +75,16 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
    * Teams), to repeat when something stops after a disclosure: no other contact is ever given.
    */
   protected urgentLinesFor(context: TurnContext, tenant: string | undefined): UrgentLines {
-    const audience = audienceOf(context.activity.channelId);
-    const { text, sms } = this.services.replies.safeguardingFollowUp(tenant, audience);
-    return { text, sms, audience };
+    return urgentLines(this.services, context, tenant);
+  }
+
+  /**
+   * A reply that stops or leaves something ("cancel", "start again", "bye"): within a day of a
+   * disclosure it carries the urgent lines, so they stay in view when the conversation moves on.
+   */
+  static keepingUrgentLines(services: DialogServices, context: TurnContext, data: ConversationData, reply: Reply): Reply {
+    if (!withinAfterDisclosure(data.safeguardingAt, instantOf(context))) return reply;
+    return withUrgentLines(reply, urgentLines(services, context, data.tenant));
   }
 
   private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
@@ -101,13 +109,10 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         await this.askAgain(inner);
         return { status: DialogTurnStatus.waiting };
       case 'restart':
-        await say(inner.context, fitFor(replies.control('restart', data.tenant, replies.starterChoices()), activity.channelId), data);
-        return inner.cancelAllDialogs();
       case 'cancel': {
-        // Within a day of a disclosure, stopping a question still leaves the urgent line in view.
-        const stopped = replies.control('cancel', data.tenant);
-        const afterDisclosure = withinAfterDisclosure(data.safeguardingAt, instantOf(inner.context));
-        const reply = afterDisclosure ? withUrgentLines(stopped, this.urgentLinesFor(inner.context, data.tenant)) : stopped;
+        const choices = understanding.control === 'restart' ? replies.starterChoices() : [];
+        const stopped = replies.control(understanding.control, data.tenant, choices);
+        const reply = CancelAndHelpDialog.keepingUrgentLines(this.services, inner.context, data, stopped);
         await say(inner.context, fitFor(reply, activity.channelId), data);
         return inner.cancelAllDialogs();
       }
@@ -115,6 +120,13 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         return undefined;
     }
   }
+}
+
+/** The short urgent lines of the safeguarding follow-up, for who is asking (families, or staff in Teams). */
+function urgentLines(services: DialogServices, context: TurnContext, tenant: string | undefined): UrgentLines {
+  const audience = audienceOf(context.activity.channelId);
+  const { text, sms } = services.replies.safeguardingFollowUp(tenant, audience);
+  return { text, sms, audience };
 }
 
 /** What {@link CancelAndHelpDialog.ask} keeps in a waterfall step's values. */

@@ -37,9 +37,11 @@ export const UNCLEAR_TURNS_BEFORE_PERSON = 2;
 /**
  * Controls that, after a disclosure, are not read as themselves: "help" and "hello?" may be a cry
  * for help, a person is wanted urgently, and an out-of-scope reply would point elsewhere.
- * Thanks, goodbye, start again and cancel are answered as usual.
+ * Thanks, goodbye, start again and cancel are answered as usual (the last three with the urgent lines).
  */
 const URGENT_AFTER_DISCLOSURE: ReadonlySet<ControlId> = new Set<ControlId>(['human', 'help', 'greeting', 'out-of-scope']);
+/** Controls that stop or leave: after a disclosure their reply keeps the urgent lines in view. */
+const LEAVING: ReadonlySet<string> = new Set<ControlId>(['restart', 'cancel', 'goodbye']);
 
 /** What the CHILD waterfall starts. */
 interface ChildOptions {
@@ -366,6 +368,8 @@ export class MainDialog extends ComponentDialog {
       return say(context, fitFor(replies.starterPrompt(), context.activity.channelId), data);
     }
     const choices = control === 'restart' || control === 'greeting' ? replies.starterChoices() : [];
-    return say(context, fitFor(replies.control(control, data.tenant, choices), context.activity.channelId), data);
+    let reply = replies.control(control, data.tenant, choices);
+    if (LEAVING.has(control)) reply = CancelAndHelpDialog.keepingUrgentLines(this.services, context, data, reply);
+    return say(context, fitFor(reply, context.activity.channelId), data);
   }
 }

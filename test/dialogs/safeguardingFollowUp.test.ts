@@ -237,6 +237,38 @@ describe.each(CHANNELS)('stopping a question after a disclosure, on %s', (channe
   });
 });
 
+describe.each(CHANNELS)('leaving or starting again after a disclosure, on %s', (channel) => {
+  const LEAVING = [
+    { what: 'starting again', message: 'start again', reply: /let's start again/i },
+    { what: 'stopping', message: STOP[channel], reply: /I've stopped that/ },
+    { what: 'saying goodbye', message: 'ok bye', reply: /Goodbye, and take care/ },
+  ];
+  const WHERE = [
+    { where: 'with no question open', start: undefined },
+    { where: 'in the deadline conversation', start: 'work out my deadline' },
+  ];
+
+  // "Bye" inside a question is not an interruption (the deadline conversation reads it itself).
+  const CASES = LEAVING.flatMap((l) => WHERE.filter((w) => !(w.start && l.what === 'saying goodbye')).map((w) => ({ ...l, ...w })));
+
+  it.each(CASES.flatMap((c) => [
+    { ...c, after: AFTER_DISCLOSURE_HOURS - 1, urgent: true },
+    { ...c, after: AFTER_DISCLOSURE_HOURS + 1, urgent: false },
+  ]))('$what $where, $after hours later, keeps the urgent line in view: $urgent', async ({ message, reply, start, after, urgent }) => {
+    const p = person(`c-leave-${channel}`, channel);
+    await disclosedAndDeclined(p, channel);
+    const later = new Date(clock.getTime() + after * HOUR);
+    if (start) await p.say(start, later);
+    const replies = await p.say(message, later);
+    expect(replies).toHaveLength(1);
+    expect(allText(replies)).toMatch(reply);
+    for (const line of URGENT_LINE[channel]) expect(line.test(allText(replies))).toBe(urgent);
+    expect(allText(replies)).not.toMatch(WHOLE_BLOCK);
+    if (channel === 'sms') expect(segmentCount(textOf(replies[0]))).toBeLessThanOrEqual(SMS_MAX_SEGMENTS);
+    expect(await store.listHandoffs({})).toEqual([]);
+  });
+});
+
 describe.each(CHANNELS)('after saying a call is not safe, on %s', (channel) => {
   const askCallback = channel === 'sms' ? '1' : 'Ask for a call-back';
 
