@@ -5,6 +5,7 @@ import {
 } from 'botbuilder-dialogs';
 import type { Choice, Reply } from '../src/core/replies';
 import { readFeedback } from '../src/core/flows/feedback';
+import { saysCallsUnsafe } from '../src/core/handoff/callback';
 import type { FlowEngine } from '../src/core/flows/engine';
 import type { ControlId, Understanding } from '../src/core/understanding/understand';
 import { normaliseWords } from '../src/core/understanding/normalise';
@@ -83,13 +84,19 @@ export class MainDialog extends ComponentDialog {
    * Whether this message discloses a risk; if so the time is kept, so that for a while afterwards
    * (AFTER_DISCLOSURE_HOURS) a message that is not a SEND question still gets urgent help. Called by
    * the bot before anything is said, so nothing (not even the welcome) goes before the urgent help.
+   * A disclosure, or a message in the day after one, that says a call could be overheard also
+   * stops call-backs being offered for a day.
    */
   async noteDisclosure(context: TurnContext): Promise<boolean> {
     const text = messageText(context);
-    if (!text.trim() || understandingOf(this.services, context, text).kind !== 'safeguarding') return false;
+    if (!text.trim()) return false;
+    const disclosed = understandingOf(this.services, context, text).kind === 'safeguarding';
     const data = await dataOf(this.services, context);
-    data.safeguardingAt = instantOf(context).toISOString();
-    return true;
+    const now = instantOf(context);
+    // "He checks my phone", "don't ring the house": no call-back is offered for a day.
+    if ((disclosed || withinAfterDisclosure(data.safeguardingAt, now)) && saysCallsUnsafe(text)) data.callsUnsafeAt = now.toISOString();
+    if (disclosed) data.safeguardingAt = now.toISOString();
+    return disclosed;
   }
 
   /** Ends whatever the conversation was in (the adviser closed it: the assistant starts afresh). */

@@ -237,6 +237,26 @@ describe.each(CHANNELS)('stopping a question after a disclosure, on %s', (channe
   });
 });
 
+describe.each(CHANNELS)('a disclosure that says a call is not safe, on %s', (channel) => {
+  it.each([
+    { what: 'in the disclosure itself', first: 'my partner is hurting my son, please dont ring the house', then: undefined },
+    { what: 'in a message after it', first: DISCLOSURE, then: 'he goes through my phone' },
+  ])('$what: no call-back is offered, a message here is', async ({ first, then }) => {
+    const p = person(`c-overheard-${channel}`, channel);
+    let replies = await p.say(first);
+    expect(textOf(replies[0])).toMatch(/999/);
+    if (then) {
+      await p.say(declineCallback(channel));
+      replies = await p.say(then);
+      replies = await p.say(DISCLOSURE, new Date(clock.getTime() + HOUR));
+    }
+    expect(allText(replies)).not.toMatch(/call or email you back|call-back/i);
+    expect(allText(replies)).toMatch(/A message here is fine/);
+    expect(allText(replies)).toMatch(/01908 254518/);
+    expect(await store.listCallbacks()).toEqual([]);
+  });
+});
+
 describe.each(CHANNELS)('leaving or starting again after a disclosure, on %s', (channel) => {
   const LEAVING = [
     { what: 'starting again', message: 'start again', reply: /let's start again/i },

@@ -268,6 +268,32 @@ export function readRefusal(text: unknown): Refusal | undefined {
 }
 
 /**
+ * Signs, in any message, that a phone call could put someone at risk: someone would hear or find
+ * out, someone goes through their phone, "don't ring the house", "I can't talk now". Narrower than
+ * a refusal's worries: "scared" or "not safe" in a disclosure is about the harm, not the phone.
+ */
+const CALL_WOULD_BE_OVERHEARD: RegExp[] = [
+  /\b(?:they|he|she|someone|somebody|mum|mom|dad|stepdad|stepmum|stepmom|my \p{L}+)(?: ll| will| might| may| could| would| d|ll) (?:hear|find out|listen|check my phone|see my phone|see my messages|read my messages|read my texts)\b(?! (?:back|from|about|anything|nothing|soon)\b)/u,
+  /\b(?:theyll|hell|shell|theyd|hed|shed) (?:hear|find out|listen)\b(?! (?:back|from|about|anything|nothing|soon)\b)/u,
+  /\b(?:checks|reads|goes through|looks at|look through|go through) my (?:phone|texts|messages|emails|email|mobile)\b/u,
+  /\b(?:dont|do not|not|never|no one|noone|nobody|cant|cannot|shouldnt)\b[\p{L} ]{0,30}\b(?:call|calling|ring|ringing|phone|phoning)\b[\p{L} ]{0,12}\b(?:the house|my house|our house|home)\b(?! (?:number|phone|landline|line))/u,
+  /\b(?:please dont|please do not|dont|do not|never)(?: (?:anyone|anybody))? (?:call|ring|phone) (?:me|us|here)\b(?! (?:back )?(?:before|after|until|till|til|at|on|in|during|between|from|when|while|by|around|past|mornings?|afternoons?|evenings?|weekends?|weekdays?|today|tomorrow|tonight|lunch|school|work|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)/u,
+  /\bi (?:cant|can not|cannot) (?:talk|speak)(?: (?:now|right now|out loud|on the phone|here))?\b(?! (?:to|about|with|for|english)\b)/u,
+];
+
+/**
+ * Whether a message (a disclosure, say) shows a call could be overheard or found out: then no
+ * call-back is offered for a day ({@link CALLS_UNSAFE_HOURS}), as when the call-back's own
+ * questions are answered that way. Only whether, never what was said, is kept.
+ */
+export function saysCallsUnsafe(text: unknown): boolean {
+  const raw = cleanLine(text);
+  if (raw === '' || raw.length > 5000) return false;
+  const words = raw.toLowerCase().replace(/['’]/gu, '').replace(/[^\p{L}\p{N}\s]/gu, ' ').replace(/\s+/gu, ' ').trim();
+  return CALL_WOULD_BE_OVERHEARD.some((pattern) => pattern.test(words));
+}
+
+/**
  * How long after someone said a call is not safe (a 'worried' {@link readRefusal}) no call-back is
  * offered again: the same day as after a disclosure.
  */

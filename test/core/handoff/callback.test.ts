@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CALLS_UNSAFE_HOURS, callsUnsafe, contactHint, isBareContact, lastDigits, readBestTime, readContact, readName, readRefusal, saysThisNumber } from '../../../src/core/handoff/callback';
+import { CALLS_UNSAFE_HOURS, callsUnsafe, contactHint, isBareContact, lastDigits, readBestTime, readContact, readName, readRefusal, saysCallsUnsafe, saysThisNumber } from '../../../src/core/handoff/callback';
 import { seededRandom as random } from '../../helpers/random';
 
 describe('readName', () => {
@@ -407,5 +407,39 @@ describe('callsUnsafe', () => {
     [said, -1, true], // a clock that runs backwards keeps it safe
   ] as const)('said at %s, %s hours later → %s', (since, hours, unsafe) => {
     expect(callsUnsafe(since, hoursLater(hours))).toBe(unsafe);
+  });
+});
+
+describe('saysCallsUnsafe', () => {
+  it.each([
+    'my partner hits me, please dont ring the house',
+    "he's hurting her. don't call me, he checks my phone",
+    'my stepdad will hear if you ring',
+    "she'll find out I told you",
+    'he goes through my texts every night',
+    'i cant talk now he is in the next room',
+    'Please do not call me. My 14 year old said he wants to die',
+    'nobody can phone our house, he listens to everything',
+  ])('%s → calls are not safe', (text) => {
+    expect(saysCallsUnsafe(text)).toBe(true);
+  });
+
+  it.each([
+    'my son said he wants to kill himself',
+    'I am scared for my daughter, she is not safe at school',
+    "please don't ring before 10, I'm on nights",
+    'dont call me at work',
+    'call the home number',
+    "she'll see the GP tomorrow",
+    'I cant talk to the school any more',
+    'i cant speak english well',
+    'he will hear back from the council next week',
+    '',
+  ])('%s → nothing about calls', (text) => {
+    expect(saysCallsUnsafe(text)).toBe(false);
+  });
+
+  it('copes with anything', () => {
+    for (const odd of [undefined, null, 42, {}, [], '\uD800', '😀'.repeat(500), 'x'.repeat(20000)]) expect(() => saysCallsUnsafe(odd)).not.toThrow();
   });
 });
