@@ -258,9 +258,9 @@ export function fileAttachment(file: ReplyFile): Attachment {
 /**
  * One Reply, shaped for the channel. SMS: plain numbered text. Web Chat and Teams: markdown text
  * with its sources, `speak` for screen readers, follow-ups as suggested actions, a guided flow's
- * question as an Adaptive Card, and "Did this help?" as a small card of its own. On Teams, which
- * shows only the first three suggested actions, a question (or more than three choices) is a card
- * alone, with every choice on it; and a reply offering files is not sent (see `files`).
+ * question as an Adaptive Card alone (no suggested actions repeating its buttons), and "Did this
+ * help?" as a small card of its own. On Teams, which shows only the first three suggested actions,
+ * more than three choices are a card too; and a reply offering files is not sent (see `files`).
  */
 export function renderReply(reply: RenderableReply, channelId: string): Partial<Activity> {
   if (SMS_CHANNELS.has(channelId)) {
@@ -283,8 +283,9 @@ export function renderReply(reply: RenderableReply, channelId: string): Partial<
   const attachments: Attachment[] = [];
   if (options.length > 0) {
     const onCard = reply.choiceCard || (teams && options.length > TEAMS_SUGGESTED_ACTIONS_SHOWN);
+    // One set of buttons: on a phone the same choices as a card and as suggested actions fill the screen twice.
     if (onCard) attachments.push(choicesCard('Choose one:', options, channelId));
-    if (!(onCard && teams)) {
+    else {
       activity.suggestedActions = {
         to: [],
         actions: options.map((c) => ({ type: ActionTypes.ImBack, title: c.label, value: c.label })),
