@@ -1,4 +1,5 @@
 import { IntentMatcher } from './matcher';
+import { normaliseWords, type SpellingCorrector } from './normalise';
 
 /**
  * Signs that someone may be at risk of harm now. Checked before anything else, on the whole
@@ -18,8 +19,23 @@ const NOT_KNOWN = '(nobody knows | no one knows | noone knows | i do not know | 
 const NOT_BACK_NOW = 'nobody knows | no one knows | noone knows | not come back | not came back | has not come back | not been seen | not back | still out | still not | can not find | getting dark | it is dark | dark now | all night | overnight | police | searching | looking for (him | her | them) | no idea where | do not know where';
 
 /** What goes missing that is not a child: lessons, support, papers. */
-const MISSING_SOMETHING_ELSE = 'missing (school | lessons | class | classes | sessions | session | therapy | education | out | days | weeks | support | provision | appointments | from the plan | from his plan | from her plan | from the ehcp | from lessons | from class | from the classroom | from the report | pages | information | evidence | sections | parts)';
-const THINGS_GONE_MISSING = '(paperwork | papers | forms | form | file | files | draft | drafts | referral | request | minutes | notes | folder | results | copy | report | reports | letter | letters | evidence | documents | document | records | application | email | emails | pages | page | homework | book | books | equipment | coat | bag | uniform | ehcp | plan | appendix | appendices) (is | are | was | were | went | gone | goes | go | going | got | has gone | have gone | had gone | has been | have been | had been | keeps going | keep going) missing';
+const MISSING_SOMETHING_ELSE =
+  'missing (school | lessons | class | classes | sessions | session | therapy | education | out | days | weeks | support | provision | appointments | from the plan | from his plan | from her plan | from the ehcp | from lessons | from class | from the classroom | from the report | pages | information | evidence | sections | parts) | ' +
+  // "missing" with an object is missing someone or something, not being missing: "he is missing his
+  // friends", "she's been missing her dad", "missing so much school". A child who is missing is missing
+  // with no object ("she's been missing since 4", "missing for hours", "missing from home").
+  'missing (his | her | their | my | your | our | him | them | you | me | us | everyone | everybody | someone | somebody | people | friends | mates | family | home | old | being | having | going | seeing) | ' +
+  'missing (a lot | lots | loads | so much | too much | much | most | half | bits | a bit | some | more | the odd) | ' +
+  'missing (speech | language | ot | occupational | physio* | salt | counselling | cahms | camhs | meals | lunch | breakfast | meds | medication | homework | work | deadlines) | ' +
+  'missing the (deadline | date | bus | taxi | trip | trips | start | beginning | end | first | chance | opportunity | point | fun | lessons | lesson | school | class | appointment | meeting | review | annualreview | support | sessions | session) | ' +
+  'missing from (section* | the (letter | draft | form | list | minutes | paperwork | document | decision | email | file | report) | (his | her | their | the) (ehcp | plan | report | file | paperwork | timetable))';
+/** Things that go missing: papers, parts of a plan, belongings. */
+const THINGS = [
+  'paperwork | papers | forms | form | file | files | draft | drafts | referral | request | minutes | notes | folder | results | copy | report | reports | letter | letters | evidence | documents | document | records | application | email | emails | pages | page | homework | book | books | equipment | coat | bag | uniform | ehcp | plan | appendix | appendices',
+  'date | dates | signature | signatures | section | sections | (section | part) (a | b | c | d | e | f | g | h | i | j | k) | funding | money | information | details | detail | advice | provision | support | therapy | hours | outcomes | diagnosis | name | names | address | wording | paragraph | attachment | attachments | deadline',
+  'phone | ipad | laptop | chromebook | keys | key | wallet | purse | shoes | shoe | trainers | jumper | blazer | lunchbox | lunch box | bottle | glasses | hearing aid | hearing aids | pe kit | kit | toy | teddy',
+];
+const THINGS_GONE_MISSING = THINGS.map((things) => `(${things}) (is | are | was | were | went | gone | goes | go | going | got | has gone | have gone | had gone | has been | have been | had been | keeps going | keep going | is still | are still | still) missing`).join(' | ');
 
 /**
  * Adults who could be contacting a child: staff in every role, drivers, tutors, coaches, strangers.
@@ -79,13 +95,29 @@ const GIFTS =
 /** The online places where private contact with a child happens. */
 const PRIVATE_CHANNEL = 'snapchat | snap | instagram | insta | discord | kik | telegram | wickr | dm | dms | private message*';
 
-const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
+/**
+ * A pattern, or a pattern with words that cancel it. `clause: true` marks an exception that reads on
+ * from the words matched ("missing school", "threatened to exclude", "not been back to school"): a
+ * comma or full stop ends that reading, so each clause of the typed message is also tried on its own
+ * ("he's missing, school rang me" is a missing child; "he's missing school" is not).
+ */
+type RiskPattern = string | { match: string; unless: string; clause?: true };
+
+const RISK_PATTERNS: RiskPattern[] = [
   // suicide and wanting to die
   'suicid*',
   'kill (myself | himself | herself | themselves | themself | ourselves)',
   'end (my | his | her | their) (life | own life)',
   'take (my | his | her | their) own life',
-  'end it all | ending it all | end it | not be here anymore | not be around anymore',
+  {
+    match: 'end it all | ending it all | end it | not be here anymore | not be around anymore',
+    // ending things with a school or a council is not ending a life
+    unless: 'end it with (the | this | that | his | her | their | school | college | nursery | council | them | him | mediation | tribunal)',
+  },
+  {
+    match: '(want* | wish* | keeps saying | said | says | talk* about) (to | he could | she could | i could | they could) disappear',
+    unless: 'disappear (into | under | off | to (his | her | their | my) (room | bedroom) | to the (toilet | toilets) | behind | from (class | lessons | the classroom))',
+  },
   '(want* | wish* | wishes | talk* | talking | said | says | keeps saying) & (to die | he was dead | she was dead | i was dead | they were dead | be dead | not alive | not be alive | not to be alive | not wake up | disappear forever)',
   'better off (dead | without me | without him | without her | without them)',
   '(no | not any) (point | reason) (living | in living | to live | going on)',
@@ -144,6 +176,7 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   {
     match: '(threatened | threatening | threatens | threaten) (me | us | my child | the kids | the children | her | him | them | to hurt | to kill)',
     unless: 'threatened (to exclude | exclusion | to take | with exclusion | legal action | tribunal | court)',
+    clause: true,
   },
   'broke in | broke into | not allowed near | restraining order | non molestation | injunction against',
   // exploitation
@@ -162,17 +195,30 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   'locked (in | him in | her in | up) & (room | cupboard | house)',
   'no food & (home | days | house)',
   // missing children: gone now, or not known where they are now
-  ...['(is | been) missing | missing (child | person | teen* | since | overnight | for hours)', 'missing & (police | last night | all night)'].map((match) => ({
+  ...['(is | been) missing | missing (child | person | teen* | since | overnight | for hours) | (my | our) child missing', 'missing & (police | last night | all night)'].map((match) => ({
     match,
     unless: `${MISSING_SOMETHING_ELSE} | ${THINGS_GONE_MISSING}`,
+    clause: true as const,
   })),
+  // "he's missing school rang me": the school ringing is news of a missing child, not of missed lessons
+  '(is | been) missing (school | college | nursery) (rang | rung | called | phoned | (have | has) (rung | rang | called | phoned))',
   // "gone missing" is said of people; papers that go missing are named
-  { match: '(has gone | have gone | gone | went | reported | go | going | goes | keeps going) missing', unless: `${THINGS_GONE_MISSING} | missing from (lessons | lesson | class | classes | the classroom | assembly)` },
+  {
+    match: '(has gone | have gone | gone | went | reported | go | going | goes | keeps going) missing',
+    unless: `${THINGS_GONE_MISSING} | missing from (lessons | lesson | class | classes | the classroom | assembly)`,
+    clause: true,
+  },
   // "missing" with signs that a child is out there now outweighs a word that follows it
-  { match: 'missing & (getting dark | dark now | all night | overnight | nobody knows | no one knows | can not find)', unless: THINGS_GONE_MISSING },
+  {
+    match: 'missing & (getting dark | dark now | all night | overnight | nobody knows | no one knows | can not find | last seen | ' +
+      '(his | her | their) phone (is)? (off | dead | switched off | going to voicemail) | not answering (his | her | their)? phone)',
+    unless: THINGS_GONE_MISSING,
+    clause: true,
+  },
   {
     match: `${NOT_KNOWN} where (${CHILD}) (is | are | has gone | have gone | has run | went | ran | could be | might be | has got to | is now | are now)`,
     unless: `where (${CHILD}) (is | are) (going | moving | starting | placed | up to | at with | academically | compared | with (his | her | their) | in (his | her | their) | on the (list | waiting list | pathway | register | spectrum) | in the (process | queue | system | assessment))`,
+    clause: true,
   },
   `${NOT_KNOWN} (his | her | their | my child) whereabouts`,
   '(nobody | no one | noone) (has | have)? seen (him | her | them | my child | child) (today | tonight | all day | all afternoon | all evening | for hours | since (lunch | lunchtime | this morning | this afternoon | last night | yesterday | breakfast | then | he left | she left | they left))',
@@ -191,32 +237,290 @@ const RISK_PATTERNS: Array<string | { match: string; unless: string }> = [
   {
     match: '(has not | have not | is not | are not | still not | never | did not | not) (come | came | got | gotten | been | arrived) (home | back home) | not home yet',
     unless: 'home (educat* | school* | tutor* | tuition | visit* | visits)',
+    clause: true,
   },
   // not back: said of a child, not of a council that has not replied
   {
     match: '(he | she | my child | child) (is | has | did | is still | has still | still)? (not | never) (come | came | got | gotten | been | arrived) back | (he | she | my child | child) (is | has)? still not back',
     unless: '(been | come | gone | got | came) back (to | at | in | into) (school | college | class | lessons | education | nursery | full time | the classroom) | back (at | in) (school | college) | back to (me | us)',
+    clause: true,
   },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// A child in a relationship with, or meeting, someone much older
+
+/** Whom an age in a message belongs to, as the words next to it say. */
+type AgeOwner = 'child' | 'romantic' | 'someone' | 'other';
+
+interface AgeMention {
+  age: number;
+  owner: AgeOwner;
+  /** Said of a romantic partner who is the writer's own ("my boyfriend is 30"). */
+  mine?: boolean;
+  /** The writer giving their own age ("im 14"). */
+  firstPerson?: boolean;
+}
+
+/** A partner in a relationship: an adult one is a risk to a child whatever else is said. */
+const ROMANTIC = new Set(['boyfriend', 'boyfriends', 'girlfriend', 'girlfriends', 'bf', 'gf', 'bfs', 'gfs', 'lover', 'fella', 'fiance', 'fiancee']);
+/** Someone an age may describe who is not family or a professional: a risk with signs of a relationship or private contact. */
+const SOMEONE = new Set([
+  'man', 'men', 'guy', 'guys', 'bloke', 'woman', 'women', 'lad', 'lads', 'male', 'males', 'female', 'adult', 'adults', 'person', 'someone',
+  'somebody', 'friend', 'friends', 'mate', 'mates', 'he', 'she', 'they', 'stranger', 'older',
+]);
+/** The child themselves. */
+const CHILD_WORDS = new Set(['child', 'teen', 'teenager', 'pupil', 'student', 'i']);
+/**
+ * Words that name no one: next to an age, they leave it to the words around ("my 14 year old has …").
+ * Any other word next to an age that is not a person word above names family, staff, a professional
+ * or a thing ("his sister is 22", "a 25 year old support worker", "a 22 page report"): that age says
+ * nothing about a relationship.
+ */
+const FUNCTION_WORDS = new Set([
+  'and', 'but', 'so', 'or', 'then', 'now', 'already', 'too', 'also', 'only', 'just', 'is', 'are', 'was', 'were', 'has', 'had', 'have', 'who',
+  'which', 'that', 'the', 'a', 'an', 'my', 'his', 'her', 'their', 'our', 'your', 'it', 'we', 'you', 'with', 'at', 'in', 'on', 'from', 'of',
+  'off', 'to', 'for', 'by', 'keeps', 'keep', 'been', 'being', 'be', 'not', 'no', 'if', 'when', 'because', 'dating', 'seeing', 'going',
+  'goes', 'went', 'meeting', 'meets', 'met', 'talking', 'talks', 'messaging', 'messages', 'texting', 'chatting', 'sleeping', 'sleeps', 'slept',
+  'hanging', 'hangs', 'staying', 'stays', 'online', 'says', 'said', 'thinks', 'plus', 'ish', 'yet', 'still', 'again', 'secretly', 'behind',
+]);
+/** Words between a person and their age: "boyfriend is 22", "a man of 19", "her bf who is like 20". */
+const AGE_LINKS = new Set([
+  'is', 'was', 'am', 'are', 'who', 'whos', 'aged', 'age', 'of', 'turned', 'turns', 'just', 'only', 'nearly', 'almost', 'about', 'around',
+  'like', 'over', 'at', 'least', 'probably', 'apparently', 'supposedly', 'maybe', 'now', 'already', 'says', 'said', 'be',
+]);
+/** What a bare number followed by one of these counts or measures: "is 20 minutes away", "is 6 foot". */
+const COUNTED = new Set([
+  'minutes', 'minute', 'mins', 'min', 'hours', 'hour', 'hrs', 'hr', 'days', 'day', 'weeks', 'week', 'wks', 'months', 'month', 'mths', 'year',
+  'years', 'pages', 'page', 'miles', 'mile', 'percent', 'per', 'pounds', 'quid', 'stone', 'kilos', 'kg', 'foot', 'feet', 'ft', 'cm', 'inches',
+  'times', 'time', 'pm', 'am', 'oclock', 'o', 'th', 'st', 'nd', 'rd', 'sessions', 'lessons', 'points', 'marks', 'working', 'school', 'pupils',
+  'child', 'people', 'students', 'of', 'out', 'or', 'to', 'x', 'mg', 'ml', 'hz', 'k', 'm', 'p',
+]);
+/** "is", "aged", "of" … : what makes a bare number an age ("is 14"), unlike "a 22 page report". */
+const AGE_VERBS = new Set(['is', 'was', 'am', 'are', 'whos', 'aged', 'age', 'of', 'turned', 'turns']);
+/** Determiners and adjectives that may stand before a partner ("her new boyfriend", "a secret bf"). */
+const PARTNER_LEAD = new Set(['his', 'her', 'their', 'a', 'an', 'the', 'this', 'that', 'has', 'have', 'got', 'with', 'new', 'secret', 'online', 'older', 'adult', 'first', 'current', 'so', 'called', 'apparent']);
+const UNITS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9 };
+const NUMBER_WORDS: Record<string, number> = {
+  eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18,
+  nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60,
+};
+const DECADES: Record<string, number> = { twenties: 20, thirties: 30, forties: 40, fifties: 50, '20s': 20, '30s': 30, '40s': 40, '50s': 50 };
+
+/** A number at `i` ("14", "fourteen", "twenty two"), and how many words it takes. */
+function numberAt(words: readonly string[], i: number): { value: number; length: number } | undefined {
+  const word = words[i]!;
+  if (/^\d{1,2}$/.test(word)) return { value: Number(word), length: 1 };
+  const tens = NUMBER_WORDS[word];
+  if (tens === undefined) return undefined;
+  const unit = tens >= 20 ? UNITS[words[i + 1] ?? ''] : undefined;
+  return unit === undefined ? { value: tens, length: 1 } : { value: tens + unit, length: 2 };
+}
+
+function ownerOf(word: string | undefined): AgeOwner | undefined {
+  if (word === undefined) return undefined;
+  if (ROMANTIC.has(word)) return 'romantic';
+  if (CHILD_WORDS.has(word)) return 'child';
+  if (SOMEONE.has(word)) return 'someone';
+  return FUNCTION_WORDS.has(word) || AGE_LINKS.has(word) ? undefined : 'other';
+}
+
+/** The person an age before `start` is said of ("her boyfriend is 22" → romantic), if it is said of one. */
+function ownerBefore(words: readonly string[], start: number): { owner: AgeOwner; at: number } | undefined {
+  let sawVerb = false;
+  for (let j = start - 1, skipped = 0; j >= 0 && skipped <= 3; j--, skipped++) {
+    const word = words[j]!;
+    if (AGE_LINKS.has(word)) {
+      if (AGE_VERBS.has(word)) sawVerb = true;
+      continue;
+    }
+    // "he is 15", "my child is 14", "a man of 19", "boyfriend 22" ("her boyfriend (22)"): a person, then the age
+    const owner = ownerOf(word);
+    if (!owner) return undefined;
+    // "until he is 19", "when she turns 18": the child's own age to come, not someone else's
+    if (['he', 'she', 'they'].includes(word) && FUTURE.has(words[j - 1] ?? '')) return { owner: 'other', at: j };
+    return sawVerb || (skipped === 0 && !['he', 'she', 'i', 'they'].includes(word)) ? { owner, at: j } : undefined;
+  }
+  return undefined;
+}
+
+/** Words before "he is 19" that make it an age to come. */
+const FUTURE = new Set(['until', 'till', 'til', 'untill', 'when', 'once', 'before', 'after', 'unless', 'if', 'by']);
+
+/** Whether the partner at `at` is the writer's own ("my boyfriend"), or said of someone else's ("his dads girlfriend"). */
+function partnerLead(words: readonly string[], at: number): 'mine' | 'theirs' | 'other' {
+  for (let j = at - 1; j >= 0; j--) {
+    const word = words[j]!;
+    if (word === 'my') return 'mine';
+    if (word === 'olds') return 'theirs'; // "my 14 year old's boyfriend"
+    if (!PARTNER_LEAD.has(word)) return 'other';
+    if (!['new', 'secret', 'online', 'older', 'adult', 'first', 'current', 'so', 'called', 'apparent'].includes(word)) return 'theirs';
+  }
+  return 'theirs';
+}
+
+/** Every age the message gives, with whom it is said of. */
+function agesIn(words: readonly string[]): AgeMention[] {
+  const mentions: AgeMention[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    // "in their 20s", "in her late twenties"
+    const decade = DECADES[word];
+    if (decade !== undefined) {
+      if (words[i - 1] === 'in' || words[i - 2] === 'in' || words[i - 3] === 'in') mentions.push({ age: decade, owner: 'someone' });
+      continue;
+    }
+    // "year 9": a school year, the age of the child in it
+    if (word === 'year' && /^\d{1,2}$/.test(words[i + 1] ?? '') && !['old', 'olds'].includes(words[i + 2] ?? '')) {
+      const year = Number(words[i + 1]);
+      if (year >= 3 && year <= 13) mentions.push({ age: year + 4, owner: 'child' });
+      i++;
+      continue;
+    }
+    // "14yr old", read by the normaliser as one word and "old"
+    const glued = /^(\d{1,2})(?:y|yr|yrs)$/.exec(word);
+    const number = glued && words[i + 1] === 'old' ? { value: Number(glued[1]), length: 1 } : numberAt(words, i);
+    if (!number) continue;
+    let end = i + number.length; // the first word after the number
+    const ageForm = ['year', 'years'].includes(words[end] ?? '') && ['old', 'olds'].includes(words[end + 1] ?? '')
+      ? 2 : (words[end] === 'old' || words[end] === 'olds') ? 1 : 0;
+    const olds = ageForm > 0 && words[end + ageForm - 1] === 'olds';
+    end += ageForm;
+    // "my 14 year old's boyfriend" is the child's; "a club for 16 to 25 year olds" is a group, no one's age
+    const possessive = olds && words[end] !== undefined && !FUNCTION_WORDS.has(words[end]!);
+    if (olds && !possessive) continue;
+    // "a 22 year old boyfriend", "a 30 year old psychologist": the person named after the age
+    const after = ageForm > 0 && !possessive ? ownerOf(words[end]) : undefined;
+    const before = ownerBefore(words, i);
+    let owner: AgeOwner | undefined;
+    let at = -1;
+    /** Where the words naming the person begin: "her [22 year old boyfriend]", "her [boyfriend] is 22". */
+    let lead = -1;
+    if (after) {
+      owner = after;
+      at = end;
+      lead = i;
+    } else if (before) {
+      ({ owner, at } = before);
+      lead = at;
+    } else if (ageForm > 0) {
+      owner = 'someone'; // "my 14 year old", "a 22 year old he met online"
+    } else continue; // a bare number: "22 pages", "20 weeks"
+    if (owner === 'other') continue;
+    // a bare number followed by a unit is a count or a measure, not an age: "he is 20 minutes away"
+    if (ageForm === 0 && COUNTED.has(words[end] ?? '')) continue;
+    const mention: AgeMention = { age: number.value, owner };
+    if (owner === 'child' && words[at] === 'i') mention.firstPerson = true;
+    if (owner === 'romantic') {
+      const whose = partnerLead(words, lead);
+      if (whose === 'other') continue;
+      if (whose === 'mine') mention.mine = true;
+    }
+    mentions.push(mention);
+    i = Math.max(i, end - 1);
+  }
+  return mentions;
+}
+
+/**
+ * Signs of a relationship or private contact, for an age said of "a man" or "someone": "seeing",
+ * "dating", "meeting", "messaging", "met online", "staying over".
+ */
+const RELATIONSHIP =
+  'boyfriend* | girlfriend* | bf | gf | dating | date | dates | dated | seeing | going out with | goes out with | went out with | ' +
+  'relationship | sleeping with | slept with | sleeps with | sex | kiss* | hooking up | hooked up | in love | lover | engaged | ' +
+  'meeting | meets | meet | met | messag* | texting | texts | chatting | talking to | talks to | snapchat* | online | ' +
+  'hanging (around | out) with | hangs (around | out) with | staying over | stays over | stayed over | stays at | staying at | ' +
+  'picks (him | her | them) up | picking (him | her | them) up | lifts';
+/** A partner said to be much older without an age: "a much older boyfriend", "her bf is a grown man". */
+const MUCH_OLDER =
+  'much older | a lot older | way older | loads older | lot older | far older | years older | older man | older men | older guy | older guys | ' +
+  'older bloke | older woman | grown man | grown men | grown woman | grown adult | an adult | over 18 | over eighteen';
+
+let relationship: IntentMatcher | undefined;
+let muchOlder: IntentMatcher | undefined;
+
+/**
+ * A child (17 or under, by their age or school year) with a partner or contact who is an adult:
+ * under the age of consent with anyone 18 or over, or 16–17 with someone five or more years older.
+ * An age said of family, staff or a thing ("his sister is 22", "a 22 page report") is not a partner.
+ */
+function olderPartner(words: readonly string[]): boolean {
+  if (!words.some((w) => /\d|teen|twent|thirt|fort|fift|year|old/.test(w))) return false;
+  const ages = agesIn(words);
+  const children = ages.filter((m) => m.age >= 8 && m.age <= 17 && (m.owner === 'child' || m.owner === 'someone'));
+  if (children.length === 0) return false;
+  relationship ??= new IntentMatcher([{ id: 'relationship', patterns: [{ match: RELATIONSHIP }], examples: [] }]);
+  const related = relationship.matchRules(words).length > 0;
+  const writerIsChild = children.some((c) => c.firstPerson);
+  const adults = ages.filter((m) => m.age >= 18 && (m.owner === 'romantic' ? !m.mine || writerIsChild : m.owner === 'someone' && related));
+  const young = Math.min(...children.map((c) => c.age));
+  if (adults.some((a) => young < 16 || a.age - young >= 5)) return true;
+  // no age for the partner, but said to be much older
+  if (!related) return false;
+  muchOlder ??= new IntentMatcher([{ id: 'much-older', patterns: [{ match: MUCH_OLDER }], examples: [] }]);
+  return muchOlder.matchRules(words).length > 0;
+}
 
 /** Words that show a message is about safeguarding as a subject, not a risk now. */
 const NOT_A_RISK_NOW = 'safeguarding policy | safeguarding procedure | safeguarding training';
 
 let detector: IntentMatcher | undefined;
+let clauseDetector: IntentMatcher | undefined;
+let notARiskNow: IntentMatcher | undefined;
 
-/** True when the normalised words suggest that someone may be at risk of harm now. */
-export function suggestsRisk(words: readonly string[]): boolean {
-  detector ??= new IntentMatcher([
+function matcherOf(id: string, patterns: RiskPattern[]): IntentMatcher {
+  return new IntentMatcher([
     {
-      id: 'safeguarding',
-      patterns: RISK_PATTERNS.map((spec) =>
+      id,
+      patterns: patterns.map((spec) =>
         typeof spec === 'string'
           ? { match: spec, unless: NOT_A_RISK_NOW }
           : { match: spec.match, unless: `${spec.unless} | ${NOT_A_RISK_NOW}` }),
       examples: [],
     },
   ]);
-  return detector.matchRules(words).length > 0;
+}
+
+/**
+ * Every word the risk patterns use, for the spelling corrector, so that a misspelt risk word
+ * ("misssing", "sucide") is read as the word it was meant to be, as topic words are.
+ */
+export function riskVocabulary(): ReadonlySet<string> {
+  detector ??= matcherOf('safeguarding', RISK_PATTERNS);
+  relationship ??= new IntentMatcher([{ id: 'relationship', patterns: [{ match: RELATIONSHIP }], examples: [] }]);
+  muchOlder ??= new IntentMatcher([{ id: 'much-older', patterns: [{ match: MUCH_OLDER }], examples: [] }]);
+  return new Set([...detector.vocabulary, ...relationship.vocabulary, ...muchOlder.vocabulary].filter((w) => !w.includes('*')));
+}
+
+/**
+ * Where a typed message's clauses end: sentence and clause punctuation, line breaks, and dashes
+ * or brackets that set words apart. The normaliser drops all of these.
+ */
+const CLAUSE_BREAK = /[.,;:!?\n\r\u2026()[\]{}\u2013\u2014]+|\s-+\s/u;
+
+/** The clauses of a typed message, each normalised as the whole message is. */
+export function clausesOf(text: string, correct?: SpellingCorrector): string[][] {
+  if (typeof text !== 'string' || text.length === 0) return [];
+  return text.split(CLAUSE_BREAK).map((clause) => normaliseWords(clause, correct)).filter((words) => words.length > 0);
+}
+
+/**
+ * True when the normalised words suggest that someone may be at risk of harm now. Given the message
+ * as typed (and the spelling corrector `words` were read with, if any), each of its clauses is also
+ * tried on its own against the patterns whose exceptions a comma or full stop ends.
+ */
+export function suggestsRisk(words: readonly string[], text?: string, correct?: SpellingCorrector): boolean {
+  detector ??= matcherOf('safeguarding', RISK_PATTERNS);
+  if (detector.matchRules(words).length > 0 || olderPartner(words)) return true;
+  if (text === undefined) return false;
+  const clauses = clausesOf(text, correct);
+  if (clauses.length < 2) return false;
+  // A message about safeguarding as a subject is that, whichever clause says so.
+  notARiskNow ??= new IntentMatcher([{ id: 'subject', patterns: [{ match: NOT_A_RISK_NOW }], examples: [] }]);
+  if (notARiskNow.matchRules(words).length > 0) return false;
+  clauseDetector ??= matcherOf('safeguarding-clause', RISK_PATTERNS.filter((spec) => typeof spec !== 'string' && spec.clause));
+  return clauses.some((clause) => clauseDetector!.matchRules(clause).length > 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { normaliseWords, vocabularyOf } from './normalise';
 import { Spelling } from './spelling';
 import { TopicSimilarity } from './similarity';
 import { englishWords } from './englishWords';
-import { suggestsRisk } from './safeguarding';
+import { riskVocabulary, suggestsRisk } from './safeguarding';
 
 /** What the assistant makes of one message, before any dialog acts on it. */
 export type Understanding =
@@ -81,14 +81,14 @@ export class Understander {
       })),
     );
     const conceptWords = [...knowledge.concepts.values()].flat().flatMap((w) => vocabularyOf(w));
-    this.spelling = new Spelling([...this.topics.vocabulary, ...this.controls.vocabulary, ...conceptWords], englishWords());
+    this.spelling = new Spelling([...this.topics.vocabulary, ...this.controls.vocabulary, ...conceptWords, ...riskVocabulary()], englishWords());
   }
 
   understand(text: string): Understanding {
     const raw = normaliseWords(text);
     const words = normaliseWords(text, this.spelling.correct);
     const corrected = words.length !== raw.length || words.some((w, i) => w !== raw[i]);
-    if (suggestsRisk(raw) || (corrected && suggestsRisk(words))) return { kind: 'safeguarding', confidence: 1 };
+    if (suggestsRisk(raw, text) || (corrected && suggestsRisk(words, text, this.spelling.correct))) return { kind: 'safeguarding', confidence: 1 };
 
     const controlScores = new Map(this.controls.matchRules(words).map((c) => [c.id as ControlId, c.score]));
     const topicCandidates = this.rankTopics(words);
