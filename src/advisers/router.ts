@@ -509,8 +509,8 @@ function explainRefusal(
 }
 
 const OPTED_OUT_MESSAGE =
-  'Your reply was not sent. This person has opted out of texts (they texted STOP), so replies by text cannot be sent. ' +
-  'They will get texts again only if they text START.';
+  'Your reply was not sent. This person has opted out of texts from this council\'s number (they texted STOP), so replies by text cannot be sent. ' +
+  'They will get texts again only if they text START to it.';
 
 /** The SMS channel refused to send: the person has opted out (SmsOptedOutError, by name to keep this layer free of channels). */
 function isOptedOut(error: unknown): boolean {

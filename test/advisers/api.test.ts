@@ -491,7 +491,7 @@ describe('adviser console API: a reply the person\'s channel refuses', () => {
   });
 
   it.each([
-    { why: 'the person texted STOP', failure: () => new SmsOptedOutError(), status: 409, code: 'OptedOut', message: /opted out of texts \(they texted STOP\)/, logged: false },
+    { why: 'the person texted STOP', failure: () => new SmsOptedOutError(), status: 409, code: 'OptedOut', message: /opted out of texts from this council's number \(they texted STOP\).*text START to it/, logged: false },
     { why: 'the number is no longer held', failure: () => new SmsAddressUnknownError(), status: 409, code: 'NoNumber', message: /number this person texted from is no longer held/, logged: false },
     { why: 'anything else', failure: () => new Error('socket hang up'), status: 500, code: 'ServerError', message: /went wrong/, logged: true },
   ])('answers $status $code when $why', async ({ failure, status, code, message, logged }) => {

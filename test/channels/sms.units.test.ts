@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MemoryStorage } from 'botbuilder';
+import { MemoryStorage, type Storage } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmsIds, fallbackIdSecret } from '../../src/channels/sms/ids';
 import { helpText, keywordOf, optInText } from '../../src/channels/sms/keywords';
@@ -168,6 +168,9 @@ describe('ids', () => {
     expect(derby).not.toBe(new SmsIds('another-secret-of-enough-length-1').conversationId('derby', number));
     expect(ids.numberKey(number)).toMatch(/^n-[0-9a-f]{32}$/);
     expect(ids.numberKey(number)).not.toBe(ids.numberKey('+447700900124'));
+    // Our numbers have keys of their own kind: never the same as a person's key for the same digits.
+    expect(ids.ourNumberKey(number)).toMatch(/^o-[0-9a-f]{32}$/);
+    expect(ids.ourNumberKey(number).slice(2)).not.toBe(ids.numberKey(number).slice(2));
     expect(() => new SmsIds('short')).toThrow(RangeError);
     expect(fallbackIdSecret(TEST_ACCOUNT_SID)).toBe(fallbackIdSecret(TEST_ACCOUNT_SID));
   });
@@ -212,13 +215,24 @@ describe.each(implementations)('SMS state %s', (_name, make) => {
     expect(racing.filter(Boolean)).toHaveLength(1);
   });
 
-  it('remembers opt-outs per number', async () => {
-    expect(await state.isOptedOut('n-a')).toBe(false);
-    await state.setOptedOut('n-a', true, new Date());
-    expect(await state.isOptedOut('n-a')).toBe(true);
-    expect(await state.isOptedOut('n-b')).toBe(false);
-    await state.setOptedOut('n-a', false, new Date());
-    expect(await state.isOptedOut('n-a')).toBe(false);
+  it('remembers opt-outs per person\'s number and our number', async () => {
+    // Each step: [person, our number, opt out (true) or back in (false)]; then who is opted out of what.
+    const steps: [string, string, boolean][] = [
+      ['n-a', 'o-derby', true],
+      ['n-b', 'o-mk', true],
+      ['n-a', 'o-mk', true],
+      ['n-a', 'o-derby', false],
+    ];
+    const expected: [string, string, boolean][][] = [
+      [['n-a', 'o-derby', true], ['n-a', 'o-mk', false], ['n-b', 'o-derby', false]],
+      [['n-a', 'o-derby', true], ['n-a', 'o-mk', false], ['n-b', 'o-mk', true], ['n-b', 'o-derby', false]],
+      [['n-a', 'o-derby', true], ['n-a', 'o-mk', true], ['n-b', 'o-derby', false]],
+      [['n-a', 'o-derby', false], ['n-a', 'o-mk', true], ['n-b', 'o-mk', true]],
+    ];
+    for (const [i, [person, ours, optedOut]] of steps.entries()) {
+      await state.setOptedOut(person, ours, optedOut, new Date());
+      for (const [p, o, want] of expected[i]!) expect(await state.isOptedOut(p, o), `after step ${i}: ${p} from ${o}`).toBe(want);
+    }
   });
 
   it('limits per number per minute and per day, and everyone per day (London days)', async () => {
@@ -295,20 +309,82 @@ describe('SMS state on the SQLite store, shared by two instances', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sms-state-'));
     const first = await sqliteStore(dataDir);
     const conversationId = 'sms-0123456789abcdef0123456789abcdef';
-    await new StorageSmsState(first.botStorage()).setOptedOut('n-kept', true, new Date());
+    await new StorageSmsState(first.botStorage()).setOptedOut('n-kept', 'o-derby', true, new Date());
     await new StorageSmsState(first.botStorage()).rememberAddress(conversationId, { number: '+447700900123', ourNumber: '+441332555001', tenant: 'derby' });
     await first.close();
 
     const second = await sqliteStore(dataDir);
     const state = new StorageSmsState(second.botStorage());
-    expect(await state.isOptedOut('n-kept')).toBe(true);
+    expect(await state.isOptedOut('n-kept', 'o-derby')).toBe(true);
+    expect(await state.isOptedOut('n-kept', 'o-mk')).toBe(false);
     expect((await state.address(conversationId))?.tenant).toBe('derby');
     // Exporting or deleting the person by conversation id includes the number kept for replies.
     const exported = await second.exportPerson(conversationId);
     expect(exported.state.map((s) => s.key)).toContain(smsStateKeys.address(conversationId));
     await second.deletePerson(conversationId);
     expect(await state.address(conversationId)).toBeUndefined();
-    expect(await state.isOptedOut('n-kept')).toBe(true);
+    expect(await state.isOptedOut('n-kept', 'o-derby')).toBe(true);
+  });
+
+  it('keeps opt-outs and opt-ins past retention, old-style and per number alike', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sms-state-'));
+    const realNow = Date.now();
+    const store = await sqliteStore(dataDir);
+    // The same database, written a year ago.
+    const yearAgo = await SqliteStore.open({ dataDir, now: () => new Date(realNow - 365 * 24 * 60 * 60_000) });
+    stores.push(yearAgo);
+    const then = new StorageSmsState(yearAgo.botStorage());
+    await yearAgo.botStorage().write({ [smsStateKeys.legacyOptOut('n-old')]: { optedOut: true, changedAt: '2025-01-05T10:00:00.000Z', eTag: '*' } });
+    await then.setOptedOut('n-old', 'o-derby', false, new Date());
+    await then.setOptedOut('n-new', 'o-mk', true, new Date());
+    await yearAgo.botStorage().write({ [smsStateKeys.counts('n-old')]: { day: '2025-01-05', dayCount: 1, recent: [] } });
+    await store.purgeOlderThan(new Date(realNow - 30 * 24 * 60 * 60_000));
+    // The year-old counts went (so the clock did make everything old); the opt-outs and opt-ins stayed.
+    expect(await store.botStorage().read([smsStateKeys.counts('n-old')])).toEqual({});
+    const state = new StorageSmsState(store.botStorage());
+    expect(await state.isOptedOut('n-old', 'o-derby')).toBe(false);
+    expect(await state.isOptedOut('n-old', 'o-mk')).toBe(true);
+    expect(await state.isOptedOut('n-new', 'o-mk')).toBe(true);
+  });
+});
+
+// An opt-out kept before opt-outs were per our number: one record per person, for every number.
+const storages: [string, () => Promise<Storage>][] = [
+  ['on MemoryStorage', async () => new MemoryStorage()],
+  ['on the SQLite store', async () => (await sqliteStore()).botStorage()],
+];
+
+describe.each(storages)('SMS state %s, after the upgrade to opt-outs per number', (_name, make) => {
+  const legacy = (numberKey: string, optedOut: boolean) => ({
+    // As the earlier version wrote it.
+    [smsStateKeys.legacyOptOut(numberKey)]: { optedOut, changedAt: '2026-01-05T10:00:00.000Z', eTag: '*' },
+  });
+
+  it.each<{ why: string; before: boolean; steps: [string, boolean][]; expected: Record<string, boolean> }>([
+    { why: 'an old STOP holds for every number', before: true, steps: [], expected: { 'o-derby': true, 'o-mk': true, 'o-new': true } },
+    { why: 'an old START (opted back in) holds nowhere', before: false, steps: [], expected: { 'o-derby': false, 'o-mk': false } },
+    {
+      why: 'START to one number opts in to that number only',
+      before: true,
+      steps: [['o-derby', false]],
+      expected: { 'o-derby': false, 'o-mk': true, 'o-new': true },
+    },
+    {
+      why: 'a STOP to one number after START there is kept for it',
+      before: true,
+      steps: [['o-derby', false], ['o-mk', false], ['o-derby', true]],
+      expected: { 'o-derby': true, 'o-mk': false, 'o-new': true },
+    },
+    { why: 'a new STOP adds to an old START', before: false, steps: [['o-mk', true]], expected: { 'o-derby': false, 'o-mk': true } },
+  ])('$why', async ({ before, steps, expected }) => {
+    const storage = await make();
+    const person = 'n-upgraded';
+    await storage.write(legacy(person, before));
+    const state = new StorageSmsState(storage);
+    for (const [ours, optedOut] of steps) await state.setOptedOut(person, ours, optedOut, new Date());
+    for (const [ours, want] of Object.entries(expected)) expect(await state.isOptedOut(person, ours), ours).toBe(want);
+    // Someone with no record at all is opted out of nothing.
+    expect(await state.isOptedOut('n-someone-else', 'o-derby')).toBe(false);
   });
 });
 

@@ -11,7 +11,8 @@ import { createSmsRouter } from '../../src/channels/sms/router';
 import { encodingOf, segmentCount } from '../../src/channels/sms/segments';
 import { SmsOptedOutError, createSmsAdapter, type SmsAdapter } from '../../src/channels/sms/smsAdapter';
 import { TwilioRestError } from '../../src/channels/sms/twilioRestClient';
-import type { SmsLimits } from '../../src/channels/sms/limits';
+import { smsStateKeys, type SmsLimits } from '../../src/channels/sms/limits';
+import { DESK_CHANNEL } from '../../src/handoff/service';
 import { configureLog } from '../../src/log';
 import { SqliteStore } from '../../src/store/sqliteStore';
 import type { Store } from '../../src/store/store';
@@ -91,6 +92,8 @@ class RecordingStorage implements Storage {
 
 interface Harness {
   url: string;
+  /** What the SMS channel published for the advisers' consoles. */
+  deskEvents: unknown[];
   server: Server;
   store: Store;
   storage: RecordingStorage;
@@ -111,9 +114,12 @@ function tempDir(): string {
 async function startHarness(options: { dataDir?: string; limits?: Partial<SmsLimits>; now?: () => Date } = {}): Promise<Harness> {
   const store = await SqliteStore.open({ dataDir: options.dataDir ?? tempDir() });
   let appends = 0;
+  const deskEvents: unknown[] = [];
+  await store.subscribe(DESK_CHANNEL, (event) => deskEvents.push(event));
   const transcript = {
     createConversation: store.createConversation.bind(store),
     findOpenHandoff: store.findOpenHandoff.bind(store),
+    publish: store.publish.bind(store),
     appendActivity: async (...args: Parameters<Store['appendActivity']>) => {
       appends += 1;
       return store.appendActivity(...args);
@@ -146,6 +152,7 @@ async function startHarness(options: { dataDir?: string; limits?: Partial<SmsLim
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    deskEvents,
     server,
     store,
     storage,
@@ -497,6 +504,33 @@ describe('SMS webhook: keywords', () => {
       expect(entries.at(-1)?.activity).toMatchObject({ type: 'message', text: 'Stop', from: { id: conversationId, role: 'user' } });
       expect(JSON.stringify(entries)).not.toContain(parent.slice(1));
     });
+
+    // The keywords never reach the bot, which is what otherwise tells the advisers' consoles.
+    it.each(['queued', 'claimed'] as const)('(%s) STOP, then START, each go in the transcript and tell the open consoles at once', async (status) => {
+      const parent = newParent();
+      const { conversationId, handoff } = await handedOff(parent, status);
+      const nudge = { type: 'message', handoffId: handoff.id, tenant: 'derby' };
+      const turns = h.bot.turns.length;
+      const nudgesSoFar = () => h.deskEvents.filter((e) => JSON.stringify(e) === JSON.stringify(nudge)).length;
+      const before = nudgesSoFar();
+
+      expect((await send(parent, 'STOP')).message).toBeUndefined();
+      await expect.poll(nudgesSoFar).toBe(before + 1);
+      const optIn = await send(parent, 'Start');
+      expect(optIn.message).toBe('Derby SEND advice: you will get replies again. Text your question. Reply STOP to stop texts.');
+      await expect.poll(nudgesSoFar).toBe(before + 2);
+
+      expect(h.bot.turns.length).toBe(turns);
+      const lines = (await h.store.listActivities(conversationId)).map((e) => [e.activity.from?.role, e.activity.text]);
+      expect(lines.slice(-3)).toEqual([
+        ['user', 'STOP'],
+        ['user', 'Start'],
+        ['bot', 'Derby SEND advice: you will get replies again. Text your question. Reply STOP to stop texts.'],
+      ]);
+      // A "start" that is not an opt-in (they had not opted out) is an ordinary message for the conversation.
+      expect((await send(parent, 'start')).message).toBe('You said: start [derby]');
+      expect(nudgesSoFar()).toBe(before + 2);
+    });
   });
 
   it('a sentence containing a keyword is not a keyword', async () => {
@@ -531,6 +565,127 @@ describe('SMS webhook: keywords', () => {
       expect((await send(parent, 'now?', DERBY_NUMBER, undefined, second)).message).toBe('You said: now? [derby]');
     } finally {
       await second.close();
+    }
+  });
+});
+
+/**
+ * STOP to a number stops texts from that number only: one council's number, not every council's.
+ * Each step is a text to a council's number (and the answer it gets, or none), an adviser's reply
+ * from a council (sent, or refused as opted out), or an opt-out kept by the earlier version, which
+ * had one opt-out per person for every number.
+ */
+type Council = 'derby' | 'milton-keynes';
+const COUNCIL_NUMBER: Record<Council, string> = { derby: DERBY_NUMBER, 'milton-keynes': MK_NUMBER };
+type Step =
+  | { text: string; to: Council; answer: string | undefined }
+  | { adviserOf: Council; delivered: boolean }
+  | { stoppedBeforeUpgrade: true };
+const OPT_IN_ANSWER: Record<Council, string> = {
+  derby: 'Derby SEND advice: you will get replies again. Text your question. Reply STOP to stop texts.',
+  'milton-keynes': 'SEND advice: you will get replies again. Text your question. Reply STOP to stop texts.',
+};
+const hi: Step[] = [
+  { text: 'hello', to: 'derby', answer: 'You said: hello [derby]' },
+  { text: 'hello', to: 'milton-keynes', answer: 'You said: hello [milton-keynes]' },
+];
+
+describe('SMS webhook: opt-outs per council number', () => {
+  it.each<{ case: string; steps: Step[] }>([
+    {
+      case: 'STOP to Derby stops Derby\'s texts only',
+      steps: [
+        ...hi,
+        { text: 'STOP', to: 'derby', answer: undefined },
+        { text: 'still there?', to: 'derby', answer: undefined },
+        { text: 'and you?', to: 'milton-keynes', answer: 'You said: and you? [milton-keynes]' },
+        { adviserOf: 'derby', delivered: false },
+        { adviserOf: 'milton-keynes', delivered: true },
+      ],
+    },
+    {
+      case: 'START to Milton Keynes, never stopped there, is an ordinary message and leaves Derby stopped',
+      steps: [
+        ...hi,
+        { text: 'stop', to: 'derby', answer: undefined },
+        { text: 'START', to: 'milton-keynes', answer: 'You said: START [milton-keynes]' },
+        { text: 'hello?', to: 'derby', answer: undefined },
+        { adviserOf: 'derby', delivered: false },
+        { adviserOf: 'milton-keynes', delivered: true },
+      ],
+    },
+    {
+      case: 'START to Derby opts back in to Derby only',
+      steps: [
+        ...hi,
+        { text: 'STOP', to: 'derby', answer: undefined },
+        { text: 'Quit', to: 'milton-keynes', answer: undefined },
+        { text: 'yes', to: 'derby', answer: OPT_IN_ANSWER.derby },
+        { text: 'back', to: 'derby', answer: 'You said: back [derby]' },
+        { text: 'back', to: 'milton-keynes', answer: undefined },
+        { adviserOf: 'derby', delivered: true },
+        { adviserOf: 'milton-keynes', delivered: false },
+      ],
+    },
+    {
+      case: 'an opt-out kept before the upgrade still stops every council\'s texts',
+      steps: [
+        ...hi,
+        { stoppedBeforeUpgrade: true },
+        { text: 'hello?', to: 'derby', answer: undefined },
+        { text: 'hello?', to: 'milton-keynes', answer: undefined },
+        { text: 'HELP', to: 'milton-keynes', answer: undefined },
+        { adviserOf: 'derby', delivered: false },
+        { adviserOf: 'milton-keynes', delivered: false },
+      ],
+    },
+    {
+      case: 'after the upgrade, START to one council ends an old opt-out for that council only, and to the other for it',
+      steps: [
+        ...hi,
+        { stoppedBeforeUpgrade: true },
+        { text: 'START', to: 'derby', answer: OPT_IN_ANSWER.derby },
+        { text: 'hello?', to: 'derby', answer: 'You said: hello? [derby]' },
+        { text: 'hello?', to: 'milton-keynes', answer: undefined },
+        { adviserOf: 'derby', delivered: true },
+        { adviserOf: 'milton-keynes', delivered: false },
+        { text: 'Unstop', to: 'milton-keynes', answer: OPT_IN_ANSWER['milton-keynes'] },
+        { adviserOf: 'milton-keynes', delivered: true },
+        { text: 'STOP', to: 'derby', answer: undefined },
+        { adviserOf: 'derby', delivered: false },
+        { adviserOf: 'milton-keynes', delivered: true },
+      ],
+    },
+  ])('$case', async ({ steps }) => {
+    const parent = newParent();
+    for (const [i, step] of steps.entries()) {
+      const what = `step ${i + 1}: ${JSON.stringify(step)}`;
+      if ('stoppedBeforeUpgrade' in step) {
+        // What the earlier version kept for a STOP: one record for the person, whichever number.
+        const key = smsStateKeys.legacyOptOut(h.adapter.ids.numberKey(parent));
+        await h.storage.inner.write({ [key]: { optedOut: true, changedAt: '2026-01-05T10:00:00.000Z', eTag: '*' } });
+      } else if ('text' in step) {
+        const reply = await send(parent, step.text, COUNCIL_NUMBER[step.to]);
+        expect(reply.status, what).toBe(200);
+        expect(reply.message, what).toBe(step.answer);
+      } else {
+        const sentBefore = api.requests.length;
+        const sending = h.adapter.continueConversation(
+          { conversation: { id: h.adapter.conversationIdFor(step.adviserOf, parent) } as ConversationReference['conversation'] },
+          async (context) => {
+            await context.sendActivity(`An adviser of ${step.adviserOf} writes`);
+          },
+        );
+        if (step.delivered) {
+          await sending;
+          expect(api.requests.slice(sentBefore).map((r) => r.form), what).toEqual([
+            { From: COUNCIL_NUMBER[step.adviserOf], To: parent, Body: `An adviser of ${step.adviserOf} writes` },
+          ]);
+        } else {
+          await expect(sending, what).rejects.toBeInstanceOf(SmsOptedOutError);
+          expect(api.requests.length, what).toBe(sentBefore);
+        }
+      }
     }
   });
 });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,10 @@ configureLog('debug', (line) => logged.push(line));
  * (they go to the adviser); the close comes back by REST too.
  */
 
+/** A number no council lists: the default council's (generic). */
 const OUR_NUMBER = '+441234567890';
+/** Listed in Derby's tenant file (in this test's copy of the knowledge). */
+const DERBY_NUMBER = '+441332555123';
 const PARENT = '+447700900777';
 const PASSWORD = 'an adviser password for sms';
 
@@ -35,14 +38,30 @@ describe('hand-off over SMS', () => {
   let server: Server;
   let url: string;
   let dataDir: string;
+  let knowledgeDir: string;
   let cookie = '';
+  /** Dee works for Derby only. */
+  let deeCookie = '';
+
+  async function signIn(username: string): Promise<string> {
+    const signedIn = await fetch(`${url}/advisers/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    expect(signedIn.status).toBe(204);
+    return (signedIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+  }
 
   beforeAll(async () => {
     api = await FakeTwilioApi.start();
     dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-sms-'));
+    knowledgeDir = mkdtempSync(path.join(tmpdir(), 'handoff-sms-knowledge-'));
+    cpSync(path.join(REPO_ROOT, 'knowledge'), knowledgeDir, { recursive: true });
+    appendFileSync(path.join(knowledgeDir, 'tenants', 'derby.yaml'), `\nsmsNumbers:\n  - "${DERBY_NUMBER}"\n`);
     assistant = await createAssistant(loadConfig({
       DATA_DIR: dataDir,
-      KNOWLEDGE_DIR: path.join(REPO_ROOT, 'knowledge'),
+      KNOWLEDGE_DIR: knowledgeDir,
       DIRECTLINE_TOKEN_SECRET: TOKEN_SECRET,
       LOG_LEVEL: 'silent',
       TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
@@ -55,14 +74,11 @@ describe('hand-off over SMS', () => {
     server = assistant.app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await assistant.store.upsertAdviser({ id: 'sam', displayName: 'Sam', passwordHash: await hashPassword(PASSWORD, { cost: 4 }), role: 'adviser', tenants: [] });
-    const signedIn = await fetch(`${url}/advisers/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'sam', password: PASSWORD }),
-    });
-    expect(signedIn.status).toBe(204);
-    cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const passwordHash = await hashPassword(PASSWORD, { cost: 4 });
+    await assistant.store.upsertAdviser({ id: 'sam', displayName: 'Sam', passwordHash, role: 'adviser', tenants: [] });
+    await assistant.store.upsertAdviser({ id: 'dee', displayName: 'Dee', passwordHash, role: 'adviser', tenants: ['derby'] });
+    cookie = await signIn('sam');
+    deeCookie = await signIn('dee');
   });
 
   afterAll(async () => {
@@ -71,6 +87,7 @@ describe('hand-off over SMS', () => {
     await assistant?.close();
     await api?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (knowledgeDir) rmSync(knowledgeDir, { recursive: true, force: true });
   });
 
   async function text(body: string): Promise<string[]> {
@@ -79,10 +96,10 @@ describe('hand-off over SMS', () => {
     return response.messages;
   }
 
-  async function console_(route: string, body?: unknown): Promise<{ status: number; json: any }> {
+  async function console_(route: string, body?: unknown, as = cookie): Promise<{ status: number; json: any }> {
     const response = await fetch(`${url}/advisers/api${route}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { cookie, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: { cookie: as, ...(body !== undefined && { 'content-type': 'application/json' }) },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     const raw = await response.text();
@@ -187,12 +204,99 @@ describe('hand-off over SMS', () => {
     expect(after.at(-1)).toMatchObject({ from: 'person', text: 'Yes' });
   });
 
+  /**
+   * The console's live updates (GET /advisers/api/events, Server-Sent Events), as the page reads
+   * them: the page fetches the conversation again on each `message` event for the one it shows.
+   */
+  async function openConsoleEvents(as: string) {
+    const stop = new AbortController();
+    const response = await fetch(`${url}/advisers/api/events`, { headers: { cookie: as }, signal: stop.signal });
+    expect(response.status).toBe(200);
+    const events: Array<{ type: string; handoffId?: string }> = [];
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (type && data) events.push({ type, ...(JSON.parse(data) as { handoffId?: string }) });
+        }
+      }
+    })().catch(() => undefined);
+    return {
+      /** `message` events for this hand-off so far. */
+      messagesFor: (handoffId: string) => events.filter((e) => e.type === 'message' && e.handoffId === handoffId).length,
+      close: () => stop.abort(),
+    };
+  }
+
+  it('STOP to one council\'s number stops that council\'s replies only, and shows in its open console at once (as does START)', async () => {
+    const parent = '+447700900781';
+    const texting = (to: string) => async (body: string) => (await sendWebhook(url, inboundParams({ from: parent, to, body }))).message;
+    const toDerby = texting(DERBY_NUMBER);
+    const toGeneric = texting(OUR_NUMBER);
+    const sms = assistant.smsAdapter!;
+    // The same parent with two councils: Derby (Dee) and the default council (Sam).
+    await toDerby('can I talk to a person please');
+    await toDerby('1');
+    await toGeneric('can I talk to a person please');
+    await toGeneric('1');
+    const derby = (await assistant.store.findOpenHandoff(sms.conversationIdFor('derby', parent)))!;
+    const generic = (await assistant.store.findOpenHandoff(sms.conversationIdFor('generic', parent)))!;
+    expect(derby.tenant).toBe('derby');
+    expect(generic.tenant).toBe('generic');
+    expect((await console_(`/handoffs/${derby.id}/claim`, {}, deeCookie)).status).toBe(204);
+    expect((await console_(`/handoffs/${generic.id}/claim`, {})).status).toBe(204);
+    const lastLines = async (handoffId: string, as: string, n: number) =>
+      ((await console_(`/handoffs/${handoffId}`, undefined, as)).json.lines as Array<{ from: string; text: string }>).slice(-n).map((l) => [l.from, l.text]);
+    const sentTo = (mark: number) => api.requests.slice(mark).filter((r) => r.form.To === parent).map((r) => [r.form.From, r.form.Body]);
+
+    const deeConsole = await openConsoleEvents(deeCookie);
+    try {
+      expect(await toDerby('STOP')).toBeUndefined();
+      // Dee's open console hears of it without a reload, and what it then fetches shows the STOP.
+      await expect.poll(() => deeConsole.messagesFor(derby.id)).toBe(1);
+      expect(await lastLines(derby.id, deeCookie, 1)).toEqual([['person', 'STOP']]);
+
+      let mark = api.requests.length;
+      const refused = await console_(`/handoffs/${derby.id}/reply`, { text: 'Can I call you?' }, deeCookie);
+      expect(refused.status).toBe(409);
+      expect(refused.json.error.code).toBe('OptedOut');
+      expect(refused.json.error.message).toMatch(/opted out of texts from this council's number/);
+      // The other council's adviser still reaches them, from that council's number.
+      expect((await console_(`/handoffs/${generic.id}/reply`, { text: 'Sam here, still with you.' })).status).toBe(204);
+      await expect.poll(() => sentTo(mark)).toEqual([[OUR_NUMBER, 'Sam (adviser): Sam here, still with you.']]);
+      expect(await toGeneric('thanks Sam')).toBeUndefined();
+      expect(await lastLines(generic.id, cookie, 1)).toEqual([['person', 'thanks Sam']]);
+
+      // START to Derby's number: back in for Derby, and Dee's console shows it at once, with the answer they got.
+      expect(await toDerby('START')).toMatch(/you will get replies again/);
+      await expect.poll(() => deeConsole.messagesFor(derby.id)).toBe(2);
+      expect(await lastLines(derby.id, deeCookie, 2)).toEqual([
+        ['person', 'START'],
+        ['assistant', expect.stringMatching(/you will get replies again/)],
+      ]);
+      mark = api.requests.length;
+      expect((await console_(`/handoffs/${derby.id}/reply`, { text: 'Can I call you?' }, deeCookie)).status).toBe(204);
+      await expect.poll(() => sentTo(mark)).toEqual([[DERBY_NUMBER, 'Dee (adviser): Can I call you?']]);
+    } finally {
+      deeConsole.close();
+    }
+  });
+
   it('logs no phone number and nothing anyone wrote', () => {
     const all = logged.join('\n');
     expect(all).toContain('sms.opted_out');
     for (const secret of [
-      PARENT, PARENT.slice(1), '07700 900777', '447700900779', '447700900780', 'talk to a person', 'will not assess him', 'Sam here',
-      'what did the letter say', 'kill herself', 'phone you',
+      PARENT, PARENT.slice(1), '07700 900777', '447700900779', '447700900780', '447700900781', '441332555123', 'talk to a person',
+      'will not assess him', 'Sam here', 'what did the letter say', 'kill herself', 'phone you', 'call you', 'thanks Sam',
     ]) {
       expect(all).not.toContain(secret);
     }

@@ -23,9 +23,17 @@ export class SmsIds {
     return `sms-${this.hash('conversation', tenant, number)}`;
   }
 
-  /** One number, whatever the council: opt-out and rate limits are kept under it. Safe to log. */
+  /** One person's number, whatever the council: rate limits are kept under it. Safe to log. */
   numberKey(number: string): string {
     return `n-${this.hash('number', number)}`;
+  }
+
+  /**
+   * One of our (the councils') numbers: an opt-out is kept per person's number and our number
+   * they texted STOP to (see `smsStateKeys.optOut`). Safe to log.
+   */
+  ourNumberKey(number: string): string {
+    return `o-${this.hash('our-number', number)}`;
   }
 }
 

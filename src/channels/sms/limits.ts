@@ -2,11 +2,18 @@ import type { Storage, StoreItem } from 'botbuilder';
 
 /**
  * What the SMS channel remembers besides the bot's own state: message ids already handled,
- * opted-out numbers, message counts for the rate limits, and the phone numbers of each
- * conversation (needed to send an adviser's later reply). Numbers are only ever keys as
- * {@link SmsIds.numberKey} hashes; the one place a raw number is kept is the conversation's
- * address, under a key tied to the conversation id so that exporting or deleting the person finds
- * it.
+ * opt-outs, message counts for the rate limits, and the phone numbers of each conversation
+ * (needed to send an adviser's later reply). Numbers are only ever keys as keyed hashes
+ * ({@link SmsIds.numberKey} for a person's, {@link SmsIds.ourNumberKey} for a council's); the one
+ * place a raw number is kept is the conversation's address, under a key tied to the conversation
+ * id so that exporting or deleting the person finds it.
+ *
+ * Opt-outs are per pair: a person's number and the one of our numbers they texted STOP to (as
+ * carriers do it: STOP to a number stops texts from that number, not from every council). Before
+ * that, an opt-out was kept per person's number only; such a record is still honoured, for every
+ * one of our numbers, until the person opts back in to a number (START to it), which then counts
+ * for that number only. Rate limits stay per person's number, across councils (they are against
+ * pumping, not a preference).
  */
 
 export interface SmsLimits {
@@ -49,8 +56,10 @@ export interface SmsAddress {
 export interface SmsState {
   /** True for the first caller with this message id, false for every repeat. */
   claimMessage(messageSid: string, now: Date): Promise<boolean>;
-  isOptedOut(numberKey: string): Promise<boolean>;
-  setOptedOut(numberKey: string, optedOut: boolean, now: Date): Promise<void>;
+  /** Has the person (`numberKey`) opted out of texts from our number `ourNumberKey`? */
+  isOptedOut(numberKey: string, ourNumberKey: string): Promise<boolean>;
+  /** Opts the person out of (or back in to) texts from our number `ourNumberKey` only. */
+  setOptedOut(numberKey: string, ourNumberKey: string, optedOut: boolean, now: Date): Promise<void>;
   /**
    * Counts one message against the number's limits and the global one when none is exceeded;
    * a refused message is not counted (it only marks the window's notice as given).
@@ -158,7 +167,8 @@ export interface InMemorySmsStateOptions {
 /** For tests and single-process development: everything is lost on restart. */
 export class InMemorySmsState implements SmsState {
   private readonly messages = new Map<string, number>();
-  private readonly optedOut = new Set<string>();
+  /** By `<numberKey>/<ourNumberKey>`: true opted out, false opted back in. */
+  private readonly optedOut = new Map<string, boolean>();
   private readonly counts = new Map<string, NumberCounts>();
   private global: GlobalCount | undefined;
   private readonly addresses = new Map<string, SmsAddress>();
@@ -179,13 +189,12 @@ export class InMemorySmsState implements SmsState {
     return true;
   }
 
-  async isOptedOut(numberKey: string): Promise<boolean> {
-    return this.optedOut.has(numberKey);
+  async isOptedOut(numberKey: string, ourNumberKey: string): Promise<boolean> {
+    return this.optedOut.get(`${numberKey}/${ourNumberKey}`) === true;
   }
 
-  async setOptedOut(numberKey: string, optedOut: boolean): Promise<void> {
-    if (optedOut) this.optedOut.add(numberKey);
-    else this.optedOut.delete(numberKey);
+  async setOptedOut(numberKey: string, ourNumberKey: string, optedOut: boolean): Promise<void> {
+    this.optedOut.set(`${numberKey}/${ourNumberKey}`, optedOut);
   }
 
   async consume(numberKey: string, limits: SmsLimits, now: Date): Promise<LimitVerdict> {
@@ -218,11 +227,19 @@ export interface StorageSmsStateOptions {
 
 /**
  * Keys in the Storage. The address key has the form the project's store ties to a conversation
- * (`<prefix>/conversations/<id>/`), so exporting or deleting a person includes it.
+ * (`<prefix>/conversations/<id>/`), so exporting or deleting a person includes it. Both opt-out
+ * keys start with the prefix the store keeps past retention (`sms-channel/opt-out/`).
  */
 export const smsStateKeys = {
   message: (sid: string) => `sms-channel/message/${sid}`,
-  optOut: (numberKey: string) => `sms-channel/opt-out/${numberKey}`,
+  /** The person's opt-out from (or opt-in to) one of our numbers. */
+  optOut: (numberKey: string, ourNumberKey: string) => `sms-channel/opt-out/${numberKey}/${ourNumberKey}`,
+  /**
+   * The opt-out kept before opt-outs were per our number: it stands for all of our numbers, except
+   * those the person has since opted in to (or out of) again under {@link smsStateKeys.optOut}.
+   * Never written any more, and never deleted (it is the person's instruction).
+   */
+  legacyOptOut: (numberKey: string) => `sms-channel/opt-out/${numberKey}`,
   counts: (numberKey: string) => `sms-channel/counts/${numberKey}`,
   global: (day: string) => `sms-channel/global/${day}`,
   address: (conversationId: string) => `sms-address/conversations/${conversationId}/`,
@@ -265,14 +282,20 @@ export class StorageSmsState implements SmsState {
     });
   }
 
-  async isOptedOut(numberKey: string): Promise<boolean> {
-    const key = smsStateKeys.optOut(numberKey);
-    const found = await this.storage.read([key]);
-    return (found[key] as { optedOut?: unknown } | undefined)?.optedOut === true;
+  async isOptedOut(numberKey: string, ourNumberKey: string): Promise<boolean> {
+    const key = smsStateKeys.optOut(numberKey, ourNumberKey);
+    const legacyKey = smsStateKeys.legacyOptOut(numberKey);
+    const found = await this.storage.read([key, legacyKey]);
+    // The person's word for this number decides; without one, an opt-out from before the upgrade
+    // (for every number) still holds.
+    const own = (found[key] as { optedOut?: unknown } | undefined)?.optedOut;
+    if (typeof own === 'boolean') return own;
+    return (found[legacyKey] as { optedOut?: unknown } | undefined)?.optedOut === true;
   }
 
-  async setOptedOut(numberKey: string, optedOut: boolean, now: Date): Promise<void> {
-    const key = smsStateKeys.optOut(numberKey);
+  async setOptedOut(numberKey: string, ourNumberKey: string, optedOut: boolean, now: Date): Promise<void> {
+    // An opt-in is written too (not deleted): it is what overrides an opt-out from before the upgrade.
+    const key = smsStateKeys.optOut(numberKey, ourNumberKey);
     await this.queue.run(key, () => this.storage.write({ [key]: { optedOut, changedAt: now.toISOString(), eTag: '*' } }));
   }
 

@@ -59,12 +59,15 @@ class HttpError extends Error {
  *    neither counted again nor answered twice (and every answer below is a 200, which providers
  *    do not retry).
  * 5. Opt-out words (STOP…) are remembered and get no answer (during a hand-off the word is added to
- *    the transcript, so the adviser sees it); an opted-out number gets no answer to anything but
- *    an opt-in word (START, YES, UNSTOP), and its messages are not processed.
+ *    the transcript and the open adviser consoles are told, so the adviser sees it at once). An
+ *    opt-out is from the number written to (`To`) only: STOP to one council's number leaves the
+ *    person's texts with another council as they were. A number opted out of `To` gets no answer
+ *    to anything but an opt-in word (START, YES, UNSTOP), and its messages are not processed.
  * 6. Rate limits per number (per minute, per day) and for everyone (per day): over one, nothing is
  *    processed; the first message over a number's limit gets one short notice (200 with TwiML,
  *    as providers send nothing from an error answer), later ones in that window an empty answer.
- * 7. An opt-in word from an opted-out number opts back in and is answered here. HELP/INFO is
+ * 7. An opt-in word from a number opted out of `To` opts back in to `To` (only) and is answered
+ *    here (during a hand-off both go in the transcript, as in 5). HELP/INFO is
  *    answered here with who we are and how to stop, unless the conversation is queued for or with
  *    an adviser: then it goes to the conversation, so the adviser sees it. Anything else is a bot
  *    turn, answered in TwiML: an opt-in word from a number that never opted out is an ordinary
@@ -113,6 +116,8 @@ export function createSmsRouter(options: SmsRouterOptions): Router {
       const message = readMessage(params);
       const tenant = tenantForNumber(message.to);
       const numberKey = adapter.ids.numberKey(message.from);
+      // Opt-outs are per our number too (see SmsState); rate limits per the person's number only.
+      const ourNumberKey = adapter.ids.ourNumberKey(message.to);
       const at = now();
       const fields = { numberKey, tenant, messageSid: message.messageSid };
 
@@ -123,13 +128,13 @@ export function createSmsRouter(options: SmsRouterOptions): Router {
 
       const keyword = keywordOf(message.body);
       if (keyword === 'opt-out') {
-        await state.setOptedOut(numberKey, true, at);
+        await state.setOptedOut(numberKey, ourNumberKey, true, at);
         await adapter.recordOptOut({ ...message, tenant });
         log.info('sms.opted_out', fields);
         // The provider sends its own confirmation of an opt-out; we send nothing more.
         return twiml(res, 200);
       }
-      const optedOut = await state.isOptedOut(numberKey);
+      const optedOut = await state.isOptedOut(numberKey, ourNumberKey);
       if (optedOut && keyword !== 'opt-in') {
         log.info('sms.ignored_opted_out', fields);
         return twiml(res, 200);
@@ -143,9 +148,11 @@ export function createSmsRouter(options: SmsRouterOptions): Router {
       }
 
       if (optedOut) {
-        await state.setOptedOut(numberKey, false, at);
+        await state.setOptedOut(numberKey, ourNumberKey, false, at);
+        const reply = fitToSegments(optInText(serviceName(tenant))).text;
+        await adapter.recordOptIn({ ...message, tenant }, reply);
         log.info('sms.opted_in', fields);
-        return twiml(res, 200, fitToSegments(optInText(serviceName(tenant))).text);
+        return twiml(res, 200, reply);
       }
       if (keyword === 'help' && !(await adapter.hasOpenHandoff(adapter.conversationIdFor(tenant, message.from)))) {
         log.info('sms.help', fields);

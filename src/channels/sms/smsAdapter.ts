@@ -9,6 +9,8 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import { gsmFriendly } from '../../bot/renderReply';
+import { DESK_CHANNEL } from '../../handoff/service';
+import type { DeskEvent } from '../../handoff/types';
 import { log as projectLog } from '../../log';
 import type { Store } from '../../store/store';
 import { SmsIds, fallbackIdSecret } from './ids';
@@ -34,8 +36,10 @@ export interface SmsLog {
 /**
  * The project's store as the SMS channel uses it: where its conversations are recorded, and where
  * it looks up whether a conversation is with advisers (HELP then goes to them, see the router).
+ * With `publish`, an opt-out or opt-in recorded during a hand-off also nudges the open adviser
+ * consoles (the desk's live updates), as a message that reaches the bot does.
  */
-export type SmsTranscript = Pick<Store, 'createConversation' | 'appendActivity' | 'findOpenHandoff'>;
+export type SmsTranscript = Pick<Store, 'createConversation' | 'appendActivity' | 'findOpenHandoff'> & Partial<Pick<Store, 'publish'>>;
 
 /** A message that passed the webhook's checks. */
 export interface InboundSms {
@@ -81,7 +85,7 @@ export interface SmsAdapterOptions {
 
 export const DEFAULT_SMS_APOLOGY = 'Sorry, something went wrong on our side. Please try again later.';
 
-/** A later message could not go because the person has replied STOP (and not START since). */
+/** A later message could not go because the person has texted STOP to the number it would come from (and not START since). */
 export class SmsOptedOutError extends Error {
   constructor() {
     super('The person has opted out of SMS; nothing was sent');
@@ -174,14 +178,41 @@ export class SmsAdapter extends BotAdapter {
   }
 
   /**
-   * Records an opt-out word in the conversation's transcript when it is with advisers, so the
-   * adviser sees why their replies can no longer be sent. Nothing reaches the bot.
+   * Records an opt-out word in the conversation's transcript when it is queued for or with
+   * advisers, so the adviser sees why their replies can no longer be sent, and tells the open
+   * consoles at once. Nothing reaches the bot.
    */
-  async recordOptOut(message: InboundSms): Promise<void> {
+  recordOptOut(message: InboundSms): Promise<void> {
+    return this.recordForAdvisers(message);
+  }
+
+  /**
+   * As {@link recordOptOut}, for the opt-in word of a person who had opted out, and `reply`, the
+   * answer the webhook gives it: the adviser sees that texts can go again.
+   */
+  recordOptIn(message: InboundSms, reply: string): Promise<void> {
+    return this.recordForAdvisers(message, reply);
+  }
+
+  /** Never rejects: the opt-out or opt-in is already kept, and the person's answer must still go. */
+  private async recordForAdvisers(message: InboundSms, reply?: string): Promise<void> {
+    if (!this.transcript) return;
     const conversationId = this.ids.conversationId(message.tenant, message.from);
-    if (!(await this.hasOpenHandoff(conversationId))) return;
-    await this.enqueue(conversationId, () => this.record(conversationId, message.tenant, this.incoming(conversationId, message))).catch(
-      (error: unknown) => this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) }),
+    const handoff = await this.transcript.findOpenHandoff(conversationId).catch((error: unknown) => {
+      this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) });
+      return undefined;
+    });
+    if (!handoff) return;
+    await this.enqueue(conversationId, async () => {
+      const incoming = this.incoming(conversationId, message);
+      await this.record(conversationId, message.tenant, incoming);
+      if (reply) await this.record(conversationId, message.tenant, this.outgoing(conversationId, incoming.from as ChannelAccount, reply, incoming.id));
+    }).catch((error: unknown) => this.log.error('sms.transcript_failed', { conversationId, ...errorKind(error) }));
+    // The same nudge the desk gives for a message from the person: open consoles fetch the
+    // conversation again (the keyword never reaches the bot, which would otherwise give it).
+    const event: DeskEvent = { type: 'message', handoffId: handoff.id, tenant: handoff.tenant };
+    await this.transcript.publish?.(DESK_CHANNEL, event).catch((error: unknown) =>
+      this.log.warn('sms.advisers_not_told', { conversationId, handoffId: handoff.id, ...errorKind(error) }),
     );
   }
 
@@ -269,9 +300,10 @@ export class SmsAdapter extends BotAdapter {
     const state = this.requireState();
     const address = await state.address(conversationId);
     if (!address) throw new SmsAddressUnknownError();
-    if (await state.isOptedOut(this.ids.numberKey(address.number))) throw new SmsOptedOutError();
     const from = address.ourNumber || this.fromNumberForTenant(address.tenant);
     if (!from) throw new Error('No number to send SMS from for this council');
+    // An opt-out is from one of our numbers: the one this would be sent from.
+    if (await state.isOptedOut(this.ids.numberKey(address.number), this.ids.ourNumberKey(from))) throw new SmsOptedOutError();
     const body = this.fit([text]);
     if (!body) return '';
     const sent = await this.sender.sendMessage({ from, to: address.number, body });
