@@ -98,7 +98,7 @@ export class HandoffDialog extends CancelAndHelpDialog {
       return step.endDialog();
     }
     if (!availability.open) {
-      await this.ask(step, words.outOfHours(tenant, availability));
+      await this.ask(step, words.outOfHours(tenant, availability, instantOf(context), options.reason));
       (step.values as StepValues).offeredCallback = true;
       return Dialog.EndOfTurn;
     }

@@ -387,6 +387,19 @@ describe('out of hours: a call-back', () => {
     for (const answer of details) await p.say(answer);
     return p;
   }
+  it.each([
+    { how: 'after two messages it could not place', messages: ['zzzz qqqq', 'xxyy wwvv'], unsure: true },
+    { how: 'when asked for a person', messages: ['talk to an adviser'], unsure: false },
+  ])('$how, the offer says why it comes: $unsure', async ({ messages, unsure }) => {
+    clock = MONDAY_9PM;
+    const p = person(`c-why-${String(unsure)}`);
+    let offer: Partial<Activity>[] = [];
+    for (const message of messages) offer = await p.say(message);
+    expect(textOf(offer)).toMatch(/no adviser available/);
+    expect(/I'm not sure I can help with that, and I don't want to guess/.test(textOf(offer))).toBe(unsure);
+    expect(buttonsOf(offer)).toContain('Ask for a call-back');
+  });
+
   it('takes name, contact and best time, checks each, and stores them only with consent', async () => {
     clock = MONDAY_9PM;
     const p = person('c-callback');

@@ -360,8 +360,10 @@ export class HandoffMessages {
    * where the council has adviser hours), and the SENDIASS contact. `now` words the next opening
    * ("tomorrow at 9:30am").
    */
-  outOfHours(tenantRef: TenantRef, availability: AdviserAvailability, now: Date = new Date()): Reply {
+  outOfHours(tenantRef: TenantRef, availability: AdviserAvailability, now: Date = new Date(), reason?: HandoffReason): Reply {
     const tenant = this.tenant(tenantRef);
+    // Offered because the assistant could not place the messages, not because a person was asked for.
+    const unsure = reason === 'not-confident' ? "I'm not sure I can help with that, and I don't want to guess." : undefined;
     const hoursText = availability?.hoursText ?? describeAdviserHours(tenant);
     const callback = this.offersCallback(tenant);
     const next = availability?.nextOpening ? describeNextOpening(availability.nextOpening, now) : undefined;
@@ -372,12 +374,13 @@ export class HandoffMessages {
     const offer = callback ? 'If you like, I can take a few details so an adviser can call or email you back. They will try to get in touch when they are next working.' : undefined;
     const contact = this.sendiass(tenant, callback);
     const text = [
+      unsure,
       [sorry, hoursLine, nextLine].filter(Boolean).join(' '),
       offer,
       contact.text,
     ].filter(Boolean).join('\n\n');
     const sms = composeSms(
-      ["Sorry, no adviser is available to chat right now.", nextText ? `Advisers are next available ${nextText}.` : undefined, callback ? 'I can ask an adviser to call or email you back.' : undefined, contact.sms],
+      [unsure ? "I'm not sure I can help, and I don't want to guess. No adviser is free to chat now." : "Sorry, no adviser is available to chat right now.", nextText ? `Advisers are next available ${nextText}.` : undefined, callback ? 'I can ask an adviser to call or email you back.' : undefined, contact.sms],
     );
     return reply(text, sms, callback ? [choice(HANDOFF_LABELS.callback, 'Call-back'), choice(HANDOFF_LABELS.noCallback)] : []);
   }

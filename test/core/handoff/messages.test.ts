@@ -275,6 +275,24 @@ describe('no adviser: council facts come from the tenant', () => {
     expect(reply.choices.map((c) => c.label)).toEqual([HANDOFF_LABELS.callback, HANDOFF_LABELS.noCallback]);
   });
 
+  it.each([
+    { reason: 'not-confident', unsure: true },
+    { reason: 'asked', unsure: false },
+    { reason: 'safeguarding', unsure: false },
+    { reason: undefined, unsure: false },
+  ] as const)('offered after messages it could not place ($reason): says why first: $unsure', ({ reason, unsure }) => {
+    const now = new Date('2026-12-07T23:00:00Z');
+    for (const tenant of [mk, derby]) {
+      const reply = words.outOfHours(tenant, adviserAvailability(tenant, now), now, reason);
+      // Nobody asked for a person: the offer says why it comes, not just that nobody is free.
+      expect(/^I'm not sure I can help with that, and I don't want to guess\./.test(reply.text)).toBe(unsure);
+      expect(/^I'm not sure I can help, and I don't want to guess\./.test(reply.sms)).toBe(unsure);
+      expect(reply.text).toMatch(/call or email you back/);
+      expect(reply.sms.length).toBeLessThanOrEqual(HANDOFF_SMS_MAX);
+      expect(reply.choices.map((c) => c.label)).toEqual([HANDOFF_LABELS.callback, HANDOFF_LABELS.noCallback]);
+    }
+  });
+
   it('says "tomorrow" on a weekday evening', () => {
     const now = new Date('2026-06-10T21:00:00Z');
     expect(words.outOfHours(mk, adviserAvailability(mk, now), now).text).toMatch(/next available tomorrow at 9:30am/);
