@@ -1,5 +1,6 @@
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { Choice } from '../src/core/replies';
+import type { Understanding } from '../src/core/understanding/understand';
 import { pickOffered } from '../src/core/understanding/choices';
 import { renderReply } from '../src/bot/renderReply';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
@@ -19,6 +20,17 @@ export type ClarifyResult =
   | { chosen: Choice }
   | { reroute: true }
   | { unclear: true };
+
+/**
+ * Whether a message that is itself unclear points somewhere else than the question being asked
+ * ("Can I challenge that?" about a plan ending, while the choices were about assessments): then it
+ * is a new question, read afresh, not a wrong answer to this one.
+ */
+function asksSomethingElse(understanding: Understanding, offeredIds: readonly string[]): boolean {
+  if (understanding.kind !== 'clarify') return false;
+  const likeliest = understanding.candidates[0]?.id;
+  return likeliest !== undefined && !offeredIds.includes(likeliest);
+}
 
 /** Asks which of the likeliest topics the person means, once; then lets the main dialog decide. */
 export class ClarifyDialog extends CancelAndHelpDialog {
@@ -48,10 +60,10 @@ export class ClarifyDialog extends CancelAndHelpDialog {
     const chosen = pickOffered(text, choices);
     if (chosen) return step.endDialog({ chosen } satisfies ClarifyResult);
     const understanding = understandingOf(this.services, step.context, text);
-    if (understanding.kind === 'answer' || understanding.kind === 'control') {
+    const options = step.options as ClarifyOptions;
+    if (understanding.kind === 'answer' || understanding.kind === 'control' || asksSomethingElse(understanding, options.candidateIds)) {
       return step.endDialog({ reroute: true } satisfies ClarifyResult);
     }
-    const options = step.options as ClarifyOptions;
     if (options.retried) return step.endDialog({ unclear: true } satisfies ClarifyResult);
     return step.replaceDialog(STEPS, { ...options, retried: true });
   }
