@@ -7,6 +7,8 @@ import { pickOffered } from '../src/core/understanding/choices';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { withFeedback } from './feedback';
 import { dataOf, understandingOf, flowsOf, type DialogServices } from './services';
+import { todayOf, wantsDeadline } from './deadlineDialog';
+import { extractDates } from '../src/core/dates';
 
 /** How the main dialog starts a flow. */
 export interface FlowOptions {
@@ -29,6 +31,8 @@ interface FlowState {
   position: FlowPosition;
   /** Replies in a row it could not read. */
   misses: number;
+  /** The last reply gave a date, kept for the deadline: the question is asked again without a "sorry". */
+  dateKept?: boolean;
 }
 
 /** After this many replies in a row it cannot read, the flow offers a person and ends. */
@@ -82,7 +86,7 @@ export class FlowDialog extends CancelAndHelpDialog {
     }
     const data = await dataOf(this.services, step.context);
     const channel = step.context.activity.channelId;
-    const reply = fitFor(engine.stepReply(options.position, data.tenant, options.misses > 0), channel);
+    const reply = fitFor(engine.stepReply(options.position, data.tenant, options.dateKept ? 'date-kept' : options.misses > 0), channel);
     // The flow reads its own answers: nothing it offers is left for the main dialog to pick.
     data.offered = [];
     return step.prompt(PROMPT, { prompt: renderReply(reply, channel) });
@@ -96,17 +100,24 @@ export class FlowDialog extends CancelAndHelpDialog {
     const index = engine.read(state.position, text);
 
     if (index === undefined) {
-      // Perhaps a new question or a goodbye, which the main dialog should answer instead.
+      // Perhaps a new question, a deadline to work out, or a goodbye, which the main dialog should answer instead.
       const understanding = understandingOf(this.services, step.context, text);
-      if (understanding.kind === 'answer' || (understanding.kind === 'control' && ['goodbye', 'out-of-scope'].includes(understanding.control))) {
+      const today = todayOf(step.context);
+      if (understanding.kind === 'answer' || (understanding.kind === 'control' && ['goodbye', 'out-of-scope'].includes(understanding.control)) || wantsDeadline(understanding, text, today)) {
         return step.endDialog({ reroute: true } satisfies FlowResult);
+      }
+      // "letter come 2 nov": not an answer to this question, but kept for the deadline, and no miss.
+      const dates = extractDates(text, today);
+      if (dates.length > 0) {
+        data.datesToCheck = [data.datesToCheck, ...dates.map((d) => `${d.before}${d.text}${d.after}`.trim())].filter(Boolean).join('\n');
+        return step.replaceDialog(STEPS, { ...state, dateKept: true } satisfies FlowState);
       }
       const misses = state.misses + 1;
       if (misses >= FLOW_UNCLEAR_BEFORE_PERSON) {
         await say(step.context, fitFor(engine.offerPerson(data.tenant), step.context.activity.channelId), data);
         return step.endDialog({ ended: true } satisfies FlowResult);
       }
-      return step.replaceDialog(STEPS, { ...state, misses } satisfies FlowState);
+      return step.replaceDialog(STEPS, { ...state, misses, dateKept: false } satisfies FlowState);
     }
 
     const outcome = engine.choose(state.position, index);

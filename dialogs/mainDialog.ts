@@ -6,6 +6,7 @@ import {
 import type { Choice, Reply } from '../src/core/replies';
 import { readFeedback } from '../src/core/flows/feedback';
 import { saysCallsUnsafe } from '../src/core/handoff/callback';
+import { extractDates } from '../src/core/dates';
 import type { FlowEngine } from '../src/core/flows/engine';
 import type { ControlId, Understanding } from '../src/core/understanding/understand';
 import { normaliseWords } from '../src/core/understanding/normalise';
@@ -183,7 +184,10 @@ export class MainDialog extends ComponentDialog {
       data.unclearTurns = 0;
       const topicId = understanding.kind === 'answer' ? understanding.topicId : undefined;
       await recordOutcome(this.services, context, data, 'deadline', topicId);
-      return step.beginDialog(DEADLINE_DIALOG, { text, topicId } satisfies DeadlineOptions);
+      // A date given earlier in a guided flow counts, unless this message gives its own.
+      const held = takeDatesToCheck(data);
+      const withHeld = held && extractDates(text, todayOf(context)).length === 0 ? `${held}\n${text}` : text;
+      return step.beginDialog(DEADLINE_DIALOG, { text: withHeld, topicId } satisfies DeadlineOptions);
     }
 
     // "What are my options?", "I disagree with the council's decision": a guided flow.
@@ -264,7 +268,8 @@ export class MainDialog extends ComponentDialog {
         await this.answer(step.context, choice.action.topicId);
         break;
       case 'deadline': { // Deadline hook: "Work out my deadline", with the decision when a flow knows it
-        const options: DeadlineOptions = choice.action.decision ? { decision: choice.action.decision } : {};
+        const held = takeDatesToCheck(data);
+        const options: DeadlineOptions = { ...(choice.action.decision && { decision: choice.action.decision }), ...(held && { text: held }) };
         return step.replaceDialog(CHILD, { dialogId: DEADLINE_DIALOG, options } satisfies ChildOptions);
       }
       case 'flow':
@@ -374,9 +379,17 @@ export class MainDialog extends ComponentDialog {
     if (control === 'greeting' && context.turnState.get(WELCOMED_THIS_TURN)) {
       return say(context, fitFor(replies.starterPrompt(), context.activity.channelId), data);
     }
+    if (control === 'restart') data.datesToCheck = undefined;
     const choices = control === 'restart' || control === 'greeting' ? replies.starterChoices() : [];
     let reply = replies.control(control, data.tenant, choices);
     if (LEAVING.has(control)) reply = CancelAndHelpDialog.keepingUrgentLines(this.services, context, data, reply);
     return say(context, fitFor(reply, context.activity.channelId), data);
   }
+}
+
+/** The dates kept during a guided flow (ConversationData.datesToCheck), handed over once. */
+function takeDatesToCheck(data: ConversationData): string | undefined {
+  const held = data.datesToCheck;
+  data.datesToCheck = undefined;
+  return held;
 }

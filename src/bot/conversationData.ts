@@ -28,6 +28,12 @@ export interface ConversationData {
   /** What an adviser's summary would start from: the topic last answered, dates given, deadlines worked out. */
   lastTopicId?: string;
   datesGiven?: Array<{ label: string; date: string }>;
+  /**
+   * Dates given during a guided flow before a deadline was asked about ("letter come 2 nov"), each
+   * with the few words around it: the next deadline conversation starts from them (and reads them
+   * back). Only those words are kept, and only until then.
+   */
+  datesToCheck?: string;
   deadlinesWorkedOut?: Array<{ label: string; date: string; rule?: string }>;
 }
 

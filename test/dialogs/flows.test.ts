@@ -310,6 +310,43 @@ describe('"I disagree with a council decision", all the way to the deadline', ()
     expect(text).toMatch(/contact the mediation adviser/i);
   });
 
+  it.each([
+    // A letter's date is read back; the day it came is not its date, so the printed date is asked for.
+    { channel: 'webchat', date: 'it was sent 31/12/2025', answers: ['Not to assess my child', 'Yes, work out my deadline'], printed: undefined },
+    { channel: 'sms', date: 'letter come 31/12/2025', answers: ['1', '1'], printed: '31/12/2025' },
+  ] as const)('on $channel, a date given before the decision ("$date") is kept and used', async ({ channel, date, answers, printed }) => {
+    const c = open(channel);
+    await c.send("I disagree with the council's decision");
+    // Not an answer to "which decision?", but not a miss either: kept, and the question asked again.
+    const kept = await c.send(date);
+    expect(allText(kept)).toMatch(/kept that date/);
+    expect(allText(kept)).not.toMatch(/Sorry/);
+    expect(textOf(last(kept))).toMatch(/Which (council )?decision do you disagree with\?/);
+    const decision = await c.send(answers[0]);
+    expect(textOf(last(decision))).toMatch(/[Ww]ork out your appeal deadline now\?/);
+    // The deadline conversation starts from the kept date instead of asking for one from scratch.
+    let readBack = await c.send(answers[1]);
+    if (printed) {
+      expect(allText(readBack)).toContain('The letter came on Wednesday 31 December 2025. What date is printed on it?');
+      readBack = await c.send(printed);
+    }
+    expect(allText(readBack)).toContain('You said the letter was dated Wednesday 31 December 2025.');
+    await c.send(channel === 'sms' ? '1' : 'Yes');
+    expect(allText(await c.send(channel === 'sms' ? '1' : "I don't have one yet"))).toMatch(DEADLINE);
+  });
+
+  it.each(['can you work out my deadline, the letter was dated 31/12/2025', 'the letter is dated 31 dec'])(
+    'a deadline question in the middle of a flow ("%s") leaves it for the deadline conversation',
+    async (message) => {
+      const c = open('webchat');
+      await c.send("I disagree with the council's decision");
+      const out = await c.send(message);
+      expect(allText(out)).not.toMatch(/Sorry/);
+      expect(allText(out)).toMatch(/Which decision are you appealing against\?/);
+      expect(allText(await c.send('Not to assess my child'))).toContain('You said the letter was dated Wednesday 31 December 2025.');
+    },
+  );
+
   it('goes straight to the decision when the first message names it', async () => {
     const c = open('webchat');
     const out = await c.send('The council refused to assess my son. What are my options?');

@@ -111,13 +111,26 @@ export class FlowEngine {
   }
 
   /** The step as a message: what to know, then the question and its choices. */
-  stepReply(position: FlowPosition, tenantId: string | undefined, retry = false): StepReply {
+  /**
+   * A step's question. `retry`: the last reply could not be read; `'date-kept'`: it gave a date
+   * (kept for when a deadline is worked out), so the question is asked again without a "sorry".
+   */
+  stepReply(position: FlowPosition, tenantId: string | undefined, retry: boolean | 'date-kept' = false): StepReply {
     const tenant = this.replies.tenant(tenantId);
     const step = this.step(position);
     const fill = (text: string) => fillPlaceholders(text, tenant).trim();
     const question = fill(step.question);
     const smsQuestion = fill(step.smsQuestion ?? step.question);
     const choices: Choice[] = step.choices.map((c) => ({ label: c.label, short: c.short, action: { kind: 'reply' } }));
+    if (retry === 'date-kept') {
+      return {
+        text: `Thanks, I've kept that date. I'll check it with you if we work out a deadline.\n\n${question}`,
+        sms: `Thanks, I've kept that date. ${smsQuestion}`,
+        choices,
+        sources: [],
+        choiceCard: true,
+      };
+    }
     if (retry) {
       return {
         text: `Sorry, I didn't understand. ${question} Please choose one of these, or type "start again".`,
