@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KnowledgeError, loadKnowledge } from '../src/core/knowledge/load';
 import { ReplyComposer } from '../src/core/replies';
-import { smsText } from '../src/bot/renderReply';
+import { fitSms, SMS_MAX_SEGMENTS, smsText } from '../src/bot/renderReply';
+import { segmentCount } from '../src/channels/sms/segments';
 
 const knowledge = loadKnowledge();
 const replies = new ReplyComposer(knowledge);
@@ -37,8 +38,10 @@ describe('the knowledge base', () => {
       expect(reply.text).not.toMatch(/\{\{|\}\}|\[Insert/i);
       expect(reply.sms).not.toMatch(/\{\{|\}\}|\[Insert/i);
       expect(reply.sources.length).toBeGreaterThan(0);
-      // three 160-character segments at most, with the numbered follow-ups
-      expect(smsText(reply).length).toBeLessThanOrEqual(480);
+      // three segments at most with every numbered follow-up (the source line gives way first)
+      const { smsSource: _, ...withoutSource } = reply;
+      expect(segmentCount(smsText(withoutSource))).toBeLessThanOrEqual(SMS_MAX_SEGMENTS);
+      expect(fitSms(reply).choices).toEqual(reply.choices);
     });
 
     it("cites its own council's documents, not another council's, wherever it has them", () => {

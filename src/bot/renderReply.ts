@@ -23,7 +23,7 @@ export interface ReplyExtras {
   files?: ReplyFile[];
   /**
    * A question answered by choosing (a guided-flow step): on Web Chat and Teams the choices are
-   * buttons on an Adaptive Card, and also suggested actions on Web Chat.
+   * buttons on an Adaptive Card (and only there).
    */
   choiceCard?: boolean;
 }
@@ -57,14 +57,15 @@ function joinOr(parts: string[]): string {
  * asked. Replies never depend on words SMS providers keep for themselves (YES, STOP, HELP…).
  */
 export function smsText(reply: RenderableReply): string {
-  if (reply.choices.length === 0 || reply.smsChoicesInText) return gsmFriendly(reply.sms);
+  const body = reply.smsSource ? `${reply.sms}\n${reply.smsSource}` : reply.sms;
+  if (reply.choices.length === 0 || reply.smsChoicesInText) return gsmFriendly(body);
   const numbered = reply.choices.map((choice, i) => ({ choice, n: i + 1 }));
   const lines = numbered.filter(({ choice }) => !isFeedback(choice)).map(({ choice, n }) => `${n} ${choice.short ?? choice.label}`);
   const feedback = numbered.filter(({ choice }) => isFeedback(choice));
   if (feedback.length > 0) lines.push(`Did this help? ${feedback.map(({ choice, n }) => `${n} ${choice.short ?? choice.label}`).join(' ')}`);
   const numbers = reply.choices.map((_, i) => String(i + 1));
   const ask = numbers.length === 1 ? 'Reply 1' : `Reply ${numbers.slice(0, -1).join(', ')} or ${numbers[numbers.length - 1]}`;
-  return gsmFriendly(`${reply.sms}\n${lines.join('\n')}\n${ask}`);
+  return gsmFriendly(`${body}\n${lines.join('\n')}\n${ask}`);
 }
 
 /** An SMS reply is sent as at most this many segments (160 GSM-7 characters alone, 153 joined). */
@@ -77,14 +78,16 @@ const KEEP_PRIORITY: Record<Choice['action']['kind'], number> = {
 
 /**
  * The reply with as many of its choices as fit in {@link SMS_MAX_SEGMENTS} SMS segments: extra
- * offers are dropped (feedback first, then follow-up topics from the end), never the text and
- * never the answers to a question being asked. Use it before saying a reply on SMS, so the
+ * offers are dropped (the source line first, then feedback, then follow-up topics from the end),
+ * never the text and never the answers to a question being asked. Use it before saying a reply on SMS, so the
  * choices remembered are the ones shown.
  */
 export function fitSms<T extends RenderableReply>(reply: T): T {
   let fitted = reply;
   const fits = (r: RenderableReply) => segmentCount(smsText(r)) <= SMS_MAX_SEGMENTS;
   if (reply.smsChoicesInText) return reply;
+  // Where it comes from is shown when there is room: it gives way first, before any choice.
+  if (fitted.smsSource && !fits(fitted)) fitted = { ...fitted, smsSource: undefined };
   while (!fits(fitted)) {
     const droppable = fitted.choices
       .map((choice, index) => ({ index, priority: KEEP_PRIORITY[choice.action.kind] }))

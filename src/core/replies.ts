@@ -31,6 +31,8 @@ export interface Reply {
   choices: Choice[];
   /** Where the answer comes from, shown under it. */
   sources: string[];
+  /** The same in a few words for SMS ("Source: SEND Code of Practice 11.45"), where it fits. */
+  smsSource?: string;
 }
 
 const SAFEGUARDING_NATIONAL =
@@ -91,6 +93,17 @@ export class ReplyComposer {
     return this.sourcesFor(topic.sources, topic.codeOfPractice, tenant);
   }
 
+  /**
+   * Where an answer comes from in a few words, for SMS: the Code of Practice paragraphs where there
+   * are some (the same in every council), else the publisher of the council's own document.
+   */
+  smsSourceFor(sources: readonly SourceRef[], codeOfPractice: readonly string[], tenant: Tenant): string | undefined {
+    if (codeOfPractice.length > 0) return `Source: SEND Code of Practice ${codeOfPractice.map((p) => p.replace('-', ' to ')).join(', ')}`;
+    const docs = sources.map((ref) => this.knowledge.documents.get(ref.document)).filter((doc) => doc !== undefined);
+    const doc = docs.find((d) => d.tenant === tenant.id) ?? docs[0];
+    return doc ? `Source: ${doc.publisher}` : undefined;
+  }
+
   /** The same, for any list of document references (a topic, a flow step or ending). */
   sourcesFor(sources: readonly SourceRef[], codeOfPractice: readonly string[], tenant: Tenant): string[] {
     const refs = sources
@@ -118,6 +131,7 @@ export class ReplyComposer {
       sms: fillPlaceholders(topic.sms, tenant).trim(),
       choices,
       sources: this.sourcesOf(topic, tenant),
+      smsSource: this.smsSourceFor(topic.sources, topic.codeOfPractice, tenant),
     };
   }
 

@@ -256,3 +256,38 @@ describe('text after a list stays out of the last bullet (markdown lazy continua
     expect(renderReply(r, 'webchat').speak).toBe('by 5pm. Call us.');
   });
 });
+
+describe('where an answer comes from, on SMS', () => {
+  const answer = (topicId: string) => core().replies.answer(topicId, 'derby');
+
+  it.each([
+    { topicId: 'appeal-how', source: /\nSource: SEND Code of Practice 11\.\d+/ },
+    { topicId: 'mediation', source: /\nSource: SEND Code of Practice 11\.\d+/ },
+  ])('$topicId: the answer, then its source in a few words, then the follow-ups', ({ topicId, source }) => {
+    const text = renderReply(fitSms(answer(topicId)), 'sms').text!;
+    expect(text).toMatch(source);
+    expect(text.indexOf('Source:')).toBeGreaterThan(answer(topicId).sms.length - 1);
+    expect(text).toMatch(/\n1 /);
+    expect(segmentCount(text)).toBeLessThanOrEqual(3);
+  });
+
+  it('gives way first when the answer and its choices fill the message', () => {
+    // The longest answer whose choices fit without the source line, but not with it.
+    const withLength = (n: number): RenderableReply => ({ ...answer('appeal-how'), sms: 'x'.repeat(n) });
+    let n = 200;
+    while (segmentCount(smsText({ ...withLength(n + 1), smsSource: undefined })) <= 3) n += 1;
+    const long = withLength(n);
+    expect(segmentCount(smsText(long))).toBeGreaterThan(3);
+    const fitted = fitSms(long);
+    expect(fitted.smsSource).toBeUndefined();
+    expect(fitted.choices).toEqual(long.choices);
+    expect(smsText(fitted)).not.toMatch(/Source:/);
+  });
+
+  it.each([
+    { tenant: 'derby', publisher: 'Source: Derby SEND Information, Advice and Support Service' },
+    { tenant: 'milton-keynes', publisher: /^Source: Milton Keynes/ },
+  ])('the council\'s own document when there is no Code paragraph ($tenant)', ({ tenant, publisher }) => {
+    expect(core().replies.answer('sendiass', tenant).smsSource).toMatch(publisher);
+  });
+});

@@ -197,6 +197,7 @@ export class FlowEngine {
       sms: fillPlaceholders(ending.sms, tenant).trim(),
       choices: ending.links.map((link) => this.linkChoice(link, decision)),
       sources: this.replies.sourcesFor(ending.sources, ending.codeOfPractice, tenant),
+      smsSource: this.replies.smsSourceFor(ending.sources, ending.codeOfPractice, tenant),
     };
   }
 
