@@ -33,8 +33,26 @@ const YES_PHRASES = /\b(spot on|bang on|go on|go ahead|you got it|all good|sound
 const NO_PHRASES = /\b(not quite|not really|not exactly|no way|not at all)\b/g;
 const BOTH = /\b(yes|yeah|yep|yup|yeh|correct)\b/;
 
+/** Words that start a question: "what's…", "how…", "can I…", "is that…", "does it…". */
+const QUESTION_START = /^(?:(?:ok|okay|so|and|but|um|erm|hmm|actually|sorry|wait|hang on|also|just|oh|right|hi|hello)\s+)*(?:what|whats|wat|wot|how|hows|why|whys|when|whens|where|wheres|which|who|whos|can (?:i|we|you|u|they|it)|could (?:i|we|you|u|they|it)|should (?:i|we)|shall (?:i|we)|do (?:i|we|you|u|they)|does|did (?:i|we|you|they)|is (?:it|that|this|there|the|my|a)|isnt|are (?:there|you|they|we)|will (?:it|that|i|we|they|you)|would (?:it|that|i|we|they|you)|have (?:i|we|you|they)|has (?:it|the)|may i|might)\b/;
+/** "what about the tribunal one", "how about the 12th": a choice said as a question. */
+const SUGGESTS = /^(?:(?:ok|okay|so|and|but|um|erm|hmm|actually)\s+)*(?:what|how) about\b/;
+
+/**
+ * A question rather than an answer: a question mark, or question words at the start ("whats the
+ * difference…", "can I complain instead", "is that date right"). A question is never read as a
+ * choice by its words, nor as a yes.
+ */
+export function isQuestion(text: string): boolean {
+  const t = clean(text);
+  if (t === '' || SUGGESTS.test(t)) return false;
+  return /\?/.test(text) || QUESTION_START.test(t);
+}
+
 /** "yes", "that's right", "1" are read by the caller; here only the words. Undefined when unclear. */
 export function yesOrNo(text: string): 'yes' | 'no' | undefined {
+  // "is that right?", "is that date correct?": a question back is neither yes nor no ("yes?" alone still agrees).
+  if (isQuestion(text) && clean(text).split(' ').length > 1) return undefined;
   const thumbs = text.replace(/\u{1F44D}[\u{1F3FB}-\u{1F3FF}]?/gu, ' yes ').replace(/\u{1F44E}[\u{1F3FB}-\u{1F3FF}]?/gu, ' no ');
   const phrased = clean(thumbs).replace(NO_PHRASES, ' no ').replace(YES_PHRASES, ' yes ');
   const words = phrased.split(' ').filter(Boolean);
@@ -53,6 +71,7 @@ const READ_BACK_YES = /^(?:(?:yes|yeah|yep|yeh|yup|ok|okay)\s+)?(?:thats|that is
 
 /** A reply to a read-back: yes or no, with the phrases that only mean agreement there. */
 export function confirmsReadBack(text: string): 'yes' | 'no' | undefined {
+  if (isQuestion(text) && clean(text).split(' ').length > 1) return undefined;
   const answer = yesOrNo(text);
   if (answer !== undefined) return answer;
   const t = clean(text);
@@ -135,7 +154,36 @@ export function kindFromReply(text: string): DeadlineKind | undefined {
   const found = loose.filter(([, cue]) => cue.test(t)).map(([k]) => k);
   // "the draft or the final plan": two are named as choices, so neither is taken.
   if (found.length > 1 && /\b(or|and)\b/.test(t)) return undefined;
-  return strict ?? (found.length === 1 ? found[0] : undefined);
+  if (strict) return strict;
+  // "the council said they won't issue a plan", "they refused to assess him": a decision that can be
+  // appealed, so the appeal deadline (not the wait for a decision, which has come).
+  if (detectDecision(text) !== undefined && !found.includes('draft-plan-comments') && !found.includes('final-plan')) return 'appeal';
+  if (found.length === 1) return found[0];
+  return undefined;
+}
+
+/**
+ * "Actually, can I just complain instead?", "forget the deadline, how do I…": the person has moved
+ * on to something else, so the deadline conversation should hand the message back.
+ */
+export function changesSubject(text: string): boolean {
+  const t = clean(text);
+  return /\b(instead|rather|forget (it|that|the deadline|about)|never ?mind|nevermind|something else|different question|another question|change of plan|not the deadline|dont need (the|a) (deadline|date))\b/.test(t) ||
+    /^(actually|no actually|ok actually|wait|hang on)\b.*\b(can|could|how|what|do|should|is)\b/.test(t);
+}
+
+/**
+ * A reply to "Do you have a mediation certificate?" about the mediation itself, not a certificate:
+ * "mediation meeting is on 10 December", "the mediation is booked for 14 January", "we've got mediation next week".
+ */
+export function talksAboutMediationMeeting(text: string): boolean {
+  const t = clean(text);
+  if (!/\bmediat(ion|or|ors)\b/.test(t)) return false;
+  // "the mediator sent it on 5 Dec", "got the mediation certificate on…": about the certificate.
+  if (/\b(sent|issued|emailed|posted|dated|gave|give|signed)\b/.test(t)) return false;
+  if (/\b(cert|certificate)\b.{0,30}\b(came|arrived|got|received)\b|\b(got|received)\b.{0,30}\b(cert|certificate)\b/.test(t)) return false;
+  if (!/\b(cert|certificate)\b/.test(t)) return true;
+  return /\b(meeting|meet|meets|seeing|see us|session|booked|arranged|scheduled|planned|appointment|going to|having|is on|will be|is due|next|coming up|set up|took place|happened|attended)\b/.test(t);
 }
 
 /** "How long do I get…", "what's the deadline…", "by when…": a question about a time limit. */

@@ -6,22 +6,24 @@ import {
   type DeadlineKind, type DeadlineResult, type FactName, type Facts, type FoundDate, type IsoDate, type Question,
 } from '../src/core/dates';
 import { ENTITY_CUES, findCues, type Entity } from '../src/core/dates/roleCues';
+import { readCorrection } from '../src/core/dates/corrections';
 import {
   APPEAL_DECISIONS, CHANGE_LABEL, DECISION_LABELS, KIND_LABELS, NONE_OF_THESE_LABEL, NO_CERTIFICATE_LABEL, YES_LABEL,
-  calendarFile, deadlineMessages, explainDeadline, type AppealDecision, type DeadlineReply,
+  calendarFile, deadlineMessages, explainDeadline, type AppealDecision, type DeadlineReply, type Noted,
 } from '../src/core/dates/explain';
+import { segmentCount } from '../src/channels/sms/segments';
 import type { Tenant } from '../src/core/knowledge/schema';
 import type { Choice, Reply } from '../src/core/replies';
 import { pickChoice } from '../src/core/understanding/choices';
 import type { Understanding } from '../src/core/understanding/understand';
 import type { ConversationData } from '../src/bot/conversationData';
-import { SMS_CHANNELS, renderReply } from '../src/bot/renderReply';
+import { SMS_CHANNELS, SMS_MAX_SEGMENTS, fitSms, renderReply, smsText } from '../src/bot/renderReply';
 import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import type { ClarifyResult } from './clarifyDialog';
 import {
-  asksHowLong, asksToWorkOut, clean, confirmsReadBack, detectDecision, detectKind, kindFromReply, mentionsNoCertificate,
-  saysDontKnow, saysDontKnowTheDate, saysNoCertificate, yesOrNo,
+  asksHowLong, asksToWorkOut, changesSubject, clean, confirmsReadBack, detectDecision, detectKind, isQuestion, kindFromReply,
+  mentionsNoCertificate, saysDontKnow, saysDontKnowTheDate, saysNoCertificate, talksAboutMediationMeeting, yesOrNo,
 } from './deadlineAnswers';
 import { dataOf, instantOf, understandingOf, type DialogServices } from './services';
 
@@ -66,22 +68,24 @@ export interface WhatIf {
 
 /** The question waiting for an answer. */
 type Ask =
-  | { type: 'kind'; retry?: boolean; noted?: boolean }
-  | { type: 'decision'; retry?: boolean; noted?: boolean }
+  | { type: 'kind'; retry?: boolean; noted?: Noted | boolean }
+  | { type: 'decision'; retry?: boolean; noted?: Noted | boolean }
   | {
     type: 'date';
     fact: FactName;
-    how?: 'first' | 'retry' | 'change' | 'unknown' | 'future';
+    how?: 'first' | 'retry' | 'change' | 'unknown' | 'future' | 'before-letter';
     /** A question from reading the message ("The letter came on … What date is printed on it?"). */
     question?: string;
     /** The future date being questioned. */
     date?: IsoDate;
     /** "You posted the request on …. Has the council told you the date they received it?" */
     posted?: boolean;
+    /** With `how: 'before-letter'`: the decision letter's date, which the certificate cannot be before. */
+    letter?: IsoDate;
   }
   | { type: 'certificate'; retry?: boolean }
   | { type: 'pick'; fact: FactName; dates: IsoDate[]; question: string; retry?: boolean }
-  | { type: 'confirm'; fact: FactName; date: IsoDate; question?: string; retry?: boolean };
+  | { type: 'confirm'; fact: FactName; date: IsoDate; question?: string; retry?: boolean; asked?: boolean };
 
 /** Everything the conversation knows; kept in the waterfall's options so it survives a restart. */
 interface DeadlineState {
@@ -106,6 +110,14 @@ interface DeadlineState {
   unknownFor?: FactName;
   /** A what-if: the fact changed from the last deadline (future dates may be asked about). */
   whatIf?: { fact: FactName };
+  /** The fact last taken from the person's words: what "sorry, I meant the 12th" corrects. */
+  lastFact?: FactName;
+  /** Mediation is arranged but has not happened: no certificate yet (said in the next steps). */
+  mediationArranged?: boolean;
+  /** Said before the next question (e.g. "A mediation meeting is not a certificate…"). */
+  note?: 'meeting-to-come' | 'meeting-past';
+  /** How many times a certificate dated before the letter was questioned. */
+  beforeLetter?: number;
 }
 
 type Outcome = 'next' | 'unclear' | { unknown: FactName };
@@ -217,6 +229,15 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     const data = await dataOf(this.services, step.context);
     const tenant = this.services.replies.tenant(data.tenant);
     const ask = nextAsk(state);
+    if (state.note) {
+      await send(step.context, deadlineMessages.meetingNotCertificate(state.note === 'meeting-to-come'), data);
+      state.note = undefined;
+    }
+    if (ask?.type === 'date' && ask.how === 'before-letter' && (state.beforeLetter ?? 0) > 2) {
+      // The same impossible date a third time: a person can look at the papers; the dialog will not use it.
+      await send(step.context, deadlineMessages.offerPerson(tenant), data);
+      return step.endDialog();
+    }
     if (!ask) return this.giveDeadline(step, state, data, tenant);
     state.asking = ask;
     // The dialog reads its own answers; nothing it offers is left for the main dialog to pick.
@@ -234,9 +255,22 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     const tenant = this.services.replies.tenant(data.tenant);
 
     if (outcome === 'unclear') {
-      // Not an answer: perhaps a new question, which the main dialog should answer instead.
       const understanding = understandingOf(this.services, step.context, text);
-      if (understanding.kind === 'answer' || (understanding.kind === 'control' && understanding.control !== 'help')) {
+      const question = isQuestion(text);
+      // A question back at a read-back ("is that date right?") is not a yes: where to find the date, and the read-back again.
+      if (question && ask?.type === 'confirm' && !ask.asked && refersBack(text)) {
+        state.forced = { ...ask, asked: true };
+        return step.replaceDialog(STEPS, state);
+      }
+      // Not an answer: perhaps a new question, which the main dialog should answer instead. A question
+      // it can place, even loosely, or any message that moves on ("actually, can I complain instead?") leaves.
+      const moving = changesSubject(text);
+      if (
+        understanding.kind === 'answer' ||
+        (understanding.kind === 'control' && understanding.control !== 'help') ||
+        ((question || moving) && understanding.kind === 'clarify') ||
+        (question && moving)
+      ) {
         return step.endDialog({ reroute: true } satisfies ClarifyResult);
       }
       state.misses += 1;
@@ -276,15 +310,17 @@ export class DeadlineDialog extends CancelAndHelpDialog {
 
   /** Reads one reply to `ask`, updating the state. Never takes a date it is unsure of. */
   private read(ask: Ask, text: string, state: DeadlineState, today: IsoDate): Outcome {
+    const question = isQuestion(text);
     switch (ask.type) {
       case 'kind': {
-        const index = pickChoice(text, DEADLINE_KINDS.map((k) => KIND_LABELS[k]));
-        const kind = index !== undefined ? DEADLINE_KINDS[index] : kindFromReply(text);
+        const index = pickChoice(withoutQuestionMark(text), DEADLINE_KINDS.map((k) => KIND_LABELS[k]));
+        // A question ("what's the difference between…?") is never a choice by its words.
+        const kind = index !== undefined ? DEADLINE_KINDS[index] : question ? undefined : kindFromReply(text);
         if (!kind) {
           // A date instead of an answer ("it came on 3 Dec"): kept for when the deadline is known, and the question asked again.
-          if (extractDates(text, today).length === 0) return 'unclear';
+          if (question || extractDates(text, today).length === 0) return 'unclear';
           state.heldText = [state.heldText, text].filter(Boolean).join('\n');
-          state.forced = { type: 'kind', noted: true };
+          state.forced = { type: 'kind', noted: readCorrection(text, extractDates(text, today)).correcting ? 'changed' : 'kept' };
           return 'next';
         }
         state.kind = kind;
@@ -293,13 +329,15 @@ export class DeadlineDialog extends CancelAndHelpDialog {
         return 'next';
       }
       case 'decision': {
-        const index = pickChoice(text, APPEAL_DECISIONS.map((d) => DECISION_LABELS[d]));
-        const decision = index !== undefined ? APPEAL_DECISIONS[index] : detectDecision(text) ?? (saysDontKnow(text) ? 'not-sure' : undefined);
+        const index = pickChoice(withoutQuestionMark(text), APPEAL_DECISIONS.map((d) => DECISION_LABELS[d]));
+        const decision = index !== undefined
+          ? APPEAL_DECISIONS[index]
+          : question ? undefined : detectDecision(text) ?? (saysDontKnow(text) ? 'not-sure' : undefined);
         if (!decision) {
           // "It was dated 20/11/2026": the date is kept (and read back in its turn), and the question asked again.
-          if (extractDates(text, today).length === 0) return 'unclear';
-          readDates(state, text, today);
-          state.forced = { type: 'decision', noted: true };
+          if (question || extractDates(text, today).length === 0) return 'unclear';
+          const noted = readDates(state, text, today);
+          state.forced = { type: 'decision', noted };
           return 'next';
         }
         state.decision = decision;
@@ -308,6 +346,10 @@ export class DeadlineDialog extends CancelAndHelpDialog {
       }
       case 'date': {
         const dates = extractDates(text, today);
+        if (ask.fact === 'certificate_date') {
+          const none = noCertificateYet(state, text, dates);
+          if (none) return none;
+        }
         if (dates.length > 0) return takeDate(state, ask.fact, text, dates);
         const answer = yesOrNo(text);
         if (ask.posted && answer === 'yes') {
@@ -322,12 +364,16 @@ export class DeadlineDialog extends CancelAndHelpDialog {
         return 'unclear';
       }
       case 'certificate': {
-        if (pickChoice(text, [NO_CERTIFICATE_LABEL]) === 0) {
+        if (pickChoice(withoutQuestionMark(text), [NO_CERTIFICATE_LABEL]) === 0) {
           state.facts.certificate_date = null;
           return 'next';
         }
         const dates = extractDates(text, today);
+        const none = noCertificateYet(state, text, dates);
+        if (none) return none;
         if (dates.length > 0) return takeDate(state, 'certificate_date', text, dates);
+        // "do I need one?", "what is a certificate?": a question, not an answer.
+        if (question) return 'unclear';
         if (saysDontKnowTheDate(text)) return { unknown: 'certificate_date' };
         const answer = yesOrNo(text);
         if (saysNoCertificate(text) || answer === 'no') {
@@ -341,7 +387,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
         return saysDontKnow(text) ? { unknown: 'certificate_date' } : 'unclear';
       }
       case 'pick': {
-        const index = pickChoice(text, [...ask.dates.map(formatLong), NONE_OF_THESE_LABEL]);
+        const index = pickChoice(withoutQuestionMark(text), [...ask.dates.map(formatLong), NONE_OF_THESE_LABEL]);
         if (index === ask.dates.length) {
           delete state.facts[ask.fact];
           state.forced = { type: 'date', fact: ask.fact, how: 'change' };
@@ -357,7 +403,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
         return saysDontKnow(text) ? { unknown: ask.fact } : 'unclear';
       }
       case 'confirm': {
-        const index = pickChoice(text, [YES_LABEL, CHANGE_LABEL]);
+        const index = pickChoice(withoutQuestionMark(text), [YES_LABEL, CHANGE_LABEL]);
         let answer: 'yes' | 'no' | undefined = index === 0 ? 'yes' : index === 1 ? 'no' : undefined;
         if (answer === undefined) {
           const dates = extractDates(text, today);
@@ -395,7 +441,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     rememberForAdviser(data, result);
     // A what-if leaves the real deadline as the one to ask "what if" about again.
     if (!whatIf) (data as DeadlineMemory).lastDeadline = { kind, ...(state.decision ? { decision: state.decision } : {}), facts: { ...result.facts }, due: result.due };
-    const [headline, nextSteps] = explainDeadline(result, { today, tenant, decision: state.decision, whatIf });
+    const [headline, nextSteps] = explainDeadline(result, { today, tenant, decision: state.decision, whatIf, mediationArranged: state.mediationArranged && !result.facts.certificate_date });
     await send(context, headline!, data);
     // No calendar file for a what-if: only a deadline from real dates belongs in a calendar.
     if (!whatIf && !SMS_CHANNELS.has(context.activity.channelId) && !isBefore(result.due, today)) {
@@ -442,6 +488,16 @@ function nextAsk(state: DeadlineState): Ask | undefined {
       if (value === undefined || value === null) continue;
     }
     if (value === undefined || value === null) return { type: 'date', fact };
+    const letter = state.facts.decision_letter_date;
+    if (fact === 'certificate_date' && letter && isBefore(value, letter)) {
+      // A certificate comes after the decision: one dated before the letter is asked about, never used.
+      delete state.facts.certificate_date;
+      state.confirmed = state.confirmed.filter((f) => f !== 'certificate_date');
+      state.beforeLetter = (state.beforeLetter ?? 0) + 1;
+      const ask: Ask = { type: 'date', fact, how: 'before-letter', date: value, letter };
+      state.forced = ask;
+      return ask;
+    }
     if (!state.confirmed.includes(fact)) return { type: 'confirm', fact, date: value };
   }
   return undefined;
@@ -485,9 +541,11 @@ function promptFor(ask: Ask, tenant: Tenant): DeadlineReply {
     case 'pick':
       return deadlineMessages.pickDate(ask.question, ask.dates, ask.retry);
     case 'confirm':
+      if (ask.asked && !ask.retry) return deadlineMessages.readBackQuestion(ask.fact, ask.date, ask.question);
       return deadlineMessages.confirm(ask.fact, ask.date, ask.question, ask.retry);
     case 'date':
       if (ask.how === 'unknown') return deadlineMessages.dontKnow(ask.fact, tenant);
+      if (ask.how === 'before-letter' && ask.date && ask.letter) return deadlineMessages.certificateBeforeLetter(ask.date, ask.letter);
       if (ask.how === 'future' && ask.date) return deadlineMessages.futureDate(ask.fact, ask.date);
       if (ask.question) return deadlineMessages.askAgain(ask.question, ask.how === 'retry');
       return deadlineMessages.askDate(ask.fact, ask.how === 'retry' || ask.how === 'change' ? ask.how : 'first');
@@ -503,18 +561,41 @@ function useHeldText(state: DeadlineState, today: IsoDate): void {
   readDates(state, text, today);
 }
 
-/** Dates in a message that was not an answer to a date question: each becomes a fact to read back, or a question. */
-function readDates(state: DeadlineState, text: string, today: IsoDate): void {
+/**
+ * Dates in a message that was not an answer to a date question: each becomes a fact to read back, or
+ * a question. A self-correction ("sorry, I meant the 12th not the 21st") replaces the date it takes
+ * back, which is never used or offered again. Says how the dates were taken.
+ */
+function readDates(state: DeadlineState, text: string, today: IsoDate): Noted {
   const kind = state.kind;
-  if (!kind) return;
+  if (!kind) return 'kept';
   if (kind === 'appeal' && state.facts.certificate_date === undefined && mentionsNoCertificate(text)) state.facts.certificate_date = null;
   const dates = extractDates(text, today);
-  if (dates.length === 0) return;
+  if (dates.length === 0) return 'kept';
+  const correction = readCorrection(text, dates);
+  const freed = dropRetracted(state, correction.retracted.map((d) => d.date));
   const roles = assignRoles(text, dates, kind);
+  if (correction.correcting && correction.kept.length === 1) {
+    // "I meant the 12th": the date it corrects is the one taken back, or else the last one given.
+    const meant = correction.kept[0]!;
+    const cued = FACT_NAMES[kind].find((f) => roles.facts[f] === meant.date && roles.decisions.some((d) => d.date === meant && d.role === f && d.strength >= 2));
+    const target = cued ?? (freed.length === 1 ? freed[0] : freed.length === 0 ? state.lastFact : undefined);
+    if (target && FACT_NAMES[kind].includes(target as never)) {
+      if (meant.isFuture && !state.whatIf) {
+        delete state.facts[target];
+        state.confirmed = state.confirmed.filter((f) => f !== target);
+        state.queue.unshift({ type: 'date', fact: target, how: 'future', date: meant.date });
+      } else if (meant.weekdayClash) state.queue.unshift(clashAsk(target, meant.date, meant.weekdayClash));
+      else setFact(state, target, meant.date);
+      return 'changed';
+    }
+  }
+  if (correction.kept.length === 0) return correction.retracted.length > 0 ? 'dropped' : 'kept';
   const asked = new Set<FactName>();
   for (const fact of FACT_NAMES[kind]) {
     const value = roles.facts[fact];
-    if (!value || state.facts[fact] !== undefined) continue;
+    // A correction may change a date already given; otherwise the first date given for a fact stands until read back.
+    if (!value || (state.facts[fact] !== undefined && !(correction.correcting && state.facts[fact] !== value))) continue;
     // "Fri 18th Dec" when 18 December was a Thursday: which date is meant is asked before anything else about it.
     const clashing = dates.find((d) => d.date === value && d.weekdayClash);
     if (clashing) {
@@ -522,7 +603,7 @@ function readDates(state: DeadlineState, text: string, today: IsoDate): void {
       state.queue.unshift(clashAsk(fact, clashing.date, clashing.weekdayClash!));
       continue;
     }
-    state.facts[fact] = value;
+    setFact(state, fact, value);
   }
   for (const question of roles.questions) {
     if (!question.fact || question.reason === 'missing' || asked.has(question.fact)) continue;
@@ -533,6 +614,32 @@ function readDates(state: DeadlineState, text: string, today: IsoDate): void {
     // A posted request's date is not the day the council received it: ask, don't use it.
     if (question.reason === 'posted-request') delete state.facts[question.fact];
   }
+  return correction.correcting && freed.length > 0 ? 'changed' : 'kept';
+}
+
+/**
+ * Dates the person took back: any fact holding one is dropped (to be asked again unless the same
+ * message gives the date meant), and no question still to come offers them. Returns the facts dropped.
+ */
+function dropRetracted(state: DeadlineState, retracted: IsoDate[]): FactName[] {
+  if (retracted.length === 0) return [];
+  const freed: FactName[] = [];
+  for (const [fact, value] of Object.entries(state.facts) as Array<[FactName, IsoDate | null | undefined]>) {
+    if (value && retracted.includes(value)) {
+      delete state.facts[fact];
+      state.confirmed = state.confirmed.filter((f) => f !== fact);
+      freed.push(fact);
+    }
+  }
+  state.queue = state.queue.flatMap((q): Ask[] => {
+    if (q.type === 'confirm' && retracted.includes(q.date)) return [];
+    if (q.type === 'pick') {
+      const dates = q.dates.filter((d) => !retracted.includes(d));
+      return dates.length > 0 ? [{ ...q, dates }] : [];
+    }
+    return [q];
+  });
+  return freed;
 }
 
 function askFor(question: Question): Ask | undefined {
@@ -561,10 +668,28 @@ function askFor(question: Question): Ask | undefined {
  * received it; those become questions. One plain date is the answer (it is read back before use);
  * several are sorted out by their words, or the person picks.
  */
-function takeDate(state: DeadlineState, fact: FactName, text: string, dates: FoundDate[]): Outcome {
+function takeDate(state: DeadlineState, fact: FactName, text: string, found: FoundDate[]): Outcome {
   const kind = state.kind;
   if (!kind) return 'unclear';
-  const roles = assignRoles(text, dates, kind);
+  // "Sorry, I meant the 12th not the 21st": the 21st is taken back, never used, never offered.
+  const correction = readCorrection(text, found);
+  const freed = dropRetracted(state, correction.retracted.map((d) => d.date));
+  const dates = correction.kept;
+  if (dates.length === 0) {
+    // Only "not the 21st": a plain no, so the date is asked for again.
+    const target = freed.find((f) => f !== fact) ?? fact;
+    delete state.facts[target];
+    state.confirmed = state.confirmed.filter((f) => f !== target);
+    state.forced = { type: 'date', fact: target, how: 'change' };
+    return 'next';
+  }
+  const other = freed.find((f) => f !== fact);
+  if (other && dates.length === 1 && !dates[0]!.isFuture && !dates[0]!.weekdayClash) {
+    // A correction of another date than the one asked about ("the letter was the 12th, not the 21st"): that one changes.
+    setFact(state, other, dates[0]!.date);
+    return 'next';
+  }
+  const roles = assignRoles(text, found, kind);
   const doubt = roles.questions.find((q) => q.fact === fact && q.reason !== 'missing' && q.reason !== 'assumed' && !(state.whatIf && q.reason === 'future-date'));
   const asked = doubt && askFor(doubt);
   if (doubt && asked && asked.type !== 'confirm') {
@@ -647,9 +772,63 @@ function setFact(state: DeadlineState, fact: FactName, date: IsoDate): void {
   state.facts[fact] = date;
   state.confirmed = state.confirmed.filter((f) => f !== fact);
   state.unknownFor = undefined;
+  state.lastFact = fact;
+}
+
+/** "Is that right?" without the question mark, so a choice typed as a question ("not to assess?") is still that choice. */
+function withoutQuestionMark(text: string): string {
+  return text.replace(/\?+\s*$/, '');
+}
+
+/** A short question about the date just read back: "is that date right?", "is that correct?", "how do I know?". */
+function refersBack(text: string): boolean {
+  const t = clean(text);
+  return t.split(' ').length <= 8 && /\b(that|it|this|date|day|right|correct|sure|true|know|check|find)\b/.test(t);
+}
+
+/**
+ * A reply to the certificate question that is about the mediation itself ("mediation meeting is on
+ * 10 December", "the mediation is booked for 14 January") or a certificate still to come ("the
+ * certificate will be issued on the 5th"): not a certificate date. Mediation still to come means no
+ * certificate yet; a meeting that has happened, the certificate question again. Undefined when
+ * the reply is not of this kind.
+ */
+function noCertificateYet(state: DeadlineState, text: string, dates: FoundDate[]): Outcome | undefined {
+  const meeting = talksAboutMediationMeeting(text);
+  if (!meeting && !(dates.length > 0 && mentionsNoCertificate(text))) return undefined;
+  // Mediation that has not happened yet: booked, arranged, "is on 10 December" (a day with no year is
+  // read as past, so the words decide: only "was", "had", "took place"… make it a meeting that has happened).
+  const toCome = !meeting || dates.length === 0 || dates.some((d) => d.isFuture) ||
+    /\b(booked|arranged|scheduled|planned|will|going to|next|coming|upcoming|due|set for|set up|not yet|hasnt|havent|soon)\b/.test(clean(text)) ||
+    !/\b(was|were|had|went|took place|happened|met|finished|ended|attended|did|been)\b/.test(clean(text));
+  delete state.facts.certificate_date;
+  state.confirmed = state.confirmed.filter((f) => f !== 'certificate_date');
+  if (toCome) {
+    state.facts.certificate_date = null;
+    if (meeting) {
+      state.mediationArranged = true;
+      state.note = 'meeting-to-come';
+    }
+    return 'next';
+  }
+  state.note = 'meeting-past';
+  state.forced = { type: 'certificate' };
+  return 'next';
 }
 
 async function send(context: TurnContext, reply: DeadlineReply, data: ConversationData): Promise<void> {
-  data.offered = reply.choices;
-  await context.sendActivity(renderReply(reply, context.activity.channelId));
+  const said = SMS_CHANNELS.has(context.activity.channelId) ? fitDeadlineSms(reply) : reply;
+  data.offered = said.choices;
+  await context.sendActivity(renderReply(said, context.activity.channelId));
+}
+
+/**
+ * The reply in a form that fits {@link SMS_MAX_SEGMENTS} SMS segments: its full text with all its
+ * choices if that fits, else the first shorter form (whole sentences dropped, never a date cut in
+ * two) that fits with all its choices, else with fewer choices ({@link fitSms}).
+ */
+export function fitDeadlineSms(reply: DeadlineReply): DeadlineReply {
+  const forms = [reply.sms, ...(reply.smsShorter ?? [])].map((sms) => ({ ...reply, sms }));
+  const fits = (r: DeadlineReply) => segmentCount(smsText(r)) <= SMS_MAX_SEGMENTS;
+  return forms.find(fits) ?? forms.map((r) => fitSms(r)).find(fits) ?? fitSms(forms[forms.length - 1]!);
 }

@@ -7,11 +7,12 @@ import {
 } from '../../src/core/dates/explain';
 import { FACT_NAMES, computeDeadline, type DeadlineKind, type Facts } from '../../src/core/dates';
 import { smsText } from '../../src/bot/renderReply';
+import { segmentCount } from '../../src/channels/sms/segments';
 import {
   asksToWorkOut, confirmsReadBack, detectDecision, detectKind, kindFromReply, saysDontKnow, saysNoCertificate, yesOrNo,
 } from '../../dialogs/deadlineAnswers';
 import {
-  DEADLINE_DIALOG, DeadlineDialog, deadlineFollowUp, todayOf, wantsDeadline, type DeadlineMemory, type DeadlineOptions,
+  DEADLINE_DIALOG, DeadlineDialog, deadlineFollowUp, fitDeadlineSms, todayOf, wantsDeadline, type DeadlineMemory, type DeadlineOptions,
 } from '../../dialogs/deadlineDialog';
 import { understandingOf, type DialogServices } from '../../dialogs/services';
 import type { ConversationData } from '../../src/bot/conversationData';
@@ -765,10 +766,14 @@ describe('every deadline message fits an SMS for every council', () => {
     const messages: DeadlineReply[] = [
       deadlineMessages.whichDeadline(), deadlineMessages.whichDeadline(true), deadlineMessages.whichDecision(true),
       deadlineMessages.askCertificate(true), deadlineMessages.offerPerson(tenant), deadlineMessages.comeBackLater(tenant),
+      deadlineMessages.whichDecision(false, 'changed'), deadlineMessages.whichDeadline(false, 'dropped'),
+      deadlineMessages.meetingNotCertificate(true), deadlineMessages.meetingNotCertificate(false),
+      deadlineMessages.certificateBeforeLetter('2026-09-30', '2026-11-30'),
     ];
     for (const fact of Object.values(FACT_NAMES).flat()) {
       messages.push(deadlineMessages.askDate(fact, 'retry'), deadlineMessages.dontKnow(fact, tenant),
-        deadlineMessages.confirm(fact, '2026-09-30', undefined, true), deadlineMessages.futureDate(fact, '2026-09-30'));
+        deadlineMessages.confirm(fact, '2026-09-30', undefined, true), deadlineMessages.futureDate(fact, '2026-09-30'),
+        deadlineMessages.readBackQuestion(fact, '2026-09-30'));
     }
     for (const [kind, facts] of SAMPLES) {
       const result = computeDeadline(kind, facts);
@@ -779,8 +784,9 @@ describe('every deadline message fits an SMS for every council', () => {
       }
     }
     for (const message of messages) {
-      const sms = smsText(message);
-      expect(sms.length, sms).toBeLessThanOrEqual(480);
+      // As the dialog says it on SMS: whole sentences dropped if need be, never cut (3 segments: 459 GSM-7 characters, not 480).
+      const sms = smsText(fitDeadlineSms(message));
+      expect(segmentCount(sms), sms).toBeLessThanOrEqual(3);
       expect(sms, sms).toMatch(SMS_SAFE);
       expect(message.text).not.toMatch(/\{\{/);
     }

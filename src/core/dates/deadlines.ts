@@ -31,6 +31,8 @@ export interface DeadlineResult {
   rule: string;
   /** The working, one line per step, for "how did you get that?". */
   steps: string[];
+  /** The rule in fewer words, whole sentences, for a text message that would be too long with {@link rule}. */
+  shortRule?: string;
 }
 
 export class FactError extends Error {
@@ -154,14 +156,19 @@ function appealDeadline(facts: Facts): DeadlineResult {
     ? `One month from the mediation certificate (${formatShort(certificate)}), later than two months from the decision letter,`
     : `Two months from the decision letter (${formatShort(letter)})`;
 
+  const shortBasis = useCertificate && certificate !== null
+    ? `1 month from the certificate (${formatShort(certificate)})`
+    : `2 months from the letter (${formatShort(letter)})`;
   const relief = christmasOrAugustRelief(periodEnd);
   let due: IsoDate;
   let outcome: string;
+  let shortOutcome: string;
   if (relief) {
     due = relief.due;
     const after = relief.window === 'in August' ? '31 August' : '1 January';
     steps.push(`${formatLong(periodEnd)} is ${relief.window}, so under Tribunal rule 12(3)(a) the appeal is in time on the first working day after ${after}: ${formatLong(due)}.`);
     outcome = `falls ${relief.window}, so under Tribunal rule 12(3)(a) the deadline is the first working day after ${after}`;
+    shortOutcome = `ends ${relief.window}, so it moves to the first working day after ${after} (Tribunal rule 12(3)(a)).`;
   } else if (!isWorkingDay(periodEnd)) {
     due = nextWorkingDayOnOrAfter(periodEnd);
     const reason = nonWorkingReason(periodEnd);
@@ -169,10 +176,12 @@ function appealDeadline(facts: Facts): DeadlineResult {
     // The date already names its weekday: "Saturday 28 February, which is a weekend day", not "a Saturday".
     const plainReason = /^a (Saturday|Sunday)$/.test(reason ?? '') ? 'a weekend day' : reason;
     outcome = `is ${plainReason}, so under Tribunal rule 12(2) the deadline is the next working day`;
+    shortOutcome = `ends on ${plainReason}, so it moves to the next working day (Tribunal rule 12(2)).`;
   } else {
     due = periodEnd;
     steps.push(`${formatLong(periodEnd)} is a working day outside August and Christmas, so it does not move.`);
     outcome = 'is a working day, so it does not move';
+    shortOutcome = 'ends on a working day, so it does not move.';
   }
   steps.push('The Tribunal must receive the appeal by 5pm on that day (rule 12(1)).');
 
@@ -182,5 +191,6 @@ function appealDeadline(facts: Facts): DeadlineResult {
     facts: { decision_letter_date: letter, certificate_date: certificate },
     rule: `${basis} ends on ${formatLong(periodEnd)}, which ${outcome}: ${formatLong(due)}.`,
     steps,
+    shortRule: `${shortBasis.charAt(0).toUpperCase()}${shortBasis.slice(1)} ${shortOutcome}`,
   };
 }

@@ -17,7 +17,15 @@ export interface DeadlineReply extends Reply {
   smsChoicesInText?: boolean;
   /** Files for Web Chat and Teams; never sent by SMS. */
   files?: CalendarFile[];
+  /**
+   * Shorter SMS forms, each made of whole sentences of `sms`, in the order to try them: a text
+   * message that would be too long is sent in the first form that fits, never cut mid-sentence.
+   */
+  smsShorter?: string[];
 }
+
+/** How a date given out of turn was taken: kept, changed (a self-correction), or taken back with none instead. */
+export type Noted = 'kept' | 'changed' | 'dropped';
 
 export interface CalendarFile {
   name: string;
@@ -103,7 +111,11 @@ const WHERE_TO_FIND: Record<FactName, string> = {
 };
 
 /** Said when a reply gave a date instead of answering: the date is kept, and read back in its turn. */
-const NOTED = "Thanks, I've kept that date and will check it with you. ";
+const NOTED: Record<Noted, string> = {
+  kept: "Thanks, I've kept that date and will check it with you. ",
+  changed: "Thanks, I've changed that date and will check it with you. ",
+  dropped: "OK, I won't use that date. I'll ask you for the right one. ",
+};
 
 /** "With a mediation certificate issued on …": the changed date of a what-if. */
 const WITH_DATE: Record<FactName, string> = {
@@ -115,9 +127,9 @@ const WITH_DATE: Record<FactName, string> = {
 };
 
 export const deadlineMessages = {
-  whichDeadline(retry = false, noted = false): DeadlineReply {
+  whichDeadline(retry = false, noted?: Noted | boolean): DeadlineReply {
     const ask = 'Which deadline shall I work out?';
-    const lead = noted ? NOTED : retry ? 'Sorry, I did not understand. ' : '';
+    const lead = noted ? NOTED[noted === true ? 'kept' : noted] : retry ? 'Sorry, I did not understand. ' : '';
     return plain(
       retry || noted ? `${lead}${ask} Choose one of these.` : ask,
       `${lead}${ask}`,
@@ -125,9 +137,9 @@ export const deadlineMessages = {
     );
   },
 
-  whichDecision(retry = false, noted = false): DeadlineReply {
+  whichDecision(retry = false, noted?: Noted | boolean): DeadlineReply {
     const ask = 'Which decision are you appealing against?';
-    const lead = noted ? NOTED : retry ? 'Sorry, I did not understand. ' : '';
+    const lead = noted ? NOTED[noted === true ? 'kept' : noted] : retry ? 'Sorry, I did not understand. ' : '';
     return plain(
       retry || noted ? `${lead}${ask} Choose one of these.` : ask,
       `${lead}${ask}`,
@@ -192,6 +204,49 @@ export const deadlineMessages = {
     };
   },
 
+  /**
+   * A question back at a read-back ("is that date right?"): it is not a yes. Where to find the date,
+   * then the same read-back.
+   */
+  readBackQuestion(fact: FactName, date: IsoDate, question?: string): DeadlineReply {
+    const lead = `I can only go by the date you give me, so please check it. ${WHERE_TO_FIND[fact]}`;
+    const said = question ?? `${SAID[fact](formatLong(date))} Is that right?`;
+    const smsSaid = question ?? SAID[fact](formatLong(date));
+    return {
+      ...plain(`${lead}\n\n${said}`, `Please check it: ${WHERE_TO_FIND[fact]} ${smsSaid} ${SMS_CONFIRM}`, inDialog([YES_LABEL, CHANGE_LABEL])),
+      smsChoicesInText: true,
+      smsShorter: [`Please check the date. ${smsSaid} ${SMS_CONFIRM}`],
+    };
+  },
+
+  /**
+   * A mediation meeting's date given for the certificate's. The mediator issues the certificate
+   * after the meeting (the councils' documents: "When the meeting has finished the mediator issues
+   * you with a certificate within 3 working days"). A meeting still to come means no certificate yet.
+   */
+  meetingNotCertificate(toCome: boolean): DeadlineReply {
+    const what = 'A mediation meeting is not a mediation certificate. When the meeting has finished, the mediator issues you with a certificate within 3 working days.';
+    const text = toCome
+      ? `${what} So you do not have a certificate yet, and I will work out your deadline without one. When you get the certificate, ask me again with the date it was issued.`
+      : `That sounds like the date of the mediation meeting. ${what}`;
+    const sms = toCome
+      ? 'A mediation meeting is not a certificate. The mediator issues the certificate within 3 working days after the meeting. So for now I will work it out without one.'
+      : 'That sounds like the mediation meeting. The mediator issues the certificate within 3 working days after the meeting.';
+    return plain(text, sms);
+  },
+
+  /** A certificate dated before the decision letter cannot be right: asked again, never used. */
+  certificateBeforeLetter(certificate: IsoDate, letter: IsoDate): DeadlineReply {
+    const text =
+      `A mediation certificate comes after the council's decision, so it cannot be dated before the decision letter. ` +
+      `You said the certificate was issued on ${formatLong(certificate)}, and the letter was dated ${formatLong(letter)}. ` +
+      'Please check the date printed on the certificate and type it. If you do not have a certificate yet, say so.';
+    const sms =
+      `A mediation certificate comes after the decision, so it cannot be dated ${formatShort(certificate)}, before the letter (${formatShort(letter)}). ` +
+      "Please check the certificate and text its date, or say if you don't have one yet.";
+    return plain(text, sms);
+  },
+
   futureDate(fact: FactName, date: IsoDate): DeadlineReply {
     const text = `${formatLong(date)} is in the future, so it cannot be ${FACT_WORDS[fact]}. Please check and type the date again.`;
     return plain(text);
@@ -242,6 +297,8 @@ export interface ExplainContext {
   decision?: AppealDecision;
   /** A what-if: the date that was changed, said first ("With a mediation certificate issued on …, your …"). */
   whatIf?: { fact: FactName; date: IsoDate };
+  /** For appeals: mediation is arranged but has not happened, so there is no certificate yet. */
+  mediationArranged?: boolean;
 }
 
 /** "That is 20 days from today." */
@@ -293,7 +350,7 @@ function headline(result: DeadlineResult): string {
   }
 }
 
-function mediationStep(result: DeadlineResult, decision: AppealDecision | undefined, today: IsoDate): { text: string; sms: string } {
+function mediationStep(result: DeadlineResult, decision: AppealDecision | undefined, today: IsoDate, arranged = false): { text: string; sms: string } {
   const contact = 'Contact {{mediation}} {{mediation.contact}}.';
   if (decision === 'school-only') {
     const text = 'Your appeal is only about the school or college named in the plan, so you do not need to contact a mediation adviser first.';
@@ -308,6 +365,14 @@ function mediationStep(result: DeadlineResult, decision: AppealDecision | undefi
     return { text, sms: text };
   }
   const later = 'If you get a certificate later, your deadline may move later: ask me again then.';
+  if (arranged) {
+    return {
+      text:
+        'When your mediation meeting has finished, the mediator issues you with a certificate within 3 working days. ' +
+        'Your deadline may then move later: ask me again with the date on the certificate.',
+      sms: 'After the mediation meeting, the mediator issues a certificate within 3 working days. Your deadline may then move later: ask me again then.',
+    };
+  }
   if (decision === 'not-sure' || decision === undefined) {
     return {
       text:
@@ -325,7 +390,7 @@ function mediationStep(result: DeadlineResult, decision: AppealDecision | undefi
   };
 }
 
-function nextSteps(result: DeadlineResult, ctx: ExplainContext): { text: string; sms: string } {
+function nextSteps(result: DeadlineResult, ctx: ExplainContext): { text: string; sms: string; smsShorter?: string[] } {
   const passed = daysBetween(ctx.today, result.due) < 0;
   const help = 'For free, impartial help, contact {{sendiass}} {{sendiass.contact}}.';
   const smsHelp = 'Free help: {{sendiass}} {{sendiass.contact}}';
@@ -338,11 +403,12 @@ function nextSteps(result: DeadlineResult, ctx: ExplainContext): { text: string;
           text: 'You would normally need a mediation certificate before appealing. If you have not had mediation advice, say so when you ask the Tribunal.',
           sms: 'No mediation certificate? Say so when you ask the Tribunal.',
         }
-        : mediationStep(result, ctx.decision, ctx.today);
+        : mediationStep(result, ctx.decision, ctx.today, ctx.mediationArranged);
       const late = 'If you have missed it, you can still ask the Tribunal to accept your appeal. Say why it is late, and get advice straight away.';
       return {
         text: [mediation.text, passed ? late : act, help].join('\n\n'),
         sms: [mediation.sms, passed ? 'Missed it? You can still ask the Tribunal to accept it late.' : "Don't wait until the last days.", smsHelp].join(' '),
+        smsShorter: passed ? [] : [[mediation.sms, smsHelp].join(' ')],
       };
     }
     case 'assessment-decision':
@@ -393,9 +459,13 @@ export function explainDeadline(result: DeadlineResult, ctx: ExplainContext): De
   const when = whenFromToday(result.due, ctx.today);
   let said = headline(result);
   if (ctx.whatIf) said = `With ${WITH_DATE[ctx.whatIf.fact]} ${formatLong(ctx.whatIf.date)}, ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
+  // Shorter SMS forms drop whole sentences: first "That is N days from today", then the long form of the rule.
+  const rules = [result.rule, ...(result.shortRule ? [result.shortRule] : [])];
+  const smsForms = rules.flatMap((rule) => [`${said} ${when}\nWhy: ${rule}`, `${said}\nWhy: ${rule}`]);
   const first: DeadlineReply = {
     text: `${said} ${when}\n\nHow I worked it out: ${result.rule}`,
-    sms: `${said} ${when}\nWhy: ${result.rule}`,
+    sms: smsForms[0]!,
+    smsShorter: smsForms.slice(1),
     choices: [],
     sources: SOURCES[result.kind],
   };
@@ -403,6 +473,7 @@ export function explainDeadline(result: DeadlineResult, ctx: ExplainContext): De
   const second: DeadlineReply = {
     text: fill(steps.text, ctx.tenant),
     sms: fill(steps.sms, ctx.tenant),
+    smsShorter: (steps.smsShorter ?? []).map((sms) => fill(sms, ctx.tenant)),
     choices: resultChoices(result.kind),
     sources: [],
   };

@@ -21,11 +21,13 @@ export const ENTITY_CUES: ReadonlyArray<readonly [Entity, RegExp]> = [
   ['letter', /\b(?:refus(?:al|ed|es|ing|e)|turn(?:ed|s|ing)\s+(?:\w+\s+)?down)\b(?!\s+(?:to\s+(?:go\s+to\s+|have\s+|try\s+)?)?(?:the\s+)?mediation)/gi],
   ['letter', /\b(?:they|council|la|authority)\s+(?:have\s+|has\s+)?(?:said|say|says|saying)\s+no\b(?!\s+to\s+(?:the\s+)?mediation)/gi],
   ['letter', /\b(?:won'?t|will\s+not|not\s+to|decided\s+not\s+to|refus\w*\s+to|declined\s+to)\s+(?:assess|issue|carry\s+out|amend|make|do\s+an?)\b/gi],
-  ['other', /\b(?:birthdays?|b'?day|born|meeting|appointment|appt|review|hearing|visit|holidays?|christmas|half[- ]term|term|exams?|operation|surgery|party|trip|clos(?:e|es|ed|ing|ure)|start(?:s|ed|ing)?|turn(?:s|ed|ing)?\s+\d+)\b/gi],
+  ['other', /\b(?:birthdays?|b'?day|born|meeting|appointment|appt|review|hearing|visit|holidays?|christmas|half[- ]term|term|exams?|operation|surgery|party|trip|clos(?:e|es|ed|ing|ure)|start(?:s|ed|ing)?|turn(?:s|ed|ing)?\s+\d+|met|panel)\b/gi],
 ];
 
 export const EVENT_CUES: ReadonlyArray<readonly [EventCue, RegExp]> = [
   ['dated', /\b(?:dated|written|date\s+(?:on|of)\s+the\s+letter)\b/gi],
+  // A letter's own "Date: 18 November 2026" (or "Date of letter:", "Letter date -"), "the date printed on it".
+  ['dated', /\b(?:(?:letter\s+)?date(?:\s+of\s+(?:the\s+)?letter)?\s*(?::|[-–]\s)|date\s+(?:printed|at\s+the\s+top))/gi],
   // "a letter of 1 October", "the decision from the 3rd": the date belongs to the document.
   ['dated', /\b(?:letter|decision|notice|certificate)\s+(?:of|from)\b(?=\s+(?:the\s+)?(?:\d|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)))/gi],
   ['created', /\b(?:issued?|signed|made|finali[sz]ed|sent\s+out|produced)\b/gi],
@@ -37,6 +39,12 @@ export const EVENT_CUES: ReadonlyArray<readonly [EventCue, RegExp]> = [
   ['occasion', /\b(?:took\s+place|take\s+place|taking\s+place|held|happened|meeting|session|appointment|attended)\b/gi],
   ['contact', /\b(?:told|tell|phoned|rang|called|contacted|spoke|spoken|informed|messaged|texted|emailed|let\s+(?:\w+\s+){1,4}know)\b/gi],
 ];
+
+/** The label in front of a date in a pasted letter: "Date: 18 November 2026", "Date of letter - 18/11/2026". */
+export const DATE_LABEL_BEFORE = /(?:^|[\n,.;]|\b(?:carer|parent|sir|madam))\s*(?:letter\s+)?date(?:\s+of\s+(?:the\s+)?letter)?\s*(?::|[-–])\s*$/i;
+
+/** A message that is (or holds) a pasted letter: "Dear Parent/Carer", "Yours sincerely". */
+export const LETTER_TEXT = /\bdear\s+(?:parent|carer|mr|mrs|ms|miss|dr|sir|madam|family|\w+\s*[,\n])|\byours\s+(?:sincerely|faithfully)\b|\bour\s+ref(?:erence)?\b/i;
 
 /** "the letter says it was received…": the letter reports the date; it is not what the date belongs to. */
 export const REPORTER_AFTER = /^\s*(?:says|said|states|stated|confirms|confirmed|shows|showed|mentions|mentioned|told\s+me|tells\s+me)\b/i;

@@ -1,8 +1,9 @@
 import { formatLong, isAfter, type IsoDate } from './calendarDate';
 import { FACT_NAMES, requiredFacts, type DeadlineKind, type FactName, type Facts } from './deadlines';
 import type { FoundDate } from './extract';
+import { readCorrection } from './corrections';
 import {
-  CLAUSE_BOUNDARY, ENTITY_CUES, EVENT_CUES, REPORTER_AFTER, SENTENCE_BOUNDARY, findCues,
+  CLAUSE_BOUNDARY, DATE_LABEL_BEFORE, ENTITY_CUES, EVENT_CUES, LETTER_TEXT, REPORTER_AFTER, SENTENCE_BOUNDARY, findCues,
   type CueHit, type Entity, type EventCue,
 } from './roleCues';
 
@@ -79,8 +80,12 @@ export function assignRoles(text: string, dates: FoundDate[], kind?: DeadlineKin
   const wanted: readonly FactName[] = kind ? FACT_NAMES[kind] : (Object.keys(FACT_LABEL) as FactName[]);
 
   const uncued = new Set<FoundDate>();
+  // "I meant the 12th, not the 21st": a date taken back is no fact and is never offered.
+  const { retracted } = readCorrection(text, dates);
+  const letter = LETTER_TEXT.test(normalised);
   const decisions: RoleDecision[] = dates.map((date) => {
-    const reading = readDate(date, dates, clauses, entities, events, kind);
+    if (retracted.includes(date)) return { date, role: null, why: 'taken back', strength: 0 };
+    const reading = readDate(date, dates, clauses, entities, events, kind, normalised, letter);
     if (!reading.hasCue) uncued.add(date);
     const needed = reading.role === null || wanted.includes(reading.role);
     return { date, role: needed ? reading.role : null, why: needed ? reading.why : `${reading.why} (not needed for ${kind})`, strength: reading.strength };
@@ -96,7 +101,12 @@ export function assignRoles(text: string, dates: FoundDate[], kind?: DeadlineKin
     // Two equally good readings (e.g. two letters): keep the later, the newer decision, and ask.
     const chosen = strongest.reduce((a, b) => (isAfter(b.date.date, a.date.date) ? b : a));
     facts[fact] = chosen.date.date;
-    const distinct = [...new Set(strongest.map((c) => c.date.date))];
+    let distinct = [...new Set(strongest.map((c) => c.date.date))];
+    if (fact === 'decision_letter_date' && letter && best < 3) {
+      // A pasted letter with no date labelled as its own: any date without words of its own could be the letter's too.
+      const loose = decisions.filter((d) => d.role === null && uncued.has(d.date) && !d.date.isFuture).map((d) => d.date.date);
+      distinct = [...new Set([...distinct, ...loose])];
+    }
     if (distinct.length > 1) {
       questions.push({
         reason: 'conflict',
@@ -198,8 +208,22 @@ function readDate(
   clauses: Clause[],
   entities: CueHit<Entity>[],
   events: CueHit<EventCue>[],
-  kind?: DeadlineKind,
+  kind: DeadlineKind | undefined,
+  text: string,
+  letter: boolean,
 ): Reading {
+  if (letter) {
+    // In a pasted letter, "Date: 18 November 2026", or a date alone on a line above "Dear…", is the letter's own date.
+    const line = text.slice(text.lastIndexOf('\n', date.start - 1) + 1, date.start);
+    const lineEnd = text.indexOf('\n', date.end);
+    const restOfLine = text.slice(date.end, lineEnd === -1 ? text.length : lineEnd);
+    const alone = /^\s*$/.test(line) && /^\s*[.,]?\s*$/.test(restOfLine) && /\bdear\b/.test(text.slice(date.end));
+    if (DATE_LABEL_BEFORE.test(text.slice(Math.max(0, date.start - 40), date.start)) || alone) {
+      const sentence = text.slice(Math.max(0, text.lastIndexOf('.', date.start - 1)), date.start);
+      if (/\bcert(?:ificate)?\b/.test(sentence)) return { role: 'certificate_date', why: 'certificate + labelled date', strength: 3, hasCue: true };
+      return { role: 'decision_letter_date', why: 'letter + labelled date', strength: 3, hasCue: true };
+    }
+  }
   const clauseIndex = Math.max(0, clauses.findIndex((c) => c.start <= date.start && date.start < c.end));
   const clause = clauses[clauseIndex] ?? { start: 0, end: date.end, sentence: 0 };
   const neighbours = all.filter((d) => d !== date && d.start >= clause.start && d.start < clause.end);
