@@ -37,11 +37,11 @@ const CHILD = 'mainChild';
 export const UNCLEAR_TURNS_BEFORE_PERSON = 2;
 
 /**
- * Controls that, after a disclosure, are not read as themselves: "help" and "hello?" may be a cry
- * for help, a person is wanted urgently, and an out-of-scope reply would point elsewhere.
+ * Controls that, after a disclosure, are not read as themselves: "help", "hello?", "ok", "...", a crying
+ * face may be a cry for help, a person is wanted urgently, and an out-of-scope reply would point elsewhere.
  * Thanks, goodbye, start again and cancel are answered as usual (the last three with the urgent lines).
  */
-const URGENT_AFTER_DISCLOSURE: ReadonlySet<ControlId> = new Set<ControlId>(['human', 'help', 'greeting', 'out-of-scope']);
+const URGENT_AFTER_DISCLOSURE: ReadonlySet<ControlId> = new Set<ControlId>(['human', 'help', 'greeting', 'out-of-scope', 'upset', 'prompt', 'acknowledgement']);
 /** Controls that stop or leave: after a disclosure their reply keeps the urgent lines in view. */
 const LEAVING: ReadonlySet<string> = new Set<ControlId>(['restart', 'cancel', 'goodbye']);
 
@@ -208,7 +208,8 @@ export class MainDialog extends ComponentDialog {
         if (understanding.control === 'human') return this.handOff(step, { reason: 'asked', asked: text });
         if (understanding.control === 'out-of-scope') await saveUnanswered(this.services, context, data, text, 'out-of-scope');
         await recordOutcome(this.services, context, data, understanding.control === 'out-of-scope' ? 'out-of-scope' : 'control');
-        await this.control(context, understanding.control);
+        // Out of scope may come with a reply saying why more precisely (another council, outside England).
+        await this.control(context, understanding.reply ?? understanding.control);
         return step.endDialog();
       case 'clarify': {
         // "How do I contact them?" just after the SENDIASS answer is about SENDIASS, not a puzzle.

@@ -5,7 +5,7 @@ import { FlowEngine } from '../src/core/flows/engine';
 import { HandoffMessages } from '../src/core/handoff/messages';
 import type { HandoffPort } from '../src/handoff/service';
 import type { TurnOutcomeKind } from '../src/store/store';
-import { emptyConversationData, type ConversationData } from '../src/bot/conversationData';
+import { emptyConversationData, TENANT_THIS_TURN, type ConversationData } from '../src/bot/conversationData';
 
 /**
  * Where "Did this help?" answers and unanswered questions go. The project's Store
@@ -63,7 +63,8 @@ export function understandingOf(services: DialogServices, context: TurnContext, 
   }
   let understanding = seen.get(text);
   if (!understanding) {
-    understanding = services.understander.understand(text);
+    const tenant = context.turnState.get(TENANT_THIS_TURN) as string | undefined;
+    understanding = services.understander.understand(text, tenant ? { tenant } : {});
     seen.set(text, understanding);
   }
   return understanding;

@@ -6,14 +6,16 @@ export async function evalIntents(lines: AsyncIterable<string> | string[], out: 
   const understander = new Understander(loadKnowledge());
   for await (const line of lines) {
     if (!line.trim()) continue;
-    let item: { id?: unknown; text?: unknown };
+    let item: { id?: unknown; text?: unknown; tenant?: unknown };
     try {
-      item = JSON.parse(line) as { id?: unknown; text?: unknown };
+      item = JSON.parse(line) as { id?: unknown; text?: unknown; tenant?: unknown };
     } catch {
       out(JSON.stringify({ id: null, error: 'not valid JSON' }));
       continue;
     }
-    const understanding = understander.understand(typeof item.text === 'string' ? item.text : '');
+    // The council, when a line names one, as the assistant would know it from the page or number.
+    const tenant = typeof item.tenant === 'string' ? item.tenant : undefined;
+    const understanding = understander.understand(typeof item.text === 'string' ? item.text : '', tenant ? { tenant } : {});
     out(JSON.stringify({ id: item.id ?? null, predicted: labelOf(understanding), confidence: understanding.confidence }));
   }
 }

@@ -5,7 +5,7 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../../dialogs/mainDialog';
 import type { Audience, ReplyComposer } from '../core/replies';
-import { emptyConversationData, type ConversationData } from './conversationData';
+import { emptyConversationData, TENANT_THIS_TURN, type ConversationData } from './conversationData';
 import { TEAMS_CHANNEL_ID, fitFor, renderReply } from './renderReply';
 import { say } from './say';
 import type { HandoffMessages } from '../core/handoff/messages';
@@ -67,6 +67,7 @@ export class AssistantBot extends TeamsActivityHandler {
     });
 
     this.onMessage(async (context, next) => {
+      context.turnState.set(TENANT_THIS_TURN, (await this.data(context)).tenant);
       // Urgent help comes first: nothing, not even the welcome, is sent before it.
       if (await options.mainDialog.noteDisclosure(context)) await this.holdWelcome(context);
       else await this.welcomeOnce(context, 'before-answer');

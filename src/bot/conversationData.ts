@@ -40,3 +40,9 @@ export interface ConversationData {
 export function emptyConversationData(): ConversationData {
   return { unclearTurns: 0, offered: [] };
 }
+
+/**
+ * Where the bot puts the conversation's council in a turn's state before anything reads the message,
+ * so the understanding can tell another council's name from this one's.
+ */
+export const TENANT_THIS_TURN = Symbol('tenantThisTurn');

@@ -35,6 +35,25 @@ describe('normalise', () => {
     ['in 2 yrs time', 'in 2 years time'],
     ['yo whats up', 'yo what is up'],
     ['can somebody help', 'can someone help'],
+    // emoji and text faces that say something alone become the word they stand for; runs say it once
+    ['👍', 'ok'],
+    ['👍🏽', 'ok'],
+    ['😢', 'sad'],
+    ['😭😭😭', 'sad'],
+    [':(', 'sad'],
+    ['thanks :)', 'thanks ok'],
+    ['🙏', 'thanks'],
+    ['😡', 'angry'],
+    ['🎉🦄', ''],
+    // swearing and masked swearing only say how someone feels: dropped
+    ['this council is a f***ing joke', 'this council is a joke'],
+    ['FFS what a sh*t service', 'what a service'],
+    ['mediat* and appeal*', 'mediat* and appeal*'],
+    // SMS spellings
+    ['k', 'ok'],
+    ['hlo', 'hello'],
+    ['my dauter', 'my child'],
+    ['wen i must apeal', 'when i must appeal'],
   ])('%j → %j', (input, expected) => {
     expect(normalise(input)).toBe(expected);
   });

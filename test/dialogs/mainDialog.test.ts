@@ -202,3 +202,27 @@ describe.each(['webchat', 'sms'] as const)('a young person disclosing a risk abo
     expect(/under.?19/i.test(out)).toBe(young);
   });
 });
+
+describe.each(CHANNELS)('messages the assistant must not answer from its knowledge, on %s', (channel) => {
+  it.each([
+    { message: 'whats the number for worcestershire sendiass', reply: /I can only give details for Derby City Council/, not: /01905/ },
+    { message: 'we live in wales, council refused ALN assessment, how long to appeal', reply: /only (help with|cover) the rules for England/, not: /Your appeal deadline|Which decision are you appealing|2 months/ },
+    { message: 'can a foster carer appeal to the send tribunal', reply: /who counts as a parent/, not: /Young people aged 16 to 25 can appeal for themselves: a parent/ },
+  ])('"$message" says why, and guesses nothing', async ({ message, reply, not }) => {
+    const adapter = testAdapter(channel, 'derby');
+    await turn(adapter, 'hello');
+    const text = allText(await turn(adapter, message));
+    expect(text).toMatch(reply);
+    expect(text).not.toMatch(not);
+  });
+
+  it('"ok", "..." and a thumbs-up are answered, and never bring an unasked-for adviser', async () => {
+    const adapter = testAdapter(channel, 'derby');
+    await turn(adapter, 'hello');
+    for (const message of ['ok', '...', '👍', '?']) {
+      const text = allText(await turn(adapter, message));
+      expect(text).toMatch(/^OK\. Is there anything else|I'm here when you're ready/);
+      expect(text).not.toMatch(/adviser|call-back|not sure what you're asking|did not understand/i);
+    }
+  });
+});

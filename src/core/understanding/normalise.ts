@@ -8,6 +8,8 @@
 const SHORTHAND: Record<string, string> = {
   u: 'you', ur: 'your', r: 'are', y: 'why', n: 'and', pls: 'please', plz: 'please', plse: 'please',
   thx: 'thanks', thnx: 'thanks', thanx: 'thanks', ty: 'thank you', tq: 'thank you', cheers: 'thanks',
+  k: 'ok', kk: 'ok', okk: 'ok', okey: 'okay', okie: 'okay', oki: 'okay', okies: 'okay',
+  hlo: 'hello', helo: 'hello', hllo: 'hello', hallo: 'hello',
   wot: 'what', wat: 'what', wht: 'what', whats: 'what is', wen: 'when', wer: 'where', hw: 'how',
   cud: 'could', cld: 'could', wud: 'would', shud: 'should', cn: 'can', dnt: 'dont', dont: 'do not',
   cant: 'can not', cannot: 'can not', wont: 'will not', didnt: 'did not', doesnt: 'does not',
@@ -23,10 +25,12 @@ const SHORTHAND: Record<string, string> = {
   carer: 'parent', parents: 'parent', carers: 'parent', grandparent: 'parent', guardian: 'parent',
   son: 'child', daughter: 'child', sons: 'child', daughters: 'child', grandson: 'child', granddaughter: 'child',
   stepson: 'child', stepdaughter: 'child', nephew: 'child', niece: 'child', kid: 'child', kids: 'child', children: 'child', childs: 'child',
+  dauter: 'child', dawter: 'child', daugter: 'child', daughte: 'child', daugther: 'child', dauther: 'child',
+  duaghter: 'child', daugher: 'child', doughter: 'child', grandaughter: 'child', grandaughters: 'child', granddaughters: 'child', grandsons: 'child',
   ds: 'child', dd: 'child', boy: 'child', girl: 'child', lo: 'child', toddler: 'child',
   // frequent misspellings
   tribual: 'tribunal', tribunel: 'tribunal', tribunial: 'tribunal', tribunl: 'tribunal', tribunals: 'tribunal',
-  appel: 'appeal', apeal: 'appeal', apeel: 'appeal', appeals: 'appeal', appealing: 'appeal', appealed: 'appeal',
+  appel: 'appeal', apeal: 'appeal', appea: 'appeal', apeals: 'appeal', appele: 'appeal', apeel: 'appeal', appeals: 'appeal', appealing: 'appeal', appealed: 'appeal',
   mediaton: 'mediation', meditation: 'mediation', mediaion: 'mediation', medation: 'mediation',
   certifcate: 'certificate', certficate: 'certificate', certificat: 'certificate', cert: 'certificate',
   certs: 'certificate', certificates: 'certificate',
@@ -129,13 +133,43 @@ const SINGLE_SYNONYMS: Record<string, string> = {
 
 const PHRASE_LIST = [...PHRASES].sort((a, b) => b[0].split(' ').length - a[0].split(' ').length);
 
+/**
+ * Emoji and text faces that say something on their own, as the word they stand for: "👍" after an
+ * answer is "ok", "😢" is "sad". Every other emoji is dropped with the rest of the punctuation.
+ */
+const EMOJI_WORDS: Array<[RegExp, string]> = [
+  [/[\u{1F44D}\u{1F44C}\u{2705}\u{2714}\u{1F197}\u{1F64C}\u{1F44F}\u{1F642}\u{1F60A}\u{263A}\u{1F600}\u{1F603}\u{1F604}]/gu, ' ok '],
+  [/[\u{1F64F}\u{2764}\u{1F495}\u{1F496}\u{1F497}\u{1F60D}\u{1F970}\u{1F499}\u{1F49C}\u{1F49A}\u{1F49B}\u{1F9E1}]/gu, ' thanks '],
+  [/[\u{1F622}\u{1F62D}\u{1F61E}\u{1F614}\u{2639}\u{1F641}\u{1F61F}\u{1F625}\u{1F63F}\u{1F494}\u{1F629}\u{1F62B}\u{1F623}\u{1F616}\u{1F97A}\u{1F630}]/gu, ' sad '],
+  [/[\u{1F621}\u{1F620}\u{1F92C}\u{1F624}]/gu, ' angry '],
+  // :( :-( :'( and :) :-) written with punctuation, on their own or after a word
+  [/(^|\s):'?-?\(+(?=\s|$)/g, '$1 sad '],
+  [/(^|\s):-?\)+(?=\s|$)/g, '$1 ok '],
+];
+
+/**
+ * Words that only say how someone feels ("this council is a f***ing joke"): dropped, so the rest
+ * of the message is read for what it asks. Masked words ("f***", "sh*t") are dropped the same way.
+ */
+const SWEARING = new Set([
+  'fuck', 'fucks', 'fucking', 'fuckin', 'fucked', 'fcking', 'fking', 'fkin', 'fkn', 'fck', 'fcuk', 'fcking', 'effing', 'frigging', 'friggin',
+  'shit', 'shite', 'shitty', 'bullshit', 'crap', 'crappy', 'damn', 'dammit', 'bloody', 'wtf', 'ffs', 'omfg', 'arse', 'arsed',
+]);
+const MASKED = /^\p{L}*\*+\p{L}+\**$|^\p{L}*\*{2,}$|^\*+$/u;
+
 function foldWords(text: string): string {
-  return text
-    .normalize('NFKC')
+  let folded = text.normalize('NFKC');
+  for (const [emoji, word] of EMOJI_WORDS) folded = folded.replace(emoji, word);
+  // A run of the same face ("😭😭😭") says it once.
+  folded = folded.replace(/ (ok|thanks|sad|angry) (?:[\s\u{FE0F}\u{200D}\u{1F3FB}-\u{1F3FF}]*\1 )+/gu, ' $1 ');
+  return folded
     .toLowerCase()
     .replace(/[\u2018\u2019\u02bc`']/g, '') // don't → dont, so apostrophes never split words
     .replace(/&/g, ' and ')
     .replace(/[^\p{L}\p{N}*]+/gu, ' ')
+    .split(' ')
+    .filter((word) => !SWEARING.has(word) && !MASKED.test(word))
+    .join(' ')
     .trim();
 }
 

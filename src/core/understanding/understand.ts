@@ -5,16 +5,58 @@ import { Spelling } from './spelling';
 import { TopicSimilarity } from './similarity';
 import { englishWords } from './englishWords';
 import { riskVocabulary, suggestsRisk } from './safeguarding';
+import { namesAnotherArea, ownAreas } from './councils';
 
 /** What the assistant makes of one message, before any dialog acts on it. */
 export type Understanding =
   | { kind: 'safeguarding'; confidence: 1 }
-  | { kind: 'control'; control: ControlId; confidence: number }
+  | {
+      kind: 'control';
+      control: ControlId;
+      confidence: number;
+      /**
+       * The reply (an entry of knowledge/controls.yaml) that says more precisely why this is not
+       * answered here, when there is one: "outside-england", "another-council",
+       * "who-counts-as-parent". Absent: the control's own reply.
+       */
+      reply?: ScopeReplyId;
+    }
   | { kind: 'answer'; topicId: string; confidence: number; candidates: Candidate[] }
   | { kind: 'clarify'; confidence: number; candidates: Candidate[] }
   | { kind: 'not-understood'; confidence: number };
 
-export type ControlId = 'human' | 'help' | 'restart' | 'cancel' | 'greeting' | 'thanks' | 'goodbye' | 'out-of-scope';
+export type ControlId =
+  | 'human' | 'help' | 'restart' | 'cancel' | 'greeting' | 'thanks' | 'goodbye' | 'out-of-scope'
+  /** "ok", "got it", "👍": the person has read the answer; not a question, and not unclear. */
+  | 'acknowledgement'
+  /** "😢", "so upset", "crying": a kind word, not "say it another way". */
+  | 'upset'
+  /** Nothing to read ("...", "?", an emoji that says nothing): asked what they would like to know. */
+  | 'prompt';
+
+/**
+ * Questions the curated knowledge must not answer, each with its own reply (knowledge/controls.yaml)
+ * saying why and where to go instead. They are out of scope (the label, and every check that keeps
+ * out-of-scope messages from a deadline or a flow, stays the same), and they outrank any topic:
+ * England's rules must never be given for Wales or Scotland, one council's contacts for another,
+ * or a guess about who counts as a parent.
+ */
+export const SCOPE_REPLIES = ['outside-england', 'another-council', 'who-counts-as-parent'] as const;
+export type ScopeReplyId = (typeof SCOPE_REPLIES)[number];
+
+/** What else the understanding may know about a message: the council whose assistant this is. */
+export interface UnderstandOptions {
+  /** The tenant (knowledge/tenants) the conversation belongs to: another council's name is noticed. */
+  tenant?: string;
+}
+
+/**
+ * A message that only acknowledges ("ok", "okay then", "k", "right"): words that an `alone`
+ * pattern cannot hold, since it ignores them as courtesy words.
+ */
+const ACKNOWLEDGING = new Set(['ok', 'okay', 'right', 'alright', 'yes', 'yeah', 'yep', 'oh', 'ah', 'ahh', 'ohh', 'cool', 'fine']);
+const COURTESY_AROUND = new Set(['please', 'just', 'now', 'then', 'so', 'i', 'a', 'the', 'thats', 'that', 'is', 'it', 'one', 'sec', 'second']);
+
 
 /** The thresholds in one place; tuned on the development set, checked on unseen messages. */
 export const POLICY = {
@@ -59,7 +101,7 @@ export function confidenceOf(best: number, runnerUp: number): number {
 }
 
 const INTERRUPTIONS: ControlId[] = ['help', 'restart', 'cancel'];
-const SOCIAL: ControlId[] = ['greeting', 'thanks', 'goodbye'];
+const SOCIAL: ControlId[] = ['greeting', 'thanks', 'goodbye', 'acknowledgement', 'upset'];
 
 export class Understander {
   private readonly topics: IntentMatcher;
@@ -69,6 +111,8 @@ export class Understander {
   private readonly knowledge: KnowledgeBase;
   /** Each topic's title ranked on its own, for `followUp`: the same on every call, so worked out once. */
   private readonly titleRanks = new Map<string, Candidate[]>();
+  /** Each council's own area names (from its knowledge file), to notice another council's. */
+  private readonly areasOf = new Map<string, Set<string>>();
 
   constructor(knowledge: KnowledgeBase) {
     this.knowledge = knowledge;
@@ -82,9 +126,15 @@ export class Understander {
     );
     const conceptWords = [...knowledge.concepts.values()].flat().flatMap((w) => vocabularyOf(w));
     this.spelling = new Spelling([...this.topics.vocabulary, ...this.controls.vocabulary, ...conceptWords, ...riskVocabulary()], englishWords());
+    for (const tenant of knowledge.tenants.values()) {
+      if (tenant.generic) continue;
+      const contacts = [tenant.sendiass, tenant.senTeam, tenant.disagreementResolution, tenant.mediation, tenant.sendServices, tenant.childrensServices];
+      const names = [tenant.councilName, tenant.areaName, tenant.localOffer.name, tenant.complaints.name, ...contacts.map((c) => c?.name ?? '')];
+      this.areasOf.set(tenant.id, ownAreas(names));
+    }
   }
 
-  understand(text: string): Understanding {
+  understand(text: string, options: UnderstandOptions = {}): Understanding {
     const raw = normaliseWords(text);
     const words = normaliseWords(text, this.spelling.correct);
     const corrected = words.length !== raw.length || words.some((w, i) => w !== raw[i]);
@@ -102,11 +152,20 @@ export class Understander {
       const interruption = INTERRUPTIONS.find((id) => controlScore(id) > 0);
       if (interruption) return { kind: 'control', control: interruption, confidence: 0.9 };
     }
+    if (words.length === 0) return { kind: 'control', control: 'prompt', confidence: 0.9 };
+
+    const own = options.tenant ? this.areasOf.get(options.tenant) : undefined;
+    const scope = SCOPE_REPLIES.map((id) => ({ id, score: controlScore(id as ControlId) }))
+      .filter((c) => c.score > 0)
+      .sort((a, b) => b.score - a.score)[0] ?? (own && namesAnotherArea(words, own) ? { id: 'another-council' as const, score: 8 } : undefined);
+    if (scope) return { kind: 'control', control: 'out-of-scope', reply: scope.id, confidence: confidenceOf(scope.score, 0) };
+
     const outOfScope = controlScore('out-of-scope');
     if (outOfScope > 0 && outOfScope >= bestTopic) {
       return { kind: 'control', control: 'out-of-scope', confidence: confidenceOf(outOfScope, bestTopic) };
     }
     if (bestTopic < POLICY.socialGivesWayAt) {
+      if (acknowledges(words)) return { kind: 'control', control: 'acknowledgement', confidence: 0.9 };
       const social = SOCIAL.map((id) => ({ id, score: controlScore(id) }))
         .filter((c) => c.score > 0)
         .sort((a, b) => b.score - a.score)[0];
@@ -167,11 +226,22 @@ export class Understander {
   }
 }
 
+/** "ok", "okay then", "right ok": only acknowledging words, and at least one of them. */
+function acknowledges(words: readonly string[]): boolean {
+  return words.some((w) => ACKNOWLEDGING.has(w)) && words.every((w) => ACKNOWLEDGING.has(w) || COURTESY_AROUND.has(w));
+}
+
+/**
+ * The published label (../shared/eval/topics.json) of a control that has none of its own: an
+ * acknowledgement closes like thanks; being upset, or saying nothing, is asked what they need.
+ */
+const CONTROL_LABELS: Partial<Record<ControlId, string>> = { acknowledgement: 'thanks', upset: 'clarify', prompt: 'clarify' };
+
 /** The single label the evaluation contract asks for. */
 export function labelOf(u: Understanding): string {
   switch (u.kind) {
     case 'safeguarding': return 'safeguarding';
-    case 'control': return INTERRUPTIONS.includes(u.control) ? 'clarify' : u.control;
+    case 'control': return INTERRUPTIONS.includes(u.control) ? 'clarify' : (CONTROL_LABELS[u.control] ?? u.control);
     case 'answer': return u.topicId;
     case 'clarify': return 'clarify';
     case 'not-understood': return 'clarify';
