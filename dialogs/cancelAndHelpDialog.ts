@@ -6,7 +6,7 @@ import { audienceOf } from '../src/bot/assistantBot';
 import type { HandoffReason } from '../src/store/store';
 import { fitFor } from '../src/bot/renderReply';
 import { normaliseWords } from '../src/core/understanding/normalise';
-import { withinAfterDisclosure, writtenByYoungPerson } from '../src/core/understanding/safeguarding';
+import { withinAfterDisclosure, writtenAboutThemselves, writtenByYoungPerson } from '../src/core/understanding/safeguarding';
 import { withUrgentLines, type UrgentLines } from '../src/core/handoff/messages';
 import type { ConversationData } from '../src/bot/conversationData';
 import { noMoreFeedback } from './feedback';
@@ -60,12 +60,16 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
   /**
    * The urgent reply to a disclosure, worded for who is writing: council staff in Teams are told to
    * follow their safeguarding procedure, a child writing about themselves is spoken to directly,
-   * and anyone else gets the reply for families.
+   * an adult writing about their own crisis ("I can't cope anymore", "I don't feel safe at home")
+   * is spoken to gently about themselves, and anyone else gets the reply for families.
    */
   static urgentReply(services: DialogServices, context: TurnContext, tenant: string | undefined, text: string, options: SafeguardingOptions = {}): Reply {
+    const words = normaliseWords(text);
+    const youngPerson = writtenByYoungPerson(words);
     return services.replies.safeguarding(tenant, {
       audience: audienceOf(context.activity.channelId),
-      youngPerson: writtenByYoungPerson(normaliseWords(text)),
+      youngPerson,
+      ...(!youngPerson && writtenAboutThemselves(words, text) && { writer: 'self-adult' as const }),
       ...options,
     });
   }

@@ -10,7 +10,7 @@ import { extractDates } from '../src/core/dates';
 import type { FlowEngine } from '../src/core/flows/engine';
 import type { ControlId, Understanding } from '../src/core/understanding/understand';
 import { normaliseWords } from '../src/core/understanding/normalise';
-import { soundsDistressed, withinAfterDisclosure } from '../src/core/understanding/safeguarding';
+import { resolvedInThePast, soundsDistressed, withinAfterDisclosure } from '../src/core/understanding/safeguarding';
 import { isChoiceNumber, pickOffered } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
 import { audienceOf, WELCOME_HELD_THIS_TURN, WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
@@ -140,6 +140,12 @@ export class MainDialog extends ComponentDialog {
       await recordOutcome(this.services, context, data, 'safeguarding');
       // An adviser is asked for at once (urgently, in hours); the numbers above come first whatever the hour.
       return this.handOff(step, { reason: 'safeguarding', asked: text });
+    }
+
+    // A harm told as long past and over ("used to self-harm years ago, fine now"): no urgent block
+    // or hand-off, but where to turn if things change, before the question is taken up.
+    if (resolvedInThePast(normaliseWords(text), text)) {
+      await say(context, fitFor(replies.safeguardingIfThingsChange(data.tenant, audienceOf(context.activity.channelId)), context.activity.channelId), data);
     }
 
     // After a disclosure, a message that is not a SEND question gets the urgent line and a person.

@@ -52,6 +52,13 @@ export interface SafeguardingOptions {
    * (`writtenByYoungPerson`): the public reply speaks to them, not to a parent. Ignored for staff.
    */
   youngPerson?: boolean;
+  /**
+   * Who the risk is to, when it is the writer's own: `'self-adult'` is an adult (or someone whose age
+   * is not said) writing about their own crisis or not feeling safe at home, with no child at risk
+   * in it (`writtenAboutThemselves`): the public reply speaks to them, gently. `youngPerson` comes
+   * first; ignored for staff.
+   */
+  writer?: 'self-adult';
 }
 
 const AUTOMATED_NOTE = "I'm an automated assistant, not a person.";
@@ -302,7 +309,9 @@ export class ReplyComposer {
     const tenant = this.tenant(tenantId);
     // Staff are told in the reply itself that the assistant is automated (and not a referral).
     if (options.audience === 'staff') return this.safeguardingForStaff(tenant);
-    const reply = options.youngPerson ? this.safeguardingForYoungPerson(tenant) : this.safeguardingForPublic(tenant);
+    const reply = options.youngPerson
+      ? this.safeguardingForYoungPerson(tenant)
+      : options.writer === 'self-adult' ? this.safeguardingForWriter() : this.safeguardingForPublic(tenant);
     if (!options.introduce) return reply;
     return {
       ...reply,
@@ -347,6 +356,51 @@ ${AUTOMATED_NOTE}`,
     return {
       text,
       sms: `If you are in danger now call ${emergency}. Childline ${childline}: free for under-19s, any time. Samaritans ${samaritans}.`,
+      choices: [],
+      sources: [],
+    };
+  }
+
+  /**
+   * For an adult writing about their own crisis ("I can't cope anymore", "I just want it all to
+   * stop", "I don't feel safe at home"): kind and short, 999 if they might hurt themselves or are in
+   * danger, Samaritans (free, any time, for anyone), Childline in case they are under 19 (their age is
+   * not known), and that a person will be asked for (the hand-off follows). No child is at risk in the
+   * message, so no children's services line. One SMS segment, with the automated-assistant note too.
+   */
+  private safeguardingForWriter(): Reply {
+    const { emergency, childline, samaritans } = NATIONAL_CONTACTS;
+    const text =
+      "That sounds really hard, and I'm sorry you're going through it. You don't have to deal with it on your own.\n\n" +
+      `If you might hurt yourself, or you're in danger, call ${emergency} now.\n\n` +
+      `- Samaritans: ${samaritans}. Free, any time, day or night. They will listen.\n` +
+      `- If you're under 19, Childline: ${childline}. Free, any time.\n\n` +
+      "I'll also ask for a person to talk to you.";
+    return {
+      text,
+      sms: `That sounds so hard. If you might hurt yourself or are in danger, call ${emergency}. Samaritans ${samaritans}, free, any time.`,
+      choices: [],
+      sources: [],
+    };
+  }
+
+  /**
+   * One line after an answer to a message that told of harm to oneself as long past and over ("he
+   * used to self-harm years ago but he's fine now"; `resolvedInThePast`): where to get help if things
+   * change. Not the urgent block, and no hand-off. One SMS segment.
+   */
+  safeguardingIfThingsChange(tenantId: string | undefined, audience: Audience = 'public'): Reply {
+    const tenant = this.tenant(tenantId);
+    const { emergency, childline, samaritans } = NATIONAL_CONTACTS;
+    if (audience === 'staff') {
+      const text = `If there is ever a new concern, follow ${possessive(tenant.councilName)} safeguarding procedure, and call ${emergency} if anyone is in danger.`;
+      return { text, sms: `If there is a new concern, follow your safeguarding procedure. In danger: ${emergency}.`, choices: [], sources: [] };
+    }
+    return {
+      text:
+        `If you're ever worried again that someone is at risk, call ${emergency} in an emergency. ` +
+        `Childline (${childline}, for children and young people) and Samaritans (${samaritans}, for anyone) are free, any time.`,
+      sms: `If you're ever worried again that someone is at risk: ${emergency} in an emergency. Childline ${childline}. Samaritans ${samaritans}.`,
       choices: [],
       sources: [],
     };

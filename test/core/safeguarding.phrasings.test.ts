@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseWords } from '../../src/core/understanding/normalise';
 import { clausesOf, riskVocabulary, suggestsRisk } from '../../src/core/understanding/safeguarding';
+import { createAssistantCore } from '../../src/core/assistant';
 
 /** As the assistant reads a message: its normalised words, and the message as typed for its clauses. */
 const risky = (text: string) => suggestsRisk(normaliseWords(text), text);
@@ -206,5 +207,42 @@ describe('the words the risk patterns use', () => {
     const words = riskVocabulary();
     for (const word of ['missing', 'suicide', 'boyfriend', 'herself', 'himself']) expect(words).toContain(word);
     expect([...words].some((w) => w.includes('*'))).toBe(false);
+  });
+});
+
+describe("a writer's own crisis, typed as texts are", () => {
+  // Read as the assistant reads a message: with its spelling corrector ("breakin", "givin", "dnt").
+  let understander: ReturnType<typeof createAssistantCore>['understander'] | undefined;
+  const understood = (text: string) => (understander ??= createAssistantCore().understander).understand(text).kind;
+
+  it.each([
+    'i cnt cope anymore',
+    'cant cope no more',
+    'im at breakin point',
+    'dont feel safe at home',
+    'i dnt feel safe at home',
+    'im not copin',
+    'just want it all 2 stop',
+    'im done wiv everything',
+    'i feel like givin up',
+    'cant do this any more',
+    'I cannot cope any longer',
+    'i feel like ending it',
+    "I've had enough. I can't cope.",
+  ])('flags %j', (text) => {
+    expect(understood(text)).toBe('safeguarding');
+  });
+
+  it.each([
+    // the subject is the nearest person named before the words, in the same clause
+    'my son cant cope in class, i need help with his ehcp',
+    'im fine but my daughter is not coping with the new timetable',
+    'i think the school cant cope with him, can they exclude him',
+  ])('does not flag %j', (text) => {
+    expect(risky(text)).toBe(false);
+  });
+
+  it('reads a clause on its own: "my son can\'t cope, and nor can I" is the writer\'s too', () => {
+    expect(risky("my son can't cope at school. Honestly I'm not coping either")).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseWords } from '../../src/core/understanding/normalise';
 import {
-  AFTER_DISCLOSURE_HOURS, soundsDistressed, suggestsRisk, withinAfterDisclosure, writtenByYoungPerson,
+  AFTER_DISCLOSURE_HOURS, resolvedInThePast, soundsDistressed, suggestsRisk, withinAfterDisclosure, writtenAboutThemselves, writtenByYoungPerson,
 } from '../../src/core/understanding/safeguarding';
 import { createAssistantCore } from '../../src/core/assistant';
 import { segmentCount } from '../../src/channels/sms/segments';
@@ -151,6 +151,9 @@ describe('who is writing', () => {
     ["my dad's girlfriend locks me in my room", true],
     ['a lad at my school keeps sending me pics', true],
     ['my teacher keeps messaging me on snapchat', true],
+    // keeping it from a parent
+    ["I don't feel safe at home and my mum can't know", true],
+    ['please dont tell my dad, he will go mad', true],
     // parents, and adults about themselves
     ['my 15 year old son is self harming', false],
     ['my daughter says her stepdad hits her', false],
@@ -278,7 +281,10 @@ describe('what the urgent replies say', () => {
       else if (value && typeof value === 'object') Object.values(value).forEach(collect);
     };
     collect(core.replies.tenant(tenant));
-    const options = [{}, { youngPerson: true }, { introduce: true }, { youngPerson: true, introduce: true }, { audience: 'staff' as const }];
+    const options = [
+      {}, { youngPerson: true }, { introduce: true }, { youngPerson: true, introduce: true }, { audience: 'staff' as const },
+      { writer: 'self-adult' as const }, { writer: 'self-adult' as const, introduce: true },
+    ];
     for (const option of options) {
       const reply = core.replies.safeguarding(tenant, option);
       for (const text of [reply.text, reply.sms]) {
@@ -296,5 +302,219 @@ describe('what the urgent replies say', () => {
     const text = core.replies.safeguarding('derby-with-contact', { audience: 'staff' }).text;
     expect(text).toMatch(/Derby Careline on 01332 641172/);
     expect(core.replies.safeguarding('derby', { audience: 'staff' }).text).toMatch(/Derby City Council's children's services front door/);
+  });
+});
+
+describe("a writer's own crisis", () => {
+  const read = (text: string) => suggestsRisk(normaliseWords(text), text);
+
+  it.each([
+    // not coping, at breaking point, can't go on like this
+    "I can't cope anymore",
+    'i cant cope',
+    'I cannot cope',
+    'not coping at all, crying every night',
+    "i'm really not coping",
+    'everything is too much and i cant cope anymore',
+    'my partner left and im not coping',
+    'my son is autistic and I honestly cant cope with him anymore',
+    "He can't cope and neither can I",
+    "i'm at breaking point",
+    'at breaking point tbh',
+    "I can't do this anymore",
+    "I can't take it anymore",
+    "I can't take any more of this",
+    "I can't carry on like this",
+    'its all too much cant cope',
+    'i cant take it',
+    'my body cant cope with this stress anymore',
+    // wanting it all to stop, giving up, done with everything
+    'i just want it all to stop',
+    'I want everything to stop',
+    'I feel like giving up',
+    'feeling like giving up on everything',
+    'im done with everything',
+    "im done. ive fought for 3 years for this plan and im so tired i just want it all to stop",
+    "I've had enough of life",
+    'im so tired of living',
+    // thoughts of ending their life, said without the words of suicide
+    'ive been thinking about ending it',
+    'I keep thinking about ending things',
+    "I don't want to be here anymore",
+    "I don't want to wake up tomorrow",
+    "I wish I'd never been born",
+    'nobody would care if I was gone',
+    'I just want to go to sleep and never wake up',
+    "I'm in a really dark place",
+    'I feel hopeless and worthless',
+    'i feel like a burden to everyone',
+    // buried in a SEND question
+    'The council refused to assess and I need to know how to appeal but honestly I am not coping, I am crying every night',
+  ])('flags %j', (text) => {
+    expect(read(text)).toBe(true);
+  });
+
+  it.each([
+    // frustration with a school, a council or a chore
+    "I'm done with this school",
+    "I'm done with the council",
+    'I give up trying to get them to answer emails',
+    "I can't cope with all the paperwork",
+    "I'm at the end of my tether with this council",
+    "I've given up on the school ever following the plan",
+    'I feel like giving up on the appeal',
+    'i had to give up work to care for him',
+    "I'm fed up of chasing the council",
+    "I'm tired of fighting the council",
+    "I'm hopeless with forms, can you help",
+    "I'm exhausted. Do I have to pick just one route?",
+    // a child or a school that cannot cope: a SEND question
+    "he's not coping at school",
+    'he is really not coping in mainstream, can we ask for an EHC assessment?',
+    "my son can't cope with the noise in class",
+    "the school say they can't cope with him",
+    "The school say they're doing everything they can, but my son is still way behind and can't cope. How do we get an EHCP started?",
+    'she is at breaking point with school refusal',
+    "I'm worried he won't cope at secondary",
+    // taking something somewhere, taking time off
+    "I can't take it any further with the school can I?",
+    "I can't take any more days off work",
+    "I can't take this decision lying down",
+    'he cannot take any more time off school',
+    // wanting something else to stop
+    'I want the bullying to stop',
+  ])('does not flag %j', (text) => {
+    expect(read(text)).toBe(false);
+  });
+});
+
+describe('not feeling safe at home', () => {
+  const read = (text: string) => suggestsRisk(normaliseWords(text), text);
+
+  it.each([
+    "I don't feel safe at home",
+    "I'm 16 and I don't feel safe at home",
+    "I'm 16 and I want to ask for my own EHC assessment but I don't feel safe at home and my mum can't know",
+    'i dont feel safe with my partner',
+    "my son doesn't feel safe at home",
+    'she says she feels scared at home',
+    "it isn't safe for me at home",
+    'i no longer feel safe in my own house',
+  ])('flags %j', (text) => {
+    expect(read(text)).toBe(true);
+  });
+
+  it.each([
+    "he doesn't feel safe at school",
+    'she feels unsafe in the classroom',
+    'he feels safe at home but not at school',
+  ])('does not flag %j', (text) => {
+    expect(read(text)).toBe(false);
+  });
+});
+
+describe('harm to oneself told as long past and over', () => {
+  const read = (text: string) => suggestsRisk(normaliseWords(text), text);
+  const past = (text: string) => resolvedInThePast(normaliseWords(text), text);
+
+  it.each([
+    "my son used to self-harm a few years ago but he's fine now. We just want to know about mediation",
+    'She had suicidal thoughts last year but is doing well now. Can she get an EHCP?',
+    'he self harmed when he was 12, he is 16 now and doing really well. what happens to his EHCP at college?',
+    "I used to self harm as a teenager but I'm fine now, can I ask for my own assessment",
+  ])('is not a risk now: %j', (text) => {
+    expect(read(text)).toBe(false);
+    expect(past(text)).toBe(true);
+  });
+
+  it.each([
+    // not over: again, recent, still, worry
+    'my son used to self harm but recently he started again',
+    "he used to self harm years ago, he's fine now but last night he said he wants to die",
+    "she tried to kill herself last year. she is doing well now but i'm worried it'll happen again",
+    'my son used to self-harm a few years ago and he still does sometimes',
+    "he took an overdose last week, he's ok now",
+    'she used to self harm but she is not fine now',
+    // not said to be over, or not said when
+    'he used to self harm',
+    "she self harms but she's fine now",
+    // the past clause is over, another is not
+    'He used to self harm years ago. He is fine now. He says he wants to die',
+    // abuse, violence, or not being safe at home: whoever did it may still be there
+    "my daughter was abused by her uncle years ago but she's fine now",
+    'she used to self harm, she is fine now. her dad hits her though',
+    "I didn't feel safe at home a few years ago but I'm fine now",
+  ])('is still a risk: %j', (text) => {
+    expect(read(text)).toBe(true);
+    expect(past(text)).toBe(false);
+  });
+});
+
+describe('who the risk is to: the writer alone', () => {
+  const aboutThemselves = (text: string) => writtenAboutThemselves(normaliseWords(text), text);
+
+  it.each([
+    ["I can't cope anymore", true],
+    ['im done with everything', true],
+    ['i just want it all to stop', true],
+    ['I want to kill myself', true],
+    ['I am so tired I want to end it all', true],
+    ["I don't feel safe at home", true],
+    ['not coping at all, crying every night', true],
+    // another clause may name the child
+    ["My son has an EHCP. I can't cope anymore and I've been thinking about ending it all.", true],
+    ['my son is autistic and i cant cope anymore', true],
+    // someone else at risk, or with the writer in it
+    ["I can't cope anymore, my son keeps saying he wants to die", false],
+    ['my son says he wants to kill himself', false],
+    ['we are not safe at home', false],
+    ["we can't cope with him anymore, he's violent at home", false],
+    ['i dont feel safe with my partner', false],
+    ["my son doesn't feel safe at home", false],
+    ['my partner hits me and the children', false],
+    ['he has gone missing and i cant cope', false],
+  ] as Array<[string, boolean]>)('%j → about themselves: %s', (text, expected) => {
+    expect(aboutThemselves(text)).toBe(expected);
+  });
+});
+
+describe("what the urgent reply says to an adult about their own crisis", () => {
+  let shared: ReturnType<typeof createAssistantCore> | undefined;
+  const replies = () => (shared ??= createAssistantCore()).replies;
+  const tenants = ['derby', 'milton-keynes', 'worcestershire', 'generic'];
+
+  it.each(tenants)('for %s: kind and short, 999, Samaritans, a person, and no child put first', (tenant) => {
+    const reply = replies().safeguarding(tenant, { writer: 'self-adult' });
+    expect(reply.text).toMatch(/^That sounds really hard/);
+    expect(reply.text).toMatch(/If you might hurt yourself, or you're in danger, call 999/);
+    expect(reply.text).toMatch(/Samaritans: 116 123\. Free, any time/);
+    expect(reply.text).toMatch(/under 19, Childline: 0800 1111/);
+    expect(reply.text).toMatch(/a person/);
+    expect(reply.text).not.toMatch(/the child's|children's services|worried by what you've said/);
+    expect(reply.sms).toBe('That sounds so hard. If you might hurt yourself or are in danger, call 999. Samaritans 116 123, free, any time.');
+    expect(segmentCount(reply.sms)).toBe(1);
+    const first = replies().safeguarding(tenant, { writer: 'self-adult', introduce: true });
+    expect(first.text).toMatch(/automated assistant, not a person/);
+    expect(first.sms).toMatch(/automated assistant, not a person/);
+    expect(segmentCount(first.sms)).toBe(1);
+  });
+
+  it.each(tenants)('for %s: a young person and staff keep their own wording', (tenant) => {
+    expect(replies().safeguarding(tenant, { writer: 'self-adult', youngPerson: true })).toEqual(replies().safeguarding(tenant, { youngPerson: true }));
+    expect(replies().safeguarding(tenant, { writer: 'self-adult', audience: 'staff' })).toEqual(replies().safeguarding(tenant, { audience: 'staff' }));
+  });
+
+  it.each(tenants)('for %s: after harm told as past and over, one line on where to get help if things change', (tenant) => {
+    const line = replies().safeguardingIfThingsChange(tenant);
+    expect(line.text).toMatch(/999/);
+    expect(line.text).toMatch(/0800 1111/);
+    expect(line.text).toMatch(/116 123/);
+    expect(segmentCount(line.sms)).toBe(1);
+    const staff = replies().safeguardingIfThingsChange(tenant, 'staff');
+    expect(staff.text).toMatch(/safeguarding procedure/);
+    expect(segmentCount(staff.sms)).toBe(1);
+    for (const text of [line.text, line.sms, staff.text, staff.sms]) {
+      for (const n of text.match(/\d(?: ?\d){2,}/g) ?? []) expect(Object.values(NATIONAL_CONTACTS)).toContain(n.trim());
+    }
   });
 });

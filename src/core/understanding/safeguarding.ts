@@ -1,5 +1,6 @@
 import { IntentMatcher } from './matcher';
-import { normaliseWords, type SpellingCorrector } from './normalise';
+import { compilePattern, type CompiledPattern } from './patterns';
+import { normaliseWords, vocabularyOf, type SpellingCorrector } from './normalise';
 
 /**
  * Signs that someone may be at risk of harm now. Checked before anything else, on the whole
@@ -103,7 +104,8 @@ const PRIVATE_CHANNEL = 'snapchat | snap | instagram | insta | discord | kik | t
  */
 type RiskPattern = string | { match: string; unless: string; clause?: true };
 
-const RISK_PATTERNS: RiskPattern[] = [
+/** Harm to oneself: suicide, self-harm, wanting to die, and a writer's own crisis (see CRISIS_PATTERNS). */
+const HARM_TO_SELF: RiskPattern[] = [
   // suicide and wanting to die
   'suicid*',
   'kill (myself | himself | herself | themselves | themself | ourselves)',
@@ -128,6 +130,16 @@ const RISK_PATTERNS: RiskPattern[] = [
   // self-harm
   'self harm* | selfharm* | self injur* | harming (himself | herself | myself | themselves | themself)',
   '(cut* | burn* | hurt* | hurting | harm* | scratch*) & (himself | herself | myself | themselves | themself)',
+  // self-harm described without the words
+  '(cutting | cut | cuts | burning | burnt | scratching | scratched) & (her | his | their | my) (arms | arm | legs | leg | thighs | thigh | wrists | wrist | skin | body | stomach)',
+  // suicidal talk without the words
+  '(saving | stockpiling | hoarding | collecting | saved) (up)? (my | his | her | their)? (tablets | pills | meds | medication | painkillers)',
+  '(do not | dont | can not | cant) see (the | any) point & (anything | anymore | any more | life | living | going on | me being here)',
+  'this is goodbye | suicide note | goodbye (letter | letters | note | notes) | (written | wrote | left | writing) (a | some)? (letter | letters | note | notes) (for | to) (everyone | everybody | all of you | the family | his family | her family | my family)',
+];
+
+/** Every other risk: abuse, violence, exploitation, grooming, a missing child, a medical emergency. */
+const OTHER_RISKS: RiskPattern[] = [
   // abuse and violence at home or by adults
   'abus* | molest* | groom* | sexual* | rape* | raped | inappropriate* touch* | touched (him | her | me) inappropriate*',
   '(hit* | hits | hitting | beat* | punch* | kick* | slap* | strangl* | chok* | throttl*) & (me | us | my child | the child | him | her) & (parent | partner | husband | wife | boyfriend | girlfriend | stepdad | stepfather | stepmum | uncle | brother | sister | at home | ex)',
@@ -145,12 +157,6 @@ const RISK_PATTERNS: RiskPattern[] = [
   '(could not | can not | couldnt) breathe | face down | prone restraint',
   // a medical emergency: 999 at once
   { match: 'not breathing | stopped breathing | unconscious', unless: 'unconscious bias' },
-  // self-harm described without the words
-  '(cutting | cut | cuts | burning | burnt | scratching | scratched) & (her | his | their | my) (arms | arm | legs | leg | thighs | thigh | wrists | wrist | skin | body | stomach)',
-  // suicidal talk without the words
-  '(saving | stockpiling | hoarding | collecting | saved) (up)? (my | his | her | their)? (tablets | pills | meds | medication | painkillers)',
-  '(do not | dont | can not | cant) see (the | any) point & (anything | anymore | any more | life | living | going on | me being here)',
-  'this is goodbye | suicide note | goodbye (letter | letters | note | notes) | (written | wrote | left | writing) (a | some)? (letter | letters | note | notes) (for | to) (everyone | everybody | all of you | the family | his family | her family | my family)',
   // online grooming
   '(send | sending | sent | asking for | asked for | share | sharing) (him | her | them | a man | someone)? (photos | pictures | pics | images | nudes | videos) & (man | stranger | older | online | game | app | someone she met | someone he met | not to tell)',
   '(told | telling | tells | asked | asking) (her | him | them | my child) not to tell',
@@ -189,7 +195,7 @@ const RISK_PATTERNS: RiskPattern[] = [
   '(scared | afraid | frightened | terrified) & (go home | going home | of (his | her | my | their) (dad | mum | parent | partner | stepdad) | of (him | her) at home | for (my | our) (life | lives | safety))',
   '(threat* | threaten*) & (kill | stab | hurt (me | us | him | her | the child))',
   '(bruis* | marks | injur*) & (from | by | at home | someone | adult | teacher | staff | parent)',
-  'not safe at home | unsafe at home | not safe (with | around) | in danger | at risk of harm | immediate danger',
+  'not safe (with | around) | in danger | at risk of harm | immediate danger',
   '(knife | knives | weapon | gun) & (threat* | has | holding | brought | carrying | pulled)',
   'neglect*',
   'locked (in | him in | her in | up) & (room | cupboard | house)',
@@ -245,6 +251,135 @@ const RISK_PATTERNS: RiskPattern[] = [
     unless: '(been | come | gone | got | came) back (to | at | in | into) (school | college | class | lessons | education | nursery | full time | the classroom) | back (at | in) (school | college) | back to (me | us)',
     clause: true,
   },
+];
+
+/** "Can't cope with all the paperwork", "not coping with the emails": a SEND chore, not a crisis. */
+const SEND_CHORE =
+  '(paperwork | forms | form | emails | email | admin | meetings | meeting | calls | phone calls | letters | process | deadlines | deadline | ' +
+  'appeal | tribunal | council | school | college | la | reviews | review | annualreview | ehcp | plan | system | waiting)';
+const WITH_A_CHORE = `with (the | all the | all this | this | that | all of the | so much | the amount of | all these | these | his | her | their)? ${SEND_CHORE}`;
+/** Giving up on a task or on a school, not on life: "I give up trying to get them to answer emails". */
+const GIVING_UP_ON_SOMETHING =
+  '(give | giving | gave | given) up (trying | hope of | asking | chasing | emailing | ringing | calling | phoning | waiting | fighting (for | with) (the | this | his | her | a) | ' +
+  'on (the | this | that | them | him | her | his | their | our | it | school | college | council | la | appeal | tribunal | complaint | mediation | getting | asking | chasing | ever) | ' +
+  '(the | this | that | my | his | her | our) (appeal | claim | complaint | fight | case | place | job | work | tribunal | plan | ehcp | hope) | work | my job)';
+
+/**
+ * The writer's own crisis, said without the words of suicide or self-harm: wanting it all to stop,
+ * giving up, done with everything, thinking of ending it, feeling hopeless. (Not coping and breaking
+ * point are {@link OWN_CRISIS}: said of a child at school they are a SEND question.) A parent at the
+ * end of their tether who says "I can't cope" is worth the gentle urgent reply and a person: a false
+ * alarm costs an apology. Ordinary frustration with a school, a council or a chore ("I'm done with
+ * this school", "I give up trying to get them to answer emails", "at the end of my tether with this
+ * council") is not; "at the end of my tether" or "I give up" alone is upset, not a risk (the `upset`
+ * control answers it, with Samaritans).
+ */
+const CRISIS_PATTERNS: RiskPattern[] = [
+  // "he can't cope and neither can I"
+  '(can not | not) (cope | coping) & (neither | nor) (can | am) (i | we)',
+  '(want | wanted | wants | need | needs | wish) (it all | everything | all of it | all this | the pain | the thoughts | my life | life) to (stop | end | be over | go away) | just want it (all)? to (stop | end | be over) | make it all stop',
+  {
+    match: '(feel | feeling | felt | feels) like giving up | (want | wanted | ready | going) to give up | (give | giving | given | gave) up on (life | everything | myself | living | it all) | i (just)? give up on (everything | life)',
+    unless: GIVING_UP_ON_SOMETHING,
+    clause: true,
+  },
+  '(done | finished) (with | wiv | wid) (everything | it all | life | living | being alive) | had enough of (everything | life | living | it all | being alive) | (tired | sick | fed up) of (living | life | being alive)',
+  {
+    match: '(think* | thought | thoughts | considering | considered | planning | planned | feel like | feeling like | felt like) (about | of)? (ending it | ending things | ending my life | ending it all | not being here | not being around | dying | killing myself | taking my life | taking my own life)',
+    unless: '(ending | end) (it | things) with',
+  },
+  // "I feel hopeless", not "I'm hopeless with forms"
+  '(feel | feeling | felt | feels) (so | really | completely | totally | utterly | very | just)? (hopeless | worthless | numb | like a burden | a burden | like i am a burden | empty inside) | i am (such | just)? (a burden | worthless)',
+  'in a (really | very)? (dark | bad) place | dark thoughts | (no | not see a | not see any | can not see a | can not see any) way out',
+  'not want to (live | be alive | exist | wake up) | not want to (be here | be around) (anymore | any more)',
+  'wish (i | he | she | they) (was | were | had | would)? (not here | never been born | not been born | gone | not alive)',
+  'if i (was | were) (gone | dead | not here | not around)',
+  '(sleep | go to sleep) and (never | not) wake up | sleep forever | (lost | losing) the will to live',
+];
+
+/**
+ * Crisis words that are the writer's only when the writer is their subject ("I can't cope", "not
+ * coping at all", "im at breaking point", "everything's too much and I can't do this anymore"); said
+ * of a child or a school ("my son is way behind and can't cope", "school can't cope with him", "she's
+ * at breaking point with school refusal") they are a SEND question. Read by {@link ownCrisis}, with
+ * the words that follow that make them a chore ("can't cope with all the paperwork", "can't take any
+ * more time off", "can't take it to tribunal").
+ */
+const OWN_CRISIS = {
+  match:
+    'can not cope | could not cope | (cnt | carnt | cannt | cant) cope | not coping | not copin | struggling to cope | unable to cope | not able to cope | breaking point | ' +
+    '(can not | could not) (do this | do it | do any of this | take it | take this | carry on | keep going | keep doing this | go on | cope) (anymore | any more | like this | much longer) | ' +
+    '(can not | could not) take (any more | anymore | much more) | (can not | could not) take (it | this)',
+  unless:
+    `(cope | coping) ${WITH_A_CHORE} | take (any more | anymore | much more) (time | days | time off | leave | calls | hours | weeks | of (his | her | their)) | ` +
+    'take (it | this) (to | further | up | forward | on | off | in | out | seriously | back | any further | there | home | with)',
+};
+/** The writer as subject. */
+const WRITER = new Set(['i', 'we', 'me', 'myself', 'ourselves']);
+/** Someone or something else as subject: a child, family, a school, a council, a plan. */
+const NOT_THE_WRITER = new Set([
+  'he', 'she', 'they', 'him', 'her', 'them', 'child', 'children', 'kids', 'kid', 'pupil', 'student', 'yp', 'teen', 'teenager',
+  'brother', 'sister', 'friend', 'partner', 'husband', 'wife', 'parent', 'parents', 'school', 'college', 'nursery', 'setting', 'staff',
+  'teacher', 'teachers', 'ta', 'tas', 'senco', 'class', 'placement', 'head', 'headteacher', 'council', 'la', 'family', 'plan', 'ehcp', 'who',
+  'that', 'which', 'everyone', 'nobody', 'someone',
+]);
+/** What may follow "can't take it" and keep it a crisis: "can't take it anymore", "can't take this now". */
+const STILL_TAKING_IT = new Set(['anymore', 'any', 'no', 'much', 'now', 'all', 'tbh', 'honestly', 'longer', 'i', 'please', 'help']);
+
+let ownCrisisPattern: CompiledPattern | undefined;
+/** The {@link OWN_CRISIS} phrases by their first word (none starts with a wildcard), longest first. */
+let ownCrisisPhrases: Map<string, string[][]> | undefined;
+
+function occursAt(words: readonly string[], start: number, phrase: readonly string[]): boolean {
+  if (start + phrase.length > words.length) return false;
+  return phrase.every((p, j) => (p.endsWith('*') ? words[start + j]!.startsWith(p.slice(0, -1)) : words[start + j] === p));
+}
+
+/**
+ * Whether one clause says the writer cannot cope, is at breaking point, can't take any more: an
+ * {@link OWN_CRISIS} phrase whose subject is the writer ("I", "we") or no one (a clause that starts
+ * with it, as texts do: "not coping at all"). Its subject is the nearest person or thing named
+ * before it in the clause ("my son is still way behind and can't cope" is the son's). With
+ * `writerAlone`, "we" is not the writer alone: the family is in it.
+ */
+function ownCrisis(clause: readonly string[], writerAlone = false): boolean {
+  ownCrisisPattern ??= compilePattern(OWN_CRISIS, 'own-crisis');
+  if (!ownCrisisPhrases) {
+    ownCrisisPhrases = new Map();
+    for (const { words } of ownCrisisPattern.clauses[0]!) ownCrisisPhrases.set(words[0]!, [...(ownCrisisPhrases.get(words[0]!) ?? []), words]);
+    for (const list of ownCrisisPhrases.values()) list.sort((a, b) => b.length - a.length);
+  }
+  const exceptions = ownCrisisPattern.unless.map((alt) => alt.words);
+  for (let i = 0; i < clause.length; i++) {
+    const phrase = ownCrisisPhrases.get(clause[i]!)?.find((p) => occursAt(clause, i, p));
+    if (!phrase) continue;
+    // "can't cope with all the paperwork": the words that follow make it a chore
+    const after = i + phrase.length;
+    // "can't take it" ends the clause or goes on as a crisis, not "can't take this decision lying down"
+    if (['it', 'this'].includes(phrase.at(-1)!) && after < clause.length && !STILL_TAKING_IT.has(clause[after]!)) continue;
+    if (exceptions.some((e) => [i, i + 1, i + 2, after - 1, after - 2].some((at) => at >= 0 && occursAt(clause, at, e)))) continue;
+    let subject: 'writer' | 'other' | undefined;
+    for (let j = i - 1; j >= 0 && !subject; j--) {
+      const word = clause[j]!;
+      // "we" is the writer, and the family with them
+      if (WRITER.has(word)) subject = writerAlone && (word === 'we' || word === 'ourselves') ? 'other' : 'writer';
+      else if (NOT_THE_WRITER.has(word)) subject = 'other';
+    }
+    if (subject !== 'other') return true;
+  }
+  return false;
+}
+
+/** A child, a young person or an adult who does not feel safe at home: a risk whoever says it. */
+const HOME = '(home | house | flat | room | bedroom)';
+const AT_HOME = `(at home | in (my | his | her | their | our | the) (own)? ${HOME} | living (here | there | at home) | (going | to go | to be) home)`;
+const PEOPLE_AT_HOME =
+  '(parent | parents | partner | husband | wife | boyfriend | girlfriend | ex | stepdad | stepfather | stepmum | step parent | brother | sister | family | uncle | carer | carers | foster parent | him | her | them)';
+const UNSAFE_AT_HOME: RiskPattern[] = [
+  `(not | never | no longer) (feel | felt | feeling) safe ${AT_HOME}`,
+  `(not | never | no longer) (feel | felt) safe (with | around) (my | his | her | their | our)? ${PEOPLE_AT_HOME}`,
+  `(feel | feels | feeling | felt) (unsafe | scared | afraid | frightened | terrified) ${AT_HOME}`,
+  `not safe (for (me | him | her | them | us | my child))? ${AT_HOME} | unsafe ${AT_HOME}`,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -465,21 +600,33 @@ function olderPartner(words: readonly string[]): boolean {
 /** Words that show a message is about safeguarding as a subject, not a risk now. */
 const NOT_A_RISK_NOW = 'safeguarding policy | safeguarding procedure | safeguarding training';
 
+/** The kinds of risk, as the detector names them. */
+const TO_SELF = 'harm-to-self';
+const UNSAFE_HOME = 'unsafe-at-home';
+const OTHER = 'other-risk';
+const RISK_GROUPS: ReadonlyArray<readonly [string, RiskPattern[]]> = [
+  [TO_SELF, [...HARM_TO_SELF, ...CRISIS_PATTERNS]],
+  [UNSAFE_HOME, UNSAFE_AT_HOME],
+  [OTHER, OTHER_RISKS],
+];
+
 let detector: IntentMatcher | undefined;
 let clauseDetector: IntentMatcher | undefined;
 let notARiskNow: IntentMatcher | undefined;
 
-function matcherOf(id: string, patterns: RiskPattern[]): IntentMatcher {
-  return new IntentMatcher([
-    {
-      id,
-      patterns: patterns.map((spec) =>
-        typeof spec === 'string'
-          ? { match: spec, unless: NOT_A_RISK_NOW }
-          : { match: spec.match, unless: `${spec.unless} | ${NOT_A_RISK_NOW}` }),
-      examples: [],
-    },
-  ]);
+function matcherOf(groups: ReadonlyArray<readonly [string, RiskPattern[]]>): IntentMatcher {
+  return new IntentMatcher(groups.map(([id, patterns]) => ({
+    id,
+    patterns: patterns.map((spec) =>
+      typeof spec === 'string'
+        ? { match: spec, unless: NOT_A_RISK_NOW }
+        : { match: spec.match, unless: `${spec.unless} | ${NOT_A_RISK_NOW}` }),
+    examples: [],
+  })));
+}
+
+function wholeMessageDetector(): IntentMatcher {
+  return (detector ??= matcherOf(RISK_GROUPS));
 }
 
 /**
@@ -487,10 +634,10 @@ function matcherOf(id: string, patterns: RiskPattern[]): IntentMatcher {
  * ("misssing", "sucide") is read as the word it was meant to be, as topic words are.
  */
 export function riskVocabulary(): ReadonlySet<string> {
-  detector ??= matcherOf('safeguarding', RISK_PATTERNS);
+  const words = [...wholeMessageDetector().vocabulary, ...vocabularyOf(`${OWN_CRISIS.match} ${OWN_CRISIS.unless}`)];
   relationship ??= new IntentMatcher([{ id: 'relationship', patterns: [{ match: RELATIONSHIP }], examples: [] }]);
   muchOlder ??= new IntentMatcher([{ id: 'much-older', patterns: [{ match: MUCH_OLDER }], examples: [] }]);
-  return new Set([...detector.vocabulary, ...relationship.vocabulary, ...muchOlder.vocabulary].filter((w) => !w.includes('*')));
+  return new Set([...words, ...relationship.vocabulary, ...muchOlder.vocabulary].filter((w) => !w.includes('*')));
 }
 
 /**
@@ -505,22 +652,151 @@ export function clausesOf(text: string, correct?: SpellingCorrector): string[][]
   return text.split(CLAUSE_BREAK).map((clause) => normaliseWords(clause, correct)).filter((words) => words.length > 0);
 }
 
+/** The kinds of risk a message shows: harm to oneself, not safe at home, or any other. */
+interface RisksFound {
+  toSelf: boolean;
+  unsafeAtHome: boolean;
+  other: boolean;
+}
+
+function risksIn(words: readonly string[], text?: string, correct?: SpellingCorrector): RisksFound {
+  const kinds = new Set(wholeMessageDetector().matchRules(words).map((c) => c.id));
+  const found = { toSelf: kinds.has(TO_SELF), unsafeAtHome: kinds.has(UNSAFE_HOME), other: kinds.has(OTHER) || olderPartner(words) };
+  if (text === undefined) {
+    found.toSelf ||= ownCrisis(words);
+    return found;
+  }
+  const clauses = clausesOf(text, correct);
+  // "I can't cope" is the writer's in its own clause: "my son can't cope, I'm fine" is not.
+  found.toSelf ||= clauses.some((clause) => ownCrisis(clause));
+  if (clauses.length < 2) return found;
+  // A message about safeguarding as a subject is that, whichever clause says so.
+  notARiskNow ??= new IntentMatcher([{ id: 'subject', patterns: [{ match: NOT_A_RISK_NOW }], examples: [] }]);
+  if (notARiskNow.matchRules(words).length > 0) return found;
+  clauseDetector ??= matcherOf(RISK_GROUPS.map(([id, patterns]) => [id, patterns.filter((spec) => typeof spec !== 'string' && spec.clause)] as const));
+  for (const clause of clauses) {
+    for (const { id } of clauseDetector.matchRules(clause)) {
+      if (id === TO_SELF) found.toSelf = true;
+      else if (id === UNSAFE_HOME) found.unsafeAtHome = true;
+      else found.other = true;
+    }
+  }
+  return found;
+}
+
 /**
  * True when the normalised words suggest that someone may be at risk of harm now. Given the message
  * as typed (and the spelling corrector `words` were read with, if any), each of its clauses is also
- * tried on its own against the patterns whose exceptions a comma or full stop ends.
+ * tried on its own against the patterns whose exceptions a comma or full stop ends. Harm to oneself
+ * told as past and over ("he used to self-harm years ago but he's fine now") is not a risk now
+ * (see {@link resolvedInThePast}).
  */
 export function suggestsRisk(words: readonly string[], text?: string, correct?: SpellingCorrector): boolean {
-  detector ??= matcherOf('safeguarding', RISK_PATTERNS);
-  if (detector.matchRules(words).length > 0 || olderPartner(words)) return true;
-  if (text === undefined) return false;
-  const clauses = clausesOf(text, correct);
-  if (clauses.length < 2) return false;
-  // A message about safeguarding as a subject is that, whichever clause says so.
-  notARiskNow ??= new IntentMatcher([{ id: 'subject', patterns: [{ match: NOT_A_RISK_NOW }], examples: [] }]);
-  if (notARiskNow.matchRules(words).length > 0) return false;
-  clauseDetector ??= matcherOf('safeguarding-clause', RISK_PATTERNS.filter((spec) => typeof spec !== 'string' && spec.clause));
-  return clauses.some((clause) => clauseDetector!.matchRules(clause).length > 0);
+  const found = risksIn(words, text, correct);
+  if (found.other || found.unsafeAtHome) return true;
+  return found.toSelf && !toldAsOver(words, text, correct);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harm to oneself told as past and over
+
+/** Long enough ago to be history: "used to", "years ago", "last year", "when he was little". */
+const LONG_AGO = [
+  'used to | years ago | year ago | a long time ago | long time ago | ages ago | last year | the year before | in the past | previously | history of | as a (child | teenager | teen)',
+  'when (he | she | they | i | we | my child) (was | were) (younger | little | small | a child | a teenager | at primary | in primary | at (his | her | their | my) old school | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16)',
+  'back in (2010 | 2011 | 2012 | 2013 | 2014 | 2015 | 2016 | 2017 | 2018 | 2019 | 2020 | 2021 | 2022 | 2023 | 2024) | at (his | her | their | my) old school | in primary (school)?',
+].join(' | ');
+const NOT_LONG_AGO = '(am | is | are | was | get | gets | got | getting | become | becoming) used to';
+/** Said to be over now: "he's fine now", "she is doing really well", "no longer". */
+const OVER_NOW = [
+  '(fine | ok | okay | alright | all right | well | better | much better | good | great | happy | happier | settled | stable | safe) now',
+  'doing (really | so | very | much)? (well | better | great | fine | ok | okay | good) | (has | have) (been)? (fine | well | ok | okay | good) (since | for) | no longer',
+  '(stopped | recovered | got better | came through | come through | moved on | over it | all in the past | behind (him | her | them | me | us))',
+].join(' | ');
+/**
+ * Anything that says it may not be over: now, again, recent, still, worry, or that things are not
+ * fine. Any of these keeps the message a risk.
+ */
+const MAY_NOT_BE_OVER = [
+  'again | started | starting | back to | come back | coming back | came back | relaps* | recently | lately | at the moment | right now | currently | this week | last week | last weekend | this month | days ago | weeks ago | few days | few weeks',
+  'last night | tonight | today | yesterday | this morning | this afternoon | this evening | keeps | keep | kept',
+  'still (self harm* | harm* | hurt* | cut* | burn* | has | have | gets | get | talks | talking | says | saying | does | doing | feels | feel | struggl* | thinks | thinking | wants | not | at risk | suicidal)',
+  'worried | worry | worrying | worries | scared | afraid | frightened | terrified | concerned | concern* | signs | worse | getting bad | bad again | not (fine | ok | okay | alright | well | better | safe | doing well | good)',
+].join(' | ');
+
+let longAgo: IntentMatcher | undefined;
+let overNow: IntentMatcher | undefined;
+let mayNotBeOver: IntentMatcher | undefined;
+
+function says(matcher: IntentMatcher, words: readonly string[]): boolean {
+  return matcher.matchRules(words).length > 0;
+}
+
+/**
+ * Whether a message tells of harm to oneself (self-harm, suicidal thoughts, a crisis) as long past
+ * and over now ("my son used to self-harm a few years ago but he's fine now", "she had suicidal
+ * thoughts last year but is doing well now"), with nothing that says it may not be over: no "again",
+ * "recently", "still", no worry, nothing from the last weeks. Every clause that tells of the harm must
+ * say when (long ago), and the message must say it is over. Abuse, violence, a missing child, an
+ * adult contacting a child and not feeling safe at home are never read this way: whoever did it, or
+ * whatever it was, may still be there.
+ */
+export function resolvedInThePast(words: readonly string[], text?: string, correct?: SpellingCorrector): boolean {
+  const found = risksIn(words, text, correct);
+  return found.toSelf && !found.other && !found.unsafeAtHome && toldAsOver(words, text, correct);
+}
+
+/** {@link resolvedInThePast}, for a message whose only risk is harm to oneself. */
+function toldAsOver(words: readonly string[], text?: string, correct?: SpellingCorrector): boolean {
+  overNow ??= new IntentMatcher([{ id: 'over-now', patterns: [{ match: OVER_NOW }], examples: [] }]);
+  mayNotBeOver ??= new IntentMatcher([{ id: 'may-not-be-over', patterns: [{ match: MAY_NOT_BE_OVER }], examples: [] }]);
+  if (!says(overNow, words) || says(mayNotBeOver, words)) return false;
+  longAgo ??= new IntentMatcher([{ id: 'long-ago', patterns: [{ match: LONG_AGO, unless: NOT_LONG_AGO }], examples: [] }]);
+  const clauses = text === undefined ? [words] : clausesOf(text, correct);
+  const harmClauses = clauses.filter((clause) => ownCrisis(clause) || wholeMessageDetector().matchRules(clause).some((c) => c.id === TO_SELF));
+  const past = longAgo;
+  // The harm only shows across clauses: the message as a whole must say when.
+  if (harmClauses.length === 0) return says(past, words);
+  return harmClauses.every((clause) => says(past, clause));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The writer's own crisis
+
+/**
+ * Someone other than the writer: a child, family, a partner. A crisis said of them, or with them in
+ * it, gets the reply for families, which puts the child first.
+ */
+const OTHERS_IN_IT = new Set([
+  'he', 'she', 'him', 'her', 'his', 'hers', 'himself', 'herself', 'themselves', 'themself', 'child', 'children', 'kids', 'kid', 'baby',
+  'babies', 'pupil', 'pupils', 'student', 'students', 'yp', 'teen', 'teenager', 'toddler', 'brother', 'sister', 'friend', 'boyfriend',
+  'girlfriend', 'partner', 'husband', 'wife', 'ex', 'parent', 'parents', 'stepdad', 'stepmum', 'stepfather', 'stepmother', 'uncle',
+  'aunt', 'nan', 'grandad', 'we', 'us', 'our', 'ours', 'ourselves',
+]);
+
+/**
+ * True when a risk message is the writer's own crisis, with no one else in it: "I can't cope
+ * anymore", "im done with everything", "I just want it all to stop", "I don't feel safe at home".
+ * The clauses that carry the risk must name no one else (no child, partner, "he" or "we"); other
+ * clauses may ("my son has an EHCP. I can't cope anymore" is the writer's), and so may a clause
+ * whose only risk is the writer not coping ("my son is autistic and I can't cope anymore"). Only harm to oneself
+ * and not feeling safe at home can be the writer's alone: abuse, a missing child or an emergency
+ * always gets the reply that puts the child first. Ask `writtenByYoungPerson` first: a child or
+ * young person writing about themselves is spoken to as one.
+ */
+export function writtenAboutThemselves(words: readonly string[], text?: string): boolean {
+  const clauses = text === undefined ? [words] : clausesOf(text);
+  let riskClauses = clauses.filter((clause) => {
+    const found = risksIn(clause);
+    return found.toSelf || found.unsafeAtHome || found.other;
+  });
+  // The risk only shows across clauses: read the message as a whole.
+  if (riskClauses.length === 0) riskClauses = [words];
+  return riskClauses.every((clause) => {
+    // "my son is autistic and I can't cope": the writer is the subject of the only risk words
+    if (wholeMessageDetector().matchRules(clause).length === 0 && !olderPartner(clause) && ownCrisis(clause, true)) return true;
+    return !risksIn(clause).other && !clause.some((word) => OTHERS_IN_IT.has(word));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -600,6 +876,11 @@ const YOUNG_WRITER_PATTERNS: Array<{ match: string; unless?: string }> = [
   },
   { match: `(scared | afraid | frightened | terrified) of my (${GROWN_UPS_AT_HOME}) | (do not | can not) (want to)? go home` },
   { match: 'kick* me out | kicked me out | threw me out | thrown me out | not allowed (to)? (eat | go out | leave my room)' },
+  // keeping it from a parent: "my mum can't know", "don't tell my dad"
+  {
+    match: `my (${GROWN_UPS_AT_HOME} | parents | family | carer | carers) (can not | must not | should not | is not allowed to | are not allowed to | can never | must never | does not need to | do not need to) (know | find out | see this | be told) | ` +
+      `(do not | please do not | never) tell my (${GROWN_UPS_AT_HOME} | parents | family) | (without | before) my (${GROWN_UPS_AT_HOME} | parents) (knowing | finding out)`,
+  },
 ];
 
 /** A parent writing: "my son" and "my daughter" are "my child" once normalised. */
