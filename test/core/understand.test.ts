@@ -100,6 +100,8 @@ describe('a word typed on its own', () => {
     'can the school stop his support',
     'my estate agent will not return my calls',
     'is there an end date on the plan',
+    "I'm done with this school",
+    'i am done with the council ignoring me',
   ])('%j is neither a request for a person nor an interruption', (text) => {
     expect(['human', 'cancel', 'help', 'restart', 'goodbye']).not.toContain(read(text));
   });
