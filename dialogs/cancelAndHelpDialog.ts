@@ -115,6 +115,7 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
       case 'restart':
       case 'cancel': {
         const choices = understanding.control === 'restart' ? replies.starterChoices() : [];
+        if (understanding.control === 'restart') data.datesToCheck = undefined;
         const stopped = replies.control(understanding.control, data.tenant, choices);
         const reply = CancelAndHelpDialog.keepingUrgentLines(this.services, inner.context, data, stopped);
         await say(inner.context, fitFor(reply, activity.channelId), data);

@@ -335,6 +335,18 @@ describe('"I disagree with a council decision", all the way to the deadline', ()
     expect(allText(await c.send(channel === 'sms' ? '1' : "I don't have one yet"))).toMatch(DEADLINE);
   });
 
+  it('"start again" forgets a date kept in a flow', async () => {
+    const c = open('webchat');
+    await c.send("I disagree with the council's decision");
+    expect(allText(await c.send('it was sent 31/12/2025'))).toMatch(/kept that date/);
+    await c.send('start again');
+    await c.send("I disagree with the council's decision");
+    await c.send('Not to assess my child');
+    const asked = await c.send('Yes, work out my deadline');
+    expect(allText(asked)).toMatch(/What date is printed on the decision letter\?/);
+    expect(allText(asked)).not.toMatch(/31 December 2025/);
+  });
+
   it.each(['can you work out my deadline, the letter was dated 31/12/2025', 'the letter is dated 31 dec'])(
     'a deadline question in the middle of a flow ("%s") leaves it for the deadline conversation',
     async (message) => {
