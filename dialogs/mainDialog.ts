@@ -102,6 +102,7 @@ export class MainDialog extends ComponentDialog {
 
   /** Ends whatever the conversation was in (the adviser closed it: the assistant starts afresh). */
   async cancelAll(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
+    (await dataOf(this.services, context)).askedBesideDisclosure = undefined; // the adviser had it
     await (await this.contextFor(context, dialogState)).cancelAllDialogs();
   }
 
@@ -138,6 +139,7 @@ export class MainDialog extends ComponentDialog {
       const introduce = context.turnState.get(WELCOME_HELD_THIS_TURN) === true;
       await say(context, CancelAndHelpDialog.urgentReply(this.services, context, data.tenant, text, { introduce }), data);
       await recordOutcome(this.services, context, data, 'safeguarding');
+      data.askedBesideDisclosure = this.questionBesideRisk(context, data, text);
       // An adviser is asked for at once (urgently, in hours); the numbers above come first whatever the hour.
       return this.handOff(step, { reason: 'safeguarding', asked: text });
     }
@@ -255,7 +257,10 @@ export class MainDialog extends ComponentDialog {
 
   private async afterChildStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const result = step.result as ChildResult;
-    if (!result || 'ended' in result) return step.endDialog();
+    if (!result || 'ended' in result) {
+      await this.answerBesideDisclosure(step.context);
+      return step.endDialog();
+    }
     if ('handoff' in result) return this.handOff(step, { reason: result.handoff, ...(result.asked && { asked: result.asked }) });
     if ('chosen' in result) return this.act(step, result.chosen);
     if ('reroute' in result) return step.replaceDialog(STEPS);
@@ -325,6 +330,28 @@ export class MainDialog extends ComponentDialog {
     data.unclearTurns = 0;
     await this.answer(context, followUp.topicId);
     return true;
+  }
+
+  /**
+   * The topic a disclosure's message also asks about ("…self-harming since they cut her support. How
+   * do I ask for an EHC needs assessment?"), when it is clear enough to answer without asking.
+   */
+  private questionBesideRisk(context: TurnContext, data: ConversationData, text: string): string | undefined {
+    const besides = this.services.understander.understand(text, { besidesRisk: true, ...(data.tenant && { tenant: data.tenant }) });
+    return besides.kind === 'answer' ? besides.topicId : undefined;
+  }
+
+  /**
+   * After the urgent help and the hand-off or call-back (or the advice service's contact), the SEND
+   * question asked with the disclosure is offered, once; not while an adviser is waited for or talking.
+   */
+  private async answerBesideDisclosure(context: TurnContext): Promise<void> {
+    const data = await dataOf(this.services, context);
+    const topicId = data.askedBesideDisclosure;
+    data.askedBesideDisclosure = undefined;
+    // With an adviser (or waiting for one), the adviser takes it up: the summary has the message.
+    if (!topicId || data.handoff) return;
+    await say(context, fitFor(this.services.replies.alsoAsked(topicId), context.activity.channelId), data);
   }
 
   /** Whether the conversation is within a day of a disclosure (see AFTER_DISCLOSURE_HOURS). */

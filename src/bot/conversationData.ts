@@ -34,6 +34,11 @@ export interface ConversationData {
    * back). Only those words are kept, and only until then.
    */
   datesToCheck?: string;
+  /**
+   * A SEND question asked in the same message as a disclosure (its topic only): answered once the
+   * urgent help and the hand-off are done, so the person need not ask again.
+   */
+  askedBesideDisclosure?: string;
   deadlinesWorkedOut?: Array<{ label: string; date: string; rule?: string }>;
 }
 

@@ -264,6 +264,22 @@ export class ReplyComposer {
     };
   }
 
+  /**
+   * After something urgent, the question asked alongside it, offered (not answered at once, so the
+   * urgent help stays what is read): "You also asked about …", with the topic as a choice.
+   */
+  alsoAsked(topicId: string): Reply {
+    const title = this.topic(topicId).title;
+    // "What mediation is" → "what mediation is"; "SENDIASS free advice" keeps its capitals.
+    const about = /^\p{Lu}\p{Ll}/u.test(title) ? title.charAt(0).toLowerCase() + title.slice(1) : title;
+    return {
+      text: `You also asked about ${about}. I can tell you about that whenever you're ready.`,
+      sms: `You also asked about ${about}. I can tell you about it when you're ready.`,
+      choices: [this.topicChoice(topicId)],
+      sources: [],
+    };
+  }
+
   notUnderstood(): Reply {
     return {
       text:

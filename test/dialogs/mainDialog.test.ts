@@ -52,7 +52,10 @@ describe.each(CHANNELS)('main dialog on %s', (channel) => {
     // Staff in Teams are told to follow their council's safeguarding procedure.
     expect(/designated safeguarding lead/.test(text)).toBe(channel === 'msteams');
     expect(text).toMatch(/116 123/);
-    expect(text).not.toMatch(/ehc needs assessment/i);
+    // The urgent reply comes first; the assessment question is at most offered after it, not answered.
+    expect(textOf(replies.find((r) => r.type === 'message')!)).toMatch(/999/);
+    expect(text).not.toContain(core().replies.answer('ehc-needs-assessment', 'derby').text.slice(0, 40));
+    expect(text).not.toContain(core().replies.answer('ehc-needs-assessment', 'derby').sms.slice(0, 40));
   });
 
   it('says plainly when it cannot help, then offers SENDIASS after two unclear messages', async () => {

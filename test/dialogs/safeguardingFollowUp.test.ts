@@ -237,6 +237,44 @@ describe.each(CHANNELS)('stopping a question after a disclosure, on %s', (channe
   });
 });
 
+describe.each(CHANNELS)('a SEND question asked with a disclosure, on %s', (channel) => {
+  const WITH_QUESTION = "my daughter is 13 and she's been self harming since the school cut her support. how do i ask for an ehc needs assessment?";
+  const ALSO = /You also asked about asking for an EHC needs assessment/;
+  const ANSWER = (reply: Partial<Activity>[]) => allText(reply).includes(channel === 'sms'
+    ? core().replies.answer('ehc-needs-assessment', 'milton-keynes').sms.slice(0, 30)
+    : core().replies.answer('ehc-needs-assessment', 'milton-keynes').text.slice(0, 30));
+
+  it('out of hours: urgent help and the call-back offer first, the question answered once that is done', async () => {
+    const p = person(`c-also-${channel}`, channel);
+    const first = await p.say(WITH_QUESTION);
+    expect(textOf(first[0])).toMatch(/999/);
+    expect(allText(first)).not.toMatch(ALSO);
+    const declined = await p.say(declineCallback(channel));
+    expect(allText(declined)).toMatch(ALSO);
+    // Offered as a choice, answered when picked; once only.
+    expect(ANSWER(declined)).toBe(false);
+    expect(ANSWER(await p.say(channel === 'sms' ? '1' : core().knowledge.topics.get('ehc-needs-assessment')!.question))).toBe(true);
+    expect(allText(await p.say('thanks'))).not.toMatch(ALSO);
+  });
+
+  it('in hours: the adviser takes it up (the question is not answered over the queue)', async () => {
+    clock = MONDAY_11AM;
+    const p = person(`c-also-hours-${channel}`, channel);
+    const first = await p.say(WITH_QUESTION);
+    expect(textOf(first[0])).toMatch(/999/);
+    expect(allText(first)).not.toMatch(ALSO);
+    expect(allText(await p.say(channel === 'sms' ? '1' : 'Yes, pass it on'))).not.toMatch(ALSO);
+    // Queued urgently for an adviser, who sees the message.
+    expect(await store.listHandoffs({})).toHaveLength(1);
+  });
+
+  it('a disclosure with no other question gets no "you also asked"', async () => {
+    const p = person(`c-also-none-${channel}`, channel);
+    await p.say(DISCLOSURE);
+    expect(allText(await p.say(declineCallback(channel)))).not.toMatch(/You also asked/);
+  });
+});
+
 describe.each(CHANNELS)('a disclosure that says a call is not safe, on %s', (channel) => {
   it.each([
     { what: 'in the disclosure itself', first: 'my partner is hurting my son, please dont ring the house', then: undefined },

@@ -48,6 +48,11 @@ export type ScopeReplyId = (typeof SCOPE_REPLIES)[number];
 export interface UnderstandOptions {
   /** The tenant (knowledge/tenants) the conversation belongs to: another council's name is noticed. */
   tenant?: string;
+  /**
+   * Read the message as if it named no risk: what else it asks, once the risk has been answered
+   * (only for that: every message is checked for risk first).
+   */
+  besidesRisk?: boolean;
 }
 
 /**
@@ -138,7 +143,9 @@ export class Understander {
     const raw = normaliseWords(text);
     const words = normaliseWords(text, this.spelling.correct);
     const corrected = words.length !== raw.length || words.some((w, i) => w !== raw[i]);
-    if (suggestsRisk(raw, text) || (corrected && suggestsRisk(words, text, this.spelling.correct))) return { kind: 'safeguarding', confidence: 1 };
+    if (!options.besidesRisk && (suggestsRisk(raw, text) || (corrected && suggestsRisk(words, text, this.spelling.correct)))) {
+      return { kind: 'safeguarding', confidence: 1 };
+    }
 
     const controlScores = new Map(this.controls.matchRules(words).map((c) => [c.id as ControlId, c.score]));
     const topicCandidates = this.rankTopics(words);
