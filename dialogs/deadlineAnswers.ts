@@ -188,7 +188,7 @@ export function talksAboutMediationMeeting(text: string): boolean {
 
 /** "How long do I get…", "what's the deadline…", "by when…": a question about a time limit. */
 export function asksHowLong(text: string): boolean {
-  return /\b(how long|how many (days|weeks)|how much time|deadline|time limit|last day|by when|cut off)\b/.test(clean(text));
+  return /\b(how long|how many (days|weeks)|how much time|deadlines?|time limits?|last day|by when|cut off)\b/.test(clean(text));
 }
 
 const DECISION_CUES: Array<[AppealDecision, RegExp]> = [

@@ -149,6 +149,10 @@ export function wantsDeadline(understanding: Understanding, text: string, today:
   if (understanding.kind === 'safeguarding') return false;
   if (understanding.kind === 'control' && NOT_FOR_DEADLINE.has(understanding.control)) return false;
   if (asksToWorkOut(text)) return true;
+  // A council decision that can be appealed, its date and a question about time limits, whatever
+  // else the message is about ("excluded last week; they refused to assess, letter 14 Oct; deadlines?").
+  const other = detectKind(text);
+  if ((other === undefined || other === 'appeal') && detectDecision(text) && asksHowLong(text) && extractDates(text, today).length > 0) return true;
   if (understanding.kind === 'answer' && understanding.topicId === 'appeal-deadline') return extractDates(text, today).length > 0;
   // The other time limits (commenting on a draft plan, the decision whether to assess, the final
   // plan, a certificate) have no answer of their own, and a topic's answer would miss the point: a
@@ -301,7 +305,8 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     const text = options.text?.trim() ?? '';
     const state: DeadlineState = { started: true, facts: {}, confirmed: [], queue: [], misses: 0 };
     if (options.whatIf) return startWhatIf(state, options.whatIf, today);
-    state.kind = detectKind(text) ?? (options.topicId === 'appeal-deadline' || options.decision ? 'appeal' : undefined);
+    // A council decision named in the message ("they won't assess him") is one that is appealed.
+    state.kind = detectKind(text) ?? (options.topicId === 'appeal-deadline' || options.decision || (text && detectDecision(text)) ? 'appeal' : undefined);
     if (state.kind === 'appeal' && options.decision) state.decision = options.decision;
     if (text) state.heldText = text;
     if (state.kind) useHeldText(state, today);

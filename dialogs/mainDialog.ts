@@ -42,6 +42,8 @@ export const UNCLEAR_TURNS_BEFORE_PERSON = 2;
  * Thanks, goodbye, start again and cancel are answered as usual (the last three with the urgent lines).
  */
 const URGENT_AFTER_DISCLOSURE: ReadonlySet<ControlId> = new Set<ControlId>(['human', 'help', 'greeting', 'out-of-scope', 'upset', 'prompt', 'acknowledgement']);
+/** Topics a deadline conversation itself covers: not offered again after it. */
+const DEADLINE_FAMILY = /^(appeal-|mediation)/;
 /** Controls that stop or leave: after a disclosure their reply keeps the urgent lines in view. */
 const LEAVING: ReadonlySet<string> = new Set<ControlId>(['restart', 'cancel', 'goodbye']);
 
@@ -102,7 +104,7 @@ export class MainDialog extends ComponentDialog {
 
   /** Ends whatever the conversation was in (the adviser closed it: the assistant starts afresh). */
   async cancelAll(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
-    (await dataOf(this.services, context)).askedBesideDisclosure = undefined; // the adviser had it
+    (await dataOf(this.services, context)).alsoAsked = undefined; // the adviser had it
     await (await this.contextFor(context, dialogState)).cancelAllDialogs();
   }
 
@@ -139,7 +141,7 @@ export class MainDialog extends ComponentDialog {
       const introduce = context.turnState.get(WELCOME_HELD_THIS_TURN) === true;
       await say(context, CancelAndHelpDialog.urgentReply(this.services, context, data.tenant, text, { introduce }), data);
       await recordOutcome(this.services, context, data, 'safeguarding');
-      data.askedBesideDisclosure = this.questionBesideRisk(context, data, text);
+      data.alsoAsked = this.questionBesideRisk(context, data, text);
       // An adviser is asked for at once (urgently, in hours); the numbers above come first whatever the hour.
       return this.handOff(step, { reason: 'safeguarding', asked: text });
     }
@@ -192,6 +194,9 @@ export class MainDialog extends ComponentDialog {
       data.unclearTurns = 0;
       const topicId = understanding.kind === 'answer' ? understanding.topicId : undefined;
       await recordOutcome(this.services, context, data, 'deadline', topicId);
+      // "Excluded last week, and the council refused to assess (letter dated …), what deadlines?":
+      // the deadline first, the other topic offered after it.
+      if (topicId && !DEADLINE_FAMILY.test(topicId)) data.alsoAsked = topicId;
       // A date given earlier in a guided flow counts, unless this message gives its own.
       const held = takeDatesToCheck(data);
       const withHeld = held && extractDates(text, todayOf(context)).length === 0 ? `${held}\n${text}` : text;
@@ -258,9 +263,11 @@ export class MainDialog extends ComponentDialog {
   private async afterChildStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const result = step.result as ChildResult;
     if (!result || 'ended' in result) {
-      await this.answerBesideDisclosure(step.context);
+      await this.offerAlsoAsked(step.context);
       return step.endDialog();
     }
+    // Left for something else (a person, another question, a choice): the other question is dropped.
+    (await dataOf(this.services, step.context)).alsoAsked = undefined;
     if ('handoff' in result) return this.handOff(step, { reason: result.handoff, ...(result.asked && { asked: result.asked }) });
     if ('chosen' in result) return this.act(step, result.chosen);
     if ('reroute' in result) return step.replaceDialog(STEPS);
@@ -342,13 +349,14 @@ export class MainDialog extends ComponentDialog {
   }
 
   /**
-   * After the urgent help and the hand-off or call-back (or the advice service's contact), the SEND
-   * question asked with the disclosure is offered, once; not while an adviser is waited for or talking.
+   * After the urgent help and the hand-off or call-back (or the advice service's contact), or after
+   * the deadline, the other question asked in that message is offered, once; not while an adviser
+   * is waited for or talking.
    */
-  private async answerBesideDisclosure(context: TurnContext): Promise<void> {
+  private async offerAlsoAsked(context: TurnContext): Promise<void> {
     const data = await dataOf(this.services, context);
-    const topicId = data.askedBesideDisclosure;
-    data.askedBesideDisclosure = undefined;
+    const topicId = data.alsoAsked;
+    data.alsoAsked = undefined;
     // With an adviser (or waiting for one), the adviser takes it up: the summary has the message.
     if (!topicId || data.handoff) return;
     await say(context, fitFor(this.services.replies.alsoAsked(topicId), context.activity.channelId), data);

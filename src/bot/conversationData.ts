@@ -35,10 +35,10 @@ export interface ConversationData {
    */
   datesToCheck?: string;
   /**
-   * A SEND question asked in the same message as a disclosure (its topic only): answered once the
-   * urgent help and the hand-off are done, so the person need not ask again.
+   * Another question asked in the same message as something that had to come first (a disclosure,
+   * or a deadline): its topic only, offered once that is done, so the person need not ask again.
    */
-  askedBesideDisclosure?: string;
+  alsoAsked?: string;
   deadlinesWorkedOut?: Array<{ label: string; date: string; rule?: string }>;
 }
 

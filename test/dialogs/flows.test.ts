@@ -335,6 +335,19 @@ describe('"I disagree with a council decision", all the way to the deadline', ()
     expect(allText(await c.send(channel === 'sms' ? '1' : "I don't have one yet"))).toMatch(DEADLINE);
   });
 
+  it.each([
+    { channel: 'webchat', message: "He was excluded for 3 days last week. The council wrote on 20 January saying they won't assess him and I'm worried about the time limit. What do I do?" },
+    { channel: 'sms', message: 'Son excluded permanently yesterday. Also council refused EHC assessment letter dated 20/01/2026. Do I appeal both? What deadlines?' },
+  ] as const)('on $channel, a decision with a date and a time-limit worry in a message about something else: the deadline first, the rest offered after', async ({ channel, message }) => {
+    const c = open(channel);
+    const first = await c.send(message);
+    expect(allText(first)).toContain('You said the letter was dated Tuesday 20 January 2026.');
+    await c.send(channel === 'sms' ? '1' : 'Yes');
+    const deadline = await c.send(channel === 'sms' ? '1' : "I don't have one yet");
+    expect(allText(deadline)).toMatch(/Your appeal deadline is Friday 20 March 2026\./);
+    expect(allText(deadline)).toMatch(/You also asked about .*exclu/i);
+  });
+
   it('"start again" forgets a date kept in a flow', async () => {
     const c = open('webchat');
     await c.send("I disagree with the council's decision");
