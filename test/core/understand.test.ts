@@ -114,6 +114,16 @@ describe('a word typed on its own', () => {
   });
 
   it.each([
+    ['actually could I just make a complaint instead?', 'routes-combined'],
+    ['can we just complain instead of all this', 'routes-combined'],
+    ['what does not to assess mean compared to not issuing a plan', 'appeal-what'],
+    ['its been 28 weeks and we still have no plan', 'complaint'],
+    ['7 months waiting and still no ehcp, what can i do', 'complaint'],
+  ])('another route, the decisions, a late plan: %j → %s', (text, topic) => {
+    expect(understander.understand(text)).toMatchObject({ kind: 'answer', topicId: topic });
+  });
+
+  it.each([
     ['the senco says my daughter does not need an EHCP', 'ehc-needs-assessment'],
     ["school reckon he won't get a plan so there's no point asking", 'ehc-needs-assessment'],
   ])('the school doubting a plan is needed: %j → %s (a parent can still ask)', (text, topic) => {
