@@ -1,19 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
+import { MemoryStorage, type Activity } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistantBot } from '../../src/bot/createAssistantBot';
 import type { AssistantBot } from '../../src/bot/assistantBot';
-import { adviserAvailability } from '../../src/core/handoff/hours';
-import { estimateWait } from '../../src/core/handoff/wait';
 import { AFTER_DISCLOSURE_HOURS } from '../../src/core/understanding/safeguarding';
 import { CALLS_UNSAFE_HOURS } from '../../src/core/handoff/callback';
-import { HandoffService } from '../../src/handoff/service';
 import { SMS_MAX_SEGMENTS } from '../../src/bot/renderReply';
 import { segmentCount } from '../../src/channels/sms/segments';
-import { SqliteStore } from '../../src/store/sqliteStore';
 import type { Store } from '../../src/store/store';
+import { openDeskBot, personTalkingTo, type DeskBot, type Person } from '../helpers/deskBot';
 import { core } from '../helpers/testBot';
 
 /**
@@ -39,29 +33,12 @@ const WHOLE_BLOCK = /I'm worried by what you've said|This sounds like a safeguar
 /** A person offered: a call-back out of hours, a place in the queue in hours, or the advice service's contact. */
 const PERSON = /call or email you back|call-back|adviser to join you|01908 254518/i;
 
-interface Person {
-  /** Sends one message at `at`; returns the messages the bot sent in that turn, in order. */
-  say(text: string, at?: Date): Promise<Partial<Activity>[]>;
-}
-
-let dataDir: string;
+let desk: DeskBot;
 let store: Store;
 let clock: Date;
-let bot: AssistantBot;
 
-function person(conversationId: string, channelId: string, tenant = 'milton-keynes', withBot: AssistantBot = bot): Person {
-  const adapter = new TestAdapter((context) => withBot.run(context), {
-    channelId,
-    conversation: { id: conversationId } as Activity['conversation'],
-    channelData: { tenant },
-  });
-  return {
-    async say(text, at = clock) {
-      adapter.activeQueue.splice(0);
-      await adapter.receiveActivity({ type: 'message', text, timestamp: at });
-      return adapter.activeQueue.splice(0).filter((a) => a.type === 'message');
-    },
-  };
+function person(conversationId: string, channelId: string, tenant = 'milton-keynes', withBot: AssistantBot = desk.bot): Person {
+  return personTalkingTo(withBot, conversationId, channelId, tenant, () => clock);
 }
 
 const textOf = (activity: Partial<Activity> | undefined) => activity?.text ?? '';
@@ -70,24 +47,13 @@ const allText = (activities: Partial<Activity>[]) => activities.map(textOf).join
 const declineCallback = (channel: Channel) => (channel === 'sms' ? '2' : 'No thanks');
 
 beforeEach(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'safeguarding-follow-up-'));
   clock = MONDAY_9PM;
-  store = await SqliteStore.open({ dataDir, now: () => clock });
-  const service = new HandoffService({
-    store,
-    now: () => clock,
-    hours: (tenant, now) => adviserAvailability(core().knowledge.tenants.get(tenant)!, now),
-    estimateWait,
-    deliver: async () => {},
-    recordsOwnTranscript: () => false,
-    notifiers: [],
-  });
-  bot = createAssistantBot({ core: core(), storage: store.botStorage(), defaultTenant: 'generic', feedback: store, handoff: service, retentionDays: 30 });
+  desk = await openDeskBot('safeguarding-follow-up-', () => clock);
+  store = desk.store;
 });
 
 afterEach(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await desk.close();
 });
 
 /** The QA report: a disclosure by SMS out of hours, the call-back declined, then more messages. */

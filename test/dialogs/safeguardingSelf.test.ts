@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { TestAdapter, type Activity } from 'botbuilder';
+import type { Activity } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAssistantBot } from '../../src/bot/createAssistantBot';
-import type { AssistantBot } from '../../src/bot/assistantBot';
-import { adviserAvailability } from '../../src/core/handoff/hours';
-import { estimateWait } from '../../src/core/handoff/wait';
-import { HandoffService } from '../../src/handoff/service';
 import { SMS_MAX_SEGMENTS } from '../../src/bot/renderReply';
 import { segmentCount } from '../../src/channels/sms/segments';
-import { SqliteStore } from '../../src/store/sqliteStore';
 import type { Store } from '../../src/store/store';
+import { openDeskBot, personTalkingTo, type DeskBot, type Person } from '../helpers/deskBot';
 import { buttonsOf, core } from '../helpers/testBot';
 
 /**
@@ -45,53 +37,25 @@ const WRONG = /not sure what you're asking|try another way|say it another way|Go
 /** A person offered: a call-back out of hours, a place in the queue in hours. */
 const PERSON = /call or email you back|call-back|adviser to join you/i;
 
-interface Person {
-  /** Sends one message; returns the messages the bot sent in that turn, in order. */
-  say(text: string): Promise<Partial<Activity>[]>;
-}
-
-let dataDir: string;
+let desk: DeskBot;
 let store: Store;
 let clock: Date;
-let bot: AssistantBot;
 
 function person(conversationId: string, channelId: Channel, tenant = 'milton-keynes'): Person {
-  const adapter = new TestAdapter((context) => bot.run(context), {
-    channelId,
-    conversation: { id: conversationId } as Activity['conversation'],
-    channelData: { tenant },
-  });
-  return {
-    async say(text) {
-      adapter.activeQueue.splice(0);
-      await adapter.receiveActivity({ type: 'message', text, timestamp: clock });
-      return adapter.activeQueue.splice(0).filter((a) => a.type === 'message');
-    },
-  };
+  return personTalkingTo(desk.bot, conversationId, channelId, tenant, () => clock);
 }
 
 const textOf = (activity: Partial<Activity> | undefined) => activity?.text ?? '';
 const allText = (activities: Partial<Activity>[]) => activities.map(textOf).join('\n');
 
 beforeEach(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'safeguarding-self-'));
   clock = MONDAY_9PM;
-  store = await SqliteStore.open({ dataDir, now: () => clock });
-  const service = new HandoffService({
-    store,
-    now: () => clock,
-    hours: (tenant, now) => adviserAvailability(core().knowledge.tenants.get(tenant)!, now),
-    estimateWait,
-    deliver: async () => {},
-    recordsOwnTranscript: () => false,
-    notifiers: [],
-  });
-  bot = createAssistantBot({ core: core(), storage: store.botStorage(), defaultTenant: 'generic', feedback: store, handoff: service, retentionDays: 30 });
+  desk = await openDeskBot('safeguarding-self-', () => clock);
+  store = desk.store;
 });
 
 afterEach(async () => {
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await desk.close();
 });
 
 /** An adult's own crisis, as first messages (the exploratory tester's, and others like them). */
