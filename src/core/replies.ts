@@ -394,7 +394,8 @@ ${AUTOMATED_NOTE}`,
       "I'll also ask for a person to talk to you.";
     return {
       text,
-      sms: `That sounds so hard. If you might hurt yourself or are in danger, call ${emergency}. Samaritans ${samaritans}, free, any time.`,
+      // Childline too: "I don't feel safe at home" may come from someone under 19 who gave no age.
+      sms: `That sounds so hard. If you might hurt yourself or are in danger, call ${emergency}. Samaritans ${samaritans}, free, any time. Under 19: Childline ${childline}.`,
       choices: [],
       sources: [],
     };

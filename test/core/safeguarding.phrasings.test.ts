@@ -202,6 +202,35 @@ describe('other everyday words of harm, and real risks said plainly', () => {
   });
 });
 
+describe('an adult hurting or touching a child, and not being able to go on, said plainly', () => {
+  it.each([
+    'my daughter told me her stepdad touches her',
+    'my son says his uncle touched him',
+    'my son told me a teacher hurt him',
+    'the taxi driver grabbed her',
+    'his dads girlfriend hit him',
+    'my stepdad hits me',
+    'i really dont know how much longer i can keep going like this',
+    'theres no point anymore',
+    "i'm not ok, i don't think i can carry on",
+  ])('flags %j', (text) => {
+    expect(risky(text)).toBe(true);
+  });
+
+  it.each([
+    'the TA touched his arm to calm him down',
+    'the teacher told me another child hit him',
+    'he was hit by another pupil at lunch',
+    'the school keeps touching base with me',
+    "there's no point asking the school",
+    'is there any point appealing',
+    "I don't think I can take it to tribunal",
+    'the teacher hit him with a detention for nothing',
+  ])('does not flag %j', (text) => {
+    expect(risky(text)).toBe(false);
+  });
+});
+
 describe('the words the risk patterns use', () => {
   it('are offered to the spelling corrector, without wildcards', () => {
     const words = riskVocabulary();

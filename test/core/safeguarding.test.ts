@@ -491,12 +491,12 @@ describe("what the urgent reply says to an adult about their own crisis", () => 
     expect(reply.text).toMatch(/under 19, Childline: 0800 1111/);
     expect(reply.text).toMatch(/a person/);
     expect(reply.text).not.toMatch(/the child's|children's services|worried by what you've said/);
-    expect(reply.sms).toBe('That sounds so hard. If you might hurt yourself or are in danger, call 999. Samaritans 116 123, free, any time.');
+    expect(reply.sms).toBe('That sounds so hard. If you might hurt yourself or are in danger, call 999. Samaritans 116 123, free, any time. Under 19: Childline 0800 1111.');
     expect(segmentCount(reply.sms)).toBe(1);
     const first = replies().safeguarding(tenant, { writer: 'self-adult', introduce: true });
     expect(first.text).toMatch(/automated assistant, not a person/);
     expect(first.sms).toMatch(/automated assistant, not a person/);
-    expect(segmentCount(first.sms)).toBe(1);
+    expect(segmentCount(first.sms)).toBeLessThanOrEqual(2);
   });
 
   it.each(tenants)('for %s: a young person and staff keep their own wording', (tenant) => {

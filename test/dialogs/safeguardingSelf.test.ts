@@ -71,6 +71,8 @@ const OWN_CRISIS = [
   "I've been fighting for his EHCP for two years. I can't do this anymore, I just want it all to end",
   'honestly been thinking about ending it',
   "I don't feel safe at home",
+  'i really dont know how much longer i can keep going like this',
+  "i'm not ok, i don't think i can carry on",
 ];
 
 /** A young person unsafe at home, and what else they ask. */
@@ -97,9 +99,10 @@ describe.each(CHANNELS)('an adult about their own crisis, out of hours, on %s', 
     expect(allText(replies)).not.toMatch(WRONG);
     expect(allText(replies)).not.toMatch(/needs assessment|mediation is/i);
     if (channel === 'sms') {
-      // A first message: the urgent reply says it is automated, and still fits one SMS.
+      // A first message: the urgent reply says it is automated, gives Childline too, and fits two SMS segments.
       expect(first).toMatch(/automated assistant, not a person/);
-      expect(segmentCount(first)).toBe(1);
+      expect(first).toMatch(/Childline 0800 1111/);
+      expect(segmentCount(first)).toBeLessThanOrEqual(2);
       for (const reply of replies) expect(segmentCount(textOf(reply))).toBeLessThanOrEqual(SMS_MAX_SEGMENTS);
     }
   });

@@ -50,6 +50,16 @@ const ADULT =
   'man | men | woman | adult | adults | grown up | older (boy | boys | lad | lads | girl | girls | guy | man | men | person | people | friend) | ' +
   'guy | bloke | stranger | strangers | someone online | person online | people online | someone (she | he | they) met | someone (she | he | they) (does not | do not) know';
 
+/** Grown-ups a child may live with or see at home (after normalisation: mum and dad are "parent"). */
+const GROWN_UPS_AT_HOME =
+  'parent | stepdad | stepfather | stepmum | stepmother | step parent | step dad | step mum | foster parent | nan | grandad | uncle | aunt | auntie | ' +
+  'brother | sister | stepbrother | stepsister | parent boyfriend | parent girlfriend | parent partner | parents boyfriend | parents girlfriend | ' +
+  '(mums | moms | mams | dads) (boyfriend | girlfriend | partner | husband | wife)';
+
+/** Who, named just before "hit him" or "touches her", makes it a risk: family and grown-ups at home, or staff and other adults. */
+const ADULTS_WHO_HARM_AT_HOME = 'stepdad | stepfather | stepmum | stepmother | step dad | step mum | step parent | uncle | aunt | auntie | grandad | nan | lodger | neighbour | family friend | (parent | parents | mums | dads) (boyfriend | girlfriend | partner)';
+const ADULTS_WHO_HARM_ELSEWHERE = 'teacher | a teacher | the teacher | his teacher | her teacher | ta | the ta | staff | a member of staff | member of staff | tutor | coach | driver | taxi driver | bus driver | escort | carer | care worker | support worker | youth worker | man | a man | woman | a woman | adult | an adult';
+
 /** Strangers and people met online: contacting a child at all is a sign. */
 const STRANGER =
   'stranger | strangers | an older man | older men | a grown man | grown men | adults online | a man online | men online | someone online | ' +
@@ -142,6 +152,18 @@ const HARM_TO_SELF: RiskPattern[] = [
 const OTHER_RISKS: RiskPattern[] = [
   // abuse and violence at home or by adults
   'abus* | molest* | groom* | sexual* | rape* | raped | inappropriate* touch* | touched (him | her | me) inappropriate*',
+  // "her stepdad touches her", "his uncle touched him", "a teacher hurt him": an adult doing it, said
+  // plainly, the adult named just before ("the teacher said another child hit him" is not this).
+  ...[ADULTS_WHO_HARM_AT_HOME, ADULTS_WHO_HARM_ELSEWHERE].flatMap((who) => [
+    {
+      match: `(${who}) (touches | touched | touching | keeps touching | has touched | has been touching | been touching) (him | her | them | me | my child)`,
+      unless: 'touch* (him | her | them | me | my child) (on the (arm | shoulder | hand | back | head) | to (calm | guide | help | move | stop | settle | get))',
+    },
+    { match: `(${who}) (hurt | hurts | hurting | has hurt | hit | hits | hitting | has hit) (him | her | them | me | my child)`, unless: 'hit (him | her | them | me | my child) with (a | an)? (detention | sanction | fine | letter | bill | exclusion | consequence)' },
+    `(${who}) (beat | beats | beating | kicked | punched | slapped | smacked) (him | her | them | me | my child)`,
+    `(${who}) (grabbed | shoved | strangled | choked | pinned) (him | her | them | me | my child)`,
+  ]),
+
   '(hit* | hits | hitting | beat* | punch* | kick* | slap* | strangl* | chok* | throttl*) & (me | us | my child | the child | him | her) & (parent | partner | husband | wife | boyfriend | girlfriend | stepdad | stepfather | stepmum | uncle | brother | sister | at home | ex)',
   // violence going on now ("he's hitting her again", "dad is hurting mum"), whoever it is
   {
@@ -294,6 +316,10 @@ const CRISIS_PATTERNS: RiskPattern[] = [
   'not want to (live | be alive | exist | wake up) | not want to (be here | be around) (anymore | any more)',
   'wish (i | he | she | they) (was | were | had | would)? (not here | never been born | not been born | gone | not alive)',
   'if i (was | were) (gone | dead | not here | not around)',
+  // "I don't know how much longer I can keep going", "I don't think I can carry on", "there's no point anymore"
+  'how much longer (i | we) can (keep going | go on | carry on | cope | take (it | this) | do this | keep doing this)',
+  '(i | we) (do not | dont) think (i | we) can (carry on | keep going | go on | cope | do this (anymore | any more) | take (it | this) (anymore | any more) | take (much more | any more | anymore))',
+  '(there is | theres | there s | is there | whats the | what is the) (no | any)? point (anymore | any more | in anything | to anything | in life | in trying anymore | in going on | in carrying on)',
   '(sleep | go to sleep) and (never | not) wake up | sleep forever | (lost | losing) the will to live',
 ];
 
@@ -857,10 +883,6 @@ export function soundsDistressed(words: readonly string[]): boolean {
 const CHILD_AGE = '8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | eight | nine | ten | eleven | twelve | thirteen | fourteen | fifteen | sixteen | seventeen';
 
 /** The people a child lives with or is looked after by, as the normaliser writes them ("my dad" is "my parent"). */
-const GROWN_UPS_AT_HOME =
-  'parent | stepdad | stepfather | stepmum | stepmother | step parent | step dad | step mum | foster parent | nan | grandad | uncle | aunt | auntie | ' +
-  'brother | sister | stepbrother | stepsister | parent boyfriend | parent girlfriend | parent partner | parents boyfriend | parents girlfriend | ' +
-  '(mums | moms | mams | dads) (boyfriend | girlfriend | partner | husband | wife)';
 
 /**
  * Signs that the writer is a child or young person speaking for themselves: their age, their school
