@@ -422,6 +422,8 @@ describe('harm to oneself told as long past and over', () => {
     'She had suicidal thoughts last year but is doing well now. Can she get an EHCP?',
     'he self harmed when he was 12, he is 16 now and doing really well. what happens to his EHCP at college?',
     "I used to self harm as a teenager but I'm fine now, can I ask for my own assessment",
+    "she had a spell of self harming in year 7 but it's all behind us now, we just want to know about mediation",
+    'he went through a phase of self harm, its behind him now. how do i complain about the school?',
   ])('is not a risk now: %j', (text) => {
     expect(read(text)).toBe(false);
     expect(past(text)).toBe(true);
@@ -435,6 +437,8 @@ describe('harm to oneself told as long past and over', () => {
     'my son used to self-harm a few years ago and he still does sometimes',
     "he took an overdose last week, he's ok now",
     'she used to self harm but she is not fine now',
+    "she's in year 8 and self harming, it's behind closed doors",
+    'she is self harming in year 9',
     // not said to be over, or not said when
     'he used to self harm',
     "she self harms but she's fine now",

@@ -731,13 +731,15 @@ const LONG_AGO = [
   'used to | years ago | year ago | a long time ago | long time ago | ages ago | last year | the year before | in the past | previously | history of | as a (child | teenager | teen)',
   'when (he | she | they | i | we | my child) (was | were) (younger | little | small | a child | a teenager | at primary | in primary | at (his | her | their | my) old school | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16)',
   'back in (2010 | 2011 | 2012 | 2013 | 2014 | 2015 | 2016 | 2017 | 2018 | 2019 | 2020 | 2021 | 2022 | 2023 | 2024) | at (his | her | their | my) old school | in primary (school)?',
+  // "a spell of self harming in year 7" (said of a school year gone by, with the rest telling it is over)
+  '(in | during | back in | around) (year | yr) (3 | 4 | 5 | 6 | 7 | 8 | 9 | 10) | a (spell | phase | period | patch | time) of',
 ].join(' | ');
 const NOT_LONG_AGO = '(am | is | are | was | get | gets | got | getting | become | becoming) used to';
 /** Said to be over now: "he's fine now", "she is doing really well", "no longer". */
 const OVER_NOW = [
   '(fine | ok | okay | alright | all right | well | better | much better | good | great | happy | happier | settled | stable | safe) now',
   'doing (really | so | very | much)? (well | better | great | fine | ok | okay | good) | (has | have) (been)? (fine | well | ok | okay | good) (since | for) | no longer',
-  '(stopped | recovered | got better | came through | come through | moved on | over it | all in the past | behind (him | her | them | me | us))',
+  '(stopped | recovered | got better | came through | come through | moved on | over it | all in the past | (all | well | long)? behind (him | her | them | me | us))',
 ].join(' | ');
 /**
  * Anything that says it may not be over: now, again, recent, still, worry, or that things are not
