@@ -208,6 +208,19 @@ export function detectDecision(text: string): AppealDecision | undefined {
   return found.length === 1 ? found[0] : undefined;
 }
 
+/**
+ * A question about the choices just offered, not a new question: "what do you mean which decision?",
+ * "what does not to issue mean?", "whats the difference?", "how do I know which one?". It is
+ * answered with what the choices mean, and the same question asked again.
+ */
+export function asksAboutChoices(text: string): boolean {
+  const t = clean(text);
+  if (!isQuestion(text) && !/^(i )?(dont|do not) (understand|get it|know what)|^(confused|explain|not sure what)/.test(t)) return false;
+  if (changesSubject(text)) return false;
+  return /\b(mean|means|meaning|difference|differences|explain|understand|confused|confusing)\b/.test(t) ||
+    /\b(which|what) (one|ones|option|options|choice|choices)\b.{0,30}\b(pick|choose|mine|me|is it|should|do i|for)\b|\bhow (do|would|can) (i|we) (know|tell) which\b/.test(t);
+}
+
 /** "Work out my deadline", "calculate the date", "when is my deadline": a request for this person's own date. */
 export function asksToWorkOut(text: string): boolean {
   const t = clean(text);

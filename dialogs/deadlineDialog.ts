@@ -22,7 +22,7 @@ import { errorFields, log } from '../src/log';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import type { ClarifyResult } from './clarifyDialog';
 import {
-  asksHowLong, asksToWorkOut, changesSubject, clean, confirmsReadBack, detectDecision, detectKind, isQuestion, kindFromReply,
+  asksAboutChoices, asksHowLong, asksToWorkOut, changesSubject, clean, confirmsReadBack, detectDecision, detectKind, isQuestion, kindFromReply,
   mentionsNoCertificate, saysDontKnow, saysDontKnowTheDate, saysNoCertificate, talksAboutMediationMeeting, yesOrNo,
 } from './deadlineAnswers';
 import { dataOf, instantOf, understandingOf, type DialogServices } from './services';
@@ -55,7 +55,15 @@ export interface LastDeadline {
 }
 
 /** The conversation's memory, with the last deadline (kept beside the fields the main dialog knows). */
-export type DeadlineMemory = ConversationData & { lastDeadline?: LastDeadline };
+export type DeadlineMemory = ConversationData & {
+  lastDeadline?: LastDeadline;
+  /**
+   * The council decision last named in this conversation ("also the council refused her
+   * assessment"), so a later "how long do I have to appeal?" need not ask which decision. Only the
+   * kind of decision is kept, never the words.
+   */
+  decisionNamed?: AppealDecision;
+};
 
 /** A changed fact to work the last deadline out again with: read back before it is used. */
 export interface WhatIf {
@@ -115,9 +123,19 @@ interface DeadlineState {
   /** Mediation is arranged but has not happened: no certificate yet (said in the next steps). */
   mediationArranged?: boolean;
   /** Said before the next question (e.g. "A mediation meeting is not a certificate…"). */
-  note?: 'meeting-to-come' | 'meeting-past';
+  note?: 'meeting-to-come' | 'meeting-past' | 'what-if-later';
   /** How many times a certificate dated before the letter was questioned. */
   beforeLetter?: number;
+  /**
+   * "What if the certificate comes on 20 Jan?" at the certificate question: no certificate yet, so
+   * the deadline without one first, then this date (read back) as a what-if.
+   */
+  thenWhatIf?: { date: IsoDate; clash?: { named: number; alternatives: IsoDate[] } };
+  /** The council decision named earlier in the conversation: used for an appeal unless this one names another. */
+  remembered?: AppealDecision;
+  /** The choices of the question waiting were explained: the same question follows. */
+  explain?: 'kind' | 'decision';
+  explainOnly?: AppealDecision;
 }
 
 type Outcome = 'next' | 'unclear' | { unknown: FactName };
@@ -182,6 +200,9 @@ const FACT_OF_ENTITY: Partial<Record<Entity, FactName[]>> = {
  * nearest one, past or to come, unless the words are in the past tense ("was dated").
  */
 export function deadlineFollowUp(text: string, data: ConversationData, today: IsoDate): DeadlineOptions | undefined {
+  // Every message comes past here: a council decision named in one is kept for a later deadline.
+  const named = detectDecision(text);
+  if (named) (data as DeadlineMemory).decisionNamed = named;
   const previous = (data as DeadlineMemory).lastDeadline;
   if (!previous) return undefined;
   const t = clean(text);
@@ -190,9 +211,9 @@ export function deadlineFollowUp(text: string, data: ConversationData, today: Is
   if (dates.length !== 1) return undefined;
   const found = dates[0]!;
   const wanted: readonly FactName[] = FACT_NAMES[previous.kind];
-  const named = new Set(findCues(text.toLowerCase(), ENTITY_CUES).flatMap((h) => FACT_OF_ENTITY[h.cue] ?? []).filter((f) => wanted.includes(f)));
+  const facts = new Set(findCues(text.toLowerCase(), ENTITY_CUES).flatMap((h) => FACT_OF_ENTITY[h.cue] ?? []).filter((f) => wanted.includes(f)));
   // "What if I said no to mediation…" after an appeal names the mediation, not a fact of the appeal.
-  const fact = named.size === 1 ? [...named][0]! : named.size === 0 && wanted.length === 1 ? wanted[0]! : undefined;
+  const fact = facts.size === 1 ? [...facts][0]! : facts.size === 0 && wanted.length === 1 ? wanted[0]! : undefined;
   if (!fact) return undefined;
   let date = found.date;
   if (found.form === 'no-year' && !PAST_TENSE.test(t)) date = nearestOccurrence(found, today);
@@ -228,13 +249,27 @@ export class DeadlineDialog extends CancelAndHelpDialog {
 
   private async askStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as DeadlineState | DeadlineOptions;
-    if (!('started' in options)) return step.replaceDialog(STEPS, this.start(options, todayOf(step.context)));
+    if (!('started' in options)) {
+      const memory = (await dataOf(this.services, step.context)) as DeadlineMemory;
+      // "Work out my deadline" picked under the appeal time-limits answer (no words of its own): an appeal.
+      const appealAnswered = !options.text && !options.decision && !options.topicId && memory.lastTopicId === 'appeal-deadline';
+      return step.replaceDialog(STEPS, this.start(appealAnswered ? { ...options, topicId: 'appeal-deadline' } : options, todayOf(step.context), memory.decisionNamed));
+    }
     const state = options;
     const data = await dataOf(this.services, step.context);
     const tenant = this.services.replies.tenant(data.tenant);
+    if (state.explain) {
+      // "What do you mean which decision?": what the choices mean, then the same question.
+      await send(step.context, state.explain === 'decision' ? deadlineMessages.decisionsExplained(state.explainOnly) : deadlineMessages.kindsExplained(), data);
+      state.explain = undefined;
+      state.explainOnly = undefined;
+    }
     const ask = nextAsk(state);
     if (state.note) {
-      await send(step.context, deadlineMessages.meetingNotCertificate(state.note === 'meeting-to-come'), data);
+      const note = state.note === 'what-if-later'
+        ? deadlineMessages.certificateWhatIfFirst
+        : deadlineMessages.meetingNotCertificate(state.note === 'meeting-to-come');
+      await send(step.context, note, data);
       state.note = undefined;
     }
     if (ask?.type === 'date' && ask.how === 'before-letter' && (state.beforeLetter ?? 0) > 2) {
@@ -259,6 +294,13 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     const tenant = this.services.replies.tenant(data.tenant);
 
     if (outcome === 'unclear') {
+      // A question about the choices offered ("what does not to issue mean?"): what they mean, and the question again.
+      if ((ask?.type === 'decision' || ask?.type === 'kind') && asksAboutChoices(text)) {
+        state.explain = ask.type;
+        if (ask.type === 'decision') state.explainOnly = decisionNamedIn(text);
+        state.forced = { type: ask.type };
+        return step.replaceDialog(STEPS, state);
+      }
       const understanding = understandingOf(this.services, step.context, text);
       const question = isQuestion(text);
       // A question back at a read-back ("is that date right?") is not a yes: where to find the date, and the read-back again.
@@ -301,7 +343,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
   }
 
   /** The state at the start: the kind and decision if the message makes them clear, and its dates. */
-  private start(options: DeadlineOptions, today: IsoDate): DeadlineState {
+  private start(options: DeadlineOptions, today: IsoDate, decisionNamed?: AppealDecision): DeadlineState {
     const text = options.text?.trim() ?? '';
     const state: DeadlineState = { started: true, facts: {}, confirmed: [], queue: [], misses: 0 };
     if (options.whatIf) return startWhatIf(state, options.whatIf, today);
@@ -310,6 +352,7 @@ export class DeadlineDialog extends CancelAndHelpDialog {
     if (state.kind === 'appeal' && options.decision) state.decision = options.decision;
     if (text) state.heldText = text;
     if (state.kind) useHeldText(state, today);
+    if (decisionNamed && decisionNamed !== 'not-sure') state.remembered = decisionNamed;
     return state;
   }
 
@@ -352,6 +395,14 @@ export class DeadlineDialog extends CancelAndHelpDialog {
       case 'date': {
         const dates = extractDates(text, today);
         if (ask.fact === 'certificate_date') {
+          // "1" (or "I don't have one yet") still works after the certificate question is asked again.
+          if (pickChoice(withoutQuestionMark(text), [NO_CERTIFICATE_LABEL]) === 0) {
+            delete state.facts.certificate_date;
+            state.facts.certificate_date = null;
+            return 'next';
+          }
+          const hypothetical = certificateWhatIf(state, text, dates, today);
+          if (hypothetical) return hypothetical;
           const none = noCertificateYet(state, text, dates);
           if (none) return none;
         }
@@ -374,6 +425,8 @@ export class DeadlineDialog extends CancelAndHelpDialog {
           return 'next';
         }
         const dates = extractDates(text, today);
+        const hypothetical = certificateWhatIf(state, text, dates, today);
+        if (hypothetical) return hypothetical;
         const none = noCertificateYet(state, text, dates);
         if (none) return none;
         if (dates.length > 0) return takeDate(state, 'certificate_date', text, dates);
@@ -458,8 +511,74 @@ export class DeadlineDialog extends CancelAndHelpDialog {
       }
     }
     await send(context, nextSteps!, data);
+    if (state.decision && state.decision !== 'not-sure') (data as DeadlineMemory).decisionNamed = state.decision;
+    const asked = !whatIf && state.thenWhatIf;
+    const previous = (data as DeadlineMemory).lastDeadline;
+    if (asked && previous) {
+      // "What if the certificate comes on 20 Jan?" asked at the certificate question: now that date, read back first.
+      await send(context, plainNote(deadlineMessages.nowYourQuestion), data);
+      const fresh: DeadlineState = { started: true, facts: {}, confirmed: [], queue: [], misses: 0 };
+      const whatIfAsked: WhatIf = { previous, fact: 'certificate_date', date: asked.date, ...(asked.clash && { clash: asked.clash }) };
+      return step.replaceDialog(STEPS, startWhatIf(fresh, whatIfAsked, today));
+    }
     return step.endDialog();
   }
+}
+
+function plainNote(text: string): DeadlineReply {
+  return { text, sms: text, choices: [], sources: [] };
+}
+
+/** The one decision whose choice a question names ("what does not to issue mean?"), if only one. */
+function decisionNamedIn(text: string): AppealDecision | undefined {
+  const t = clean(text);
+  const cues: Array<[AppealDecision, RegExp]> = [
+    ['not-to-assess', /\bassess/],
+    ['not-to-issue', /\bissu/],
+    ['contents', /\bwhat the plan says\b|\bplan says\b|\bcontents?\b/],
+    ['not-to-amend', /\b(change|amend)/],
+    ['cease', /\b(stop|cease)/],
+    ['school-only', /\b(school|college)\b/],
+  ];
+  const hits = cues.filter(([, cue]) => cue.test(t)).map(([d]) => d);
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+const CERTIFICATE_TO_COME = /\b(cert|certificate|it)\b.{0,20}\b(comes|will come|should come|will arrive|should arrive|arrives|will be issued|should be issued|is issued|gets issued|will get|expect\w*)\b|\b(if|when) (i|we) (get|receive)\b/;
+
+/**
+ * "What if the certificate comes on 20 Jan?" at the certificate question: a certificate still to
+ * come, asked about. There is no certificate yet, so the deadline without one comes first (never a
+ * date the person did not give as fact); then the date asked about, read back, as a what-if. A day
+ * and month with no year is the one on or after the letter's date (the next 20 January).
+ */
+function certificateWhatIf(state: DeadlineState, text: string, dates: FoundDate[], today: IsoDate): Outcome | undefined {
+  if (state.whatIf || dates.length !== 1) return undefined;
+  const t = clean(text);
+  if (!WHAT_IF.test(t) && !(CERTIFICATE_TO_COME.test(t) && !talksAboutMediationMeeting(text))) return undefined;
+  const found = dates[0]!;
+  const letter = state.facts.decision_letter_date ?? undefined;
+  const date = found.form === 'no-year' ? onOrAfter(found, letter ?? today) : found.date;
+  const clash = found.weekdayNamed === undefined ? undefined : weekdayClash({ ...found, date }, today, true);
+  delete state.facts.certificate_date;
+  state.confirmed = state.confirmed.filter((f) => f !== 'certificate_date');
+  state.facts.certificate_date = null;
+  state.thenWhatIf = { date, ...(clash && { clash }) };
+  state.note = 'what-if-later';
+  return 'next';
+}
+
+/** A day and month with no year ("20 Jan"), or a day alone, on or after `from`: the next one if needed. */
+function onOrAfter(found: FoundDate, from: IsoDate): IsoDate {
+  if (!isBefore(found.date, from)) return found.date;
+  const withMonth = /[a-z]{3}|\d\s*[/.\-]\s*\d/i.test(found.text.replace(/\b(?:the|of|on|st|nd|rd|th)\b/gi, ''));
+  let date = found.date;
+  for (let i = 0; i < 3 && isBefore(date, from); i++) {
+    const next = addMonths(date, withMonth ? 12 : 1);
+    if (toParts(next).day !== toParts(found.date).day) return found.date;
+    date = next;
+  }
+  return date;
 }
 
 /** Keeps the dates and the deadline for an adviser's summary, should the person ask for one later. */
@@ -478,6 +597,8 @@ function rememberForAdviser(data: ConversationData, result: DeadlineResult): voi
 function nextAsk(state: DeadlineState): Ask | undefined {
   if (state.forced) return state.forced;
   if (!state.kind) return { type: 'kind' };
+  // A decision named earlier in the conversation ("the council refused her assessment") is used, not asked for.
+  if (state.kind === 'appeal' && !state.decision && state.remembered) state.decision = state.remembered;
   if (state.kind === 'appeal' && !state.decision) return { type: 'decision' };
   for (const fact of FACT_NAMES[state.kind]) {
     // A question raised by the person's own words about this date comes before the usual one.

@@ -162,7 +162,7 @@ export class MainDialog extends ComponentDialog {
     }
 
     const offered = pickOffered(text, data.offered);
-    if (offered) return this.act(step, offered, feedbackFor);
+    if (offered) return this.act(step, offered, feedbackFor, text);
     // "9" when there were five choices is a slip, not a question: the choices again, nothing else.
     if (data.offered.length > 1 && isChoiceNumber(text)) {
       await say(context, fitFor(replies.pickANumber(data.offered), context.activity.channelId), data);
@@ -269,7 +269,7 @@ export class MainDialog extends ComponentDialog {
     // Left for something else (a person, another question, a choice): the other question is dropped.
     (await dataOf(this.services, step.context)).alsoAsked = undefined;
     if ('handoff' in result) return this.handOff(step, { reason: result.handoff, ...(result.asked && { asked: result.asked }) });
-    if ('chosen' in result) return this.act(step, result.chosen);
+    if ('chosen' in result) return this.act(step, result.chosen, undefined, messageText(step.context));
     if ('reroute' in result) return step.replaceDialog(STEPS);
     const asked = (step.values as { asked?: string }).asked;
     const data = await dataOf(this.services, step.context);
@@ -278,7 +278,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   /** Acts on a choice the person picked (from any message, a clarifying question or a flow). */
-  private async act(step: WaterfallStepContext, choice: Choice, feedbackFor?: string): Promise<DialogTurnResult> {
+  private async act(step: WaterfallStepContext, choice: Choice, feedbackFor?: string, typed?: string): Promise<DialogTurnResult> {
     const data = await dataOf(this.services, step.context);
     const { replies } = this.services;
     data.unclearTurns = 0;
@@ -287,7 +287,9 @@ export class MainDialog extends ComponentDialog {
         await this.answer(step.context, choice.action.topicId);
         break;
       case 'deadline': { // Deadline hook: "Work out my deadline", with the decision when a flow knows it
-        const held = takeDatesToCheck(data);
+        // Dates kept earlier, and any in the words that picked this ("when is my deadline? the letter is dated 1 Dec").
+        const withDates = typed && extractDates(typed, todayOf(step.context)).length > 0 ? typed : undefined;
+        const held = [takeDatesToCheck(data), withDates].filter(Boolean).join('\n');
         const options: DeadlineOptions = { ...(choice.action.decision && { decision: choice.action.decision }), ...(held && { text: held }) };
         return step.replaceDialog(CHILD, { dialogId: DEADLINE_DIALOG, options } satisfies ChildOptions);
       }

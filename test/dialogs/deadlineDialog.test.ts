@@ -659,8 +659,9 @@ describe.each(['webchat', 'sms'] as const)('deadline dialog on %s', (channel) =>
       if (channel === 'sms') expect(textOf(last(answer))).toMatch(/4 Work out my deadline/);
       else expect(buttonsOf(last(answer))).toContain('Work out my deadline');
       const picked = await chat.send(channel === 'sms' ? '4' : 'Work out my deadline');
-      expect(allText(picked)).toMatch(/Which deadline shall I work out\?/);
-      await chat.send('1');
+      // Picked under the appeal time-limits answer: it is the appeal deadline, not "which deadline?".
+      expect(allText(picked)).not.toMatch(/Which deadline shall I work out\?/);
+      expect(allText(picked)).toMatch(/Which decision are you appealing against\?/);
       await chat.send('not to assess');
       const date = await chat.send('31.12.25');
       expect(allText(date)).toContain('You said the letter was dated Wednesday 31 December 2025.');

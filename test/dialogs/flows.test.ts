@@ -348,6 +348,15 @@ describe('"I disagree with a council decision", all the way to the deadline', ()
     expect(allText(deadline)).toMatch(/You also asked about .*exclu/i);
   });
 
+  it('a deadline choice picked with a date in the same words reads that date back', async () => {
+    const c = open('webchat');
+    const first = await c.send('the council wont issue a plan for my son');
+    expect(textOf(last(first))).toMatch(/[Ww]ork out your appeal deadline now\?/);
+    const out = await c.send('when is my deadline? the letter is dated 31/12/2025');
+    expect(allText(out)).toContain('You said the letter was dated Wednesday 31 December 2025.');
+    expect(allText(out)).not.toMatch(/What date is printed on the decision letter\?/);
+  });
+
   it('"start again" forgets a date kept in a flow', async () => {
     const c = open('webchat');
     await c.send("I disagree with the council's decision");

@@ -126,6 +126,40 @@ const WITH_DATE: Record<FactName, string> = {
   declined_date: 'mediation declined on',
 };
 
+/** What each decision means, in the words of knowledge/topics/appeal-what.yaml. */
+const DECISION_MEANS: Record<Exclude<AppealDecision, 'not-sure'>, string> = {
+  'not-to-assess': 'the council decided not to carry out an EHC needs assessment or reassessment.',
+  'not-to-issue': 'the council decided not to issue an EHC plan after an assessment.',
+  contents: "you disagree with what is in the plan: the description of your child's special educational needs, the special educational help (provision), or changes (amendments) to these parts.",
+  'not-to-amend': 'the council decided not to change (amend) the plan after a review or reassessment.',
+  cease: 'the council decided to stop (cease to maintain) the plan.',
+  'school-only': 'your appeal is only about the school or college named, the type of school, or that no school is named.',
+};
+const DECISION_MEANS_SMS: Record<Exclude<AppealDecision, 'not-sure'>, string> = {
+  'not-to-assess': 'the council refuses to assess or reassess.',
+  'not-to-issue': 'after an assessment, the council refuses to issue a plan.',
+  contents: 'the needs or help written in the plan.',
+  'not-to-amend': 'the council refuses to amend the plan.',
+  cease: 'the council decides to stop the plan.',
+  'school-only': 'only the school named in the plan.',
+};
+
+/** What each deadline is, as the rules in DEADLINES.md (and the deadline replies) put it. */
+const KIND_MEANS: Record<DeadlineKind, string> = {
+  appeal: "the last day for your appeal to reach the SEND Tribunal, if you disagree with the council's decision.",
+  'assessment-decision': 'the council must tell you within 6 weeks of receiving your request whether it will carry out an EHC needs assessment.',
+  'final-plan': 'the council must issue the final EHC plan within 20 weeks of receiving your request for an assessment.',
+  'draft-plan-comments': 'you have 15 days from the day the draft plan was sent to you to comment and to say which school or college you want.',
+  'certificate-if-declined': 'after you tell the mediation adviser you do not want mediation, they must issue your certificate within 3 working days.',
+};
+const KIND_MEANS_SMS: Record<DeadlineKind, string> = {
+  appeal: 'last day to appeal a council decision.',
+  'assessment-decision': 'council must decide within 6 weeks of your request whether to assess.',
+  'final-plan': 'final plan due within 20 weeks of your request.',
+  'draft-plan-comments': '15 days to comment on a draft plan.',
+  'certificate-if-declined': 'certificate due 3 working days after you say no to mediation.',
+};
+
 export const deadlineMessages = {
   whichDeadline(retry = false, noted?: Noted | boolean): DeadlineReply {
     const ask = 'Which deadline shall I work out?';
@@ -227,7 +261,7 @@ export const deadlineMessages = {
   meetingNotCertificate(toCome: boolean): DeadlineReply {
     const what = 'A mediation meeting is not a mediation certificate. When the meeting has finished, the mediator issues you with a certificate within 3 working days.';
     const text = toCome
-      ? `${what} So you do not have a certificate yet, and I will work out your deadline without one. When you get the certificate, ask me again with the date it was issued.`
+      ? `${what} So you do not have a certificate yet, and I will work out your deadline without one.`
       : `That sounds like the date of the mediation meeting. ${what}`;
     const sms = toCome
       ? 'A mediation meeting is not a certificate. The mediator issues the certificate within 3 working days after the meeting. So for now I will work it out without one.'
@@ -243,8 +277,40 @@ export const deadlineMessages = {
       'Please check the date printed on the certificate and type it. If you do not have a certificate yet, say so.';
     const sms =
       `A mediation certificate comes after the decision, so it cannot be dated ${formatShort(certificate)}, before the letter (${formatShort(letter)}). ` +
-      "Please check the certificate and text its date, or say if you don't have one yet.";
-    return plain(text, sms);
+      "Please check the certificate and text its date. If you don't have one yet, reply 1.";
+    return { ...plain(text, sms, inDialog([NO_CERTIFICATE_LABEL])), smsChoicesInText: true };
+  },
+
+  /**
+   * "What if the certificate comes on 20 Jan?" at the certificate question: there is no certificate
+   * yet, so the deadline without one comes first; the date asked about is read back after it.
+   */
+  certificateWhatIfFirst: plain(
+    "You don't have the certificate yet, so first here is your deadline without one. Then I'll work it out with the certificate date you asked about.",
+    "No certificate yet, so first your deadline without one, then with the date you asked about.",
+  ),
+
+  /** Before the read-back of the date asked about at the certificate question. */
+  nowYourQuestion: 'Now your question.',
+
+  /** What the choices at "Which decision are you appealing against?" mean (knowledge/topics/appeal-what.yaml). */
+  decisionsExplained(only?: AppealDecision): DeadlineReply {
+    const named = only && only !== 'not-sure' ? [only] : APPEAL_DECISIONS.filter((d) => d !== 'not-sure');
+    const text = named.map((d) => `- ${DECISION_LABELS[d]}: ${DECISION_MEANS[d]}`).join('\n');
+    const sms = named.map((d) => `${DECISION_LABELS[d]}: ${DECISION_MEANS_SMS[d]}`).join(' ');
+    const lead = named.length === 1 ? '' : 'Your decision letter says what the council decided. The choices mean:\n';
+    const smsLead = named.length === 1 ? '' : 'The choices mean: ';
+    const unsure = named.length === 1 ? '' : `\n- ${DECISION_LABELS['not-sure']}: I can still work out the date.`;
+    return plain(`${lead}${text}${unsure}`, `${smsLead}${sms}`);
+  },
+
+  /** What the choices at "Which deadline shall I work out?" mean. */
+  kindsExplained(): DeadlineReply {
+    const kinds = Object.keys(KIND_LABELS) as DeadlineKind[];
+    return plain(
+      `The choices mean:\n${kinds.map((k) => `- ${KIND_LABELS[k]}: ${KIND_MEANS[k]}`).join('\n')}`,
+      `The choices mean: ${kinds.map((k, i) => `${i + 1} ${KIND_MEANS_SMS[k]}`).join(' ')}`,
+    );
   },
 
   futureDate(fact: FactName, date: IsoDate): DeadlineReply {
@@ -367,10 +433,9 @@ function mediationStep(result: DeadlineResult, decision: AppealDecision | undefi
   const later = 'If you get a certificate later, your deadline may move later: ask me again then.';
   if (arranged) {
     return {
-      text:
-        'When your mediation meeting has finished, the mediator issues you with a certificate within 3 working days. ' +
-        'Your deadline may then move later: ask me again with the date on the certificate.',
-      sms: 'After the mediation meeting, the mediator issues a certificate within 3 working days. Your deadline may then move later: ask me again then.',
+      // The note before the deadline has said when the mediator issues the certificate: not said twice.
+      text: 'When you get the certificate, your deadline may move later: ask me again with the date it was issued.',
+      sms: 'When you get the certificate, your deadline may move later: ask me again then.',
     };
   }
   if (decision === 'not-sure' || decision === undefined) {
