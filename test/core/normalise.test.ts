@@ -54,6 +54,7 @@ describe('normalise', () => {
     ['hlo', 'hello'],
     ['my dauter', 'my child'],
     ['wen i must apeal', 'when i must appeal'],
+    ['how long i have for apel', 'how long i have for appeal'],
   ])('%j → %j', (input, expected) => {
     expect(normalise(input)).toBe(expected);
   });

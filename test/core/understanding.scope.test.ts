@@ -28,6 +28,14 @@ describe('scope replies are out of scope, with their own reply, and outrank any 
     ['Is the time limit the same in Northern Ireland?'],
     ['the ALNCo says he does not need more support, what do I do'],
     ['im in wales and the LA said no to an ehcp, wot now'],
+    // where the family lives, the child goes to school, or whose council or rules they are
+    ['we live in wales'],
+    ['I live in Cardiff, what do I do if the council says no?'],
+    ['scottish council refused to assess my son'],
+    ['in scotland how long to appeal'],
+    ['he goes to school in Wales and they will not help him'],
+    ['Im in Edinburgh how do I complain about the school'],
+    ['my son lives with his dad in Belfast, how do I appeal'],
   ])('%j → outside England', (text) => {
     const u = read(text);
     expect(labelOf(u)).toBe('out-of-scope');
@@ -67,6 +75,21 @@ describe('scope replies are out of scope, with their own reply, and outrank any 
     expect(label(text)).toBe(topic);
   });
 
+  it.each([
+    // Wales, Scotland or Northern Ireland named, but not as where the family or its council is
+    ["we're going on holiday to wales next week, how do i appeal the refusal to assess?"],
+    ["my son's dad lives in Scotland, does he need to agree to the appeal?"],
+    ['my surname is Wales, how do I appeal?'],
+    ['we have family in Scotland, how long do I have to appeal?'],
+    ["we're in wales on holiday, how do i complain about the school"],
+    ['we moved from Wales last year, how do I get an EHCP'],
+    ['we used to live in Glasgow, now in Derby, how do I appeal'],
+    ['my son is learning welsh at school, can I ask for an assessment'],
+  ])('%j is not outside England', (text) => {
+    expect(replyOf(read(text))).not.toBe('outside-england');
+    expect(labelOf(read(text))).not.toBe('out-of-scope');
+  });
+
   it('a risk still comes first', () => {
     expect(label('we live in Cardiff and my foster son said tonight he wants to kill himself')).toBe('safeguarding');
   });
@@ -94,6 +117,10 @@ describe('another council, when the conversation belongs to one', () => {
     ['milton-keynes', 'we are based in Bedford but he goes to school in MK, how do I appeal'],
     ['worcestershire', 'I live in Birmingham, how do I contact the SEN team'],
     ['derby', 'MK SENDIAS email please'],
+    // "we're in", "our council is"
+    ['milton-keynes', "we're in Bedford, what's the phone number for the SEN team?"],
+    ['worcestershire', 'our council is Birmingham, can I appeal to the tribunal?'],
+    ['derby', 'we live in Leicester, who do I ring about the plan'],
   ])('%s: %j → another council', (tenant, text) => {
     const u = read(text, tenant);
     expect(labelOf(u)).toBe('out-of-scope');
@@ -109,6 +136,10 @@ describe('another council, when the conversation belongs to one', () => {
     ['generic', 'we live in Leicestershire, what is the SENDIASS number', 'sendiass'],
     // "reading" is a word before it is a town
     ['derby', 'his reading is way behind and the school will not help, who do I talk to first', 'first-steps'],
+    ['milton-keynes', "we're in milton keynes what's the number for the sen team", 'sen-team-contact'],
+    ['worcestershire', 'our council is Worcestershire, what is the SEN team number', 'sen-team-contact'],
+    // where the family was, not where it is
+    ['milton-keynes', 'we were in Bedford before but now live in MK, what is the SEN team number', 'sen-team-contact'],
   ])('%s: %j is its own council (%s)', (tenant, text, topic) => {
     expect(label(text, tenant)).toBe(topic);
   });
@@ -143,6 +174,7 @@ describe('young people asking for themselves', () => {
   it.each([
     ["I'm 22 and want to appeal about my own EHCP. How do I go about it?", 'appeal-how'],
     ['im 18 how long do i have to appeal', 'appeal-deadline'],
+    ['how long i have for apel', 'appeal-deadline'],
   ])('%j is still %s', (text, topic) => {
     expect(label(text)).toBe(topic);
   });
@@ -154,6 +186,13 @@ describe('angry messages are read for what they ask', () => {
     ['absolute sh*t service, council has ignored my calls for weeks', 'complaint'],
     ['its been 40 weeks and STILL no plan from the council, this is a f**king disgrace', 'complaint'],
     ['the college keep refusing to give her the support hours in her EHCP!!!', 'first-steps'],
+    // chased and never called back; asked long ago and still waiting: what complaints are for
+    ["I've rung the SEN team 15 times and nobody ever calls back. This is a disgrace.", 'complaint'],
+    ['emailed the council 6 times, they never reply', 'complaint'],
+    ['absolute shambles. applied for ehcp in march still waiting', 'complaint'],
+    ['we requested an assessment in january and still not heard anything', 'complaint'],
+    // asking how to reach them is still the contact
+    ["How do I contact my son's caseworker at the council? I've emailed twice with no reply.", 'sen-team-contact'],
   ])('%j → %s', (text, topic) => {
     expect(label(text)).toBe(topic);
   });

@@ -31,6 +31,7 @@ const SHORTHAND: Record<string, string> = {
   // frequent misspellings
   tribual: 'tribunal', tribunel: 'tribunal', tribunial: 'tribunal', tribunl: 'tribunal', tribunals: 'tribunal',
   appel: 'appeal', apeal: 'appeal', appea: 'appeal', apeals: 'appeal', appele: 'appeal', apeel: 'appeal', appeals: 'appeal', appealing: 'appeal', appealed: 'appeal',
+  apel: 'appeal', apels: 'appeal', appeall: 'appeal', apealing: 'appeal', apelling: 'appeal', apealed: 'appeal', apelled: 'appeal',
   mediaton: 'mediation', meditation: 'mediation', mediaion: 'mediation', medation: 'mediation',
   certifcate: 'certificate', certficate: 'certificate', certificat: 'certificate', cert: 'certificate',
   certs: 'certificate', certificates: 'certificate',
@@ -38,6 +39,7 @@ const SHORTHAND: Record<string, string> = {
   complaints: 'complaint', compliant: 'complaint',
   asessment: 'assessment', assesment: 'assessment', assessmnt: 'assessment', assesed: 'assessed',
   assesses: 'assess', asses: 'assess', assessments: 'assessment',
+  asesment: 'assessment', assesement: 'assessment', asessmant: 'assessment', assesmant: 'assessment',
   excluded: 'exclusion', exclude: 'exclusion', excluding: 'exclusion', exclusions: 'exclusion',
   expelled: 'exclusion', expel: 'exclusion', suspended: 'exclusion', suspension: 'exclusion',
   deadlne: 'deadline', dedline: 'deadline', deadlines: 'deadline',

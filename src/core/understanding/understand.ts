@@ -5,7 +5,7 @@ import { Spelling } from './spelling';
 import { TopicSimilarity } from './similarity';
 import { englishWords } from './englishWords';
 import { riskVocabulary, suggestsRisk } from './safeguarding';
-import { namesAnotherArea, ownAreas } from './councils';
+import { namesAnotherArea, namesAnotherNation, ownAreas } from './councils';
 
 /** What the assistant makes of one message, before any dialog acts on it. */
 export type Understanding =
@@ -105,6 +105,9 @@ export function confidenceOf(best: number, runnerUp: number): number {
   return Math.round(strength * (0.55 + 0.45 * lead) * 1000) / 1000;
 }
 
+/** The weight of a place in another nation where the family is: as strong as the other nations' own terms. */
+const OTHER_NATION_SCORE = 9;
+
 const INTERRUPTIONS: ControlId[] = ['help', 'restart', 'cancel'];
 const SOCIAL: ControlId[] = ['greeting', 'thanks', 'goodbye', 'acknowledgement', 'upset'];
 
@@ -162,7 +165,10 @@ export class Understander {
     if (words.length === 0) return { kind: 'control', control: 'prompt', confidence: 0.9 };
 
     const own = options.tenant ? this.areasOf.get(options.tenant) : undefined;
-    const scope = SCOPE_REPLIES.map((id) => ({ id, score: controlScore(id as ControlId) }))
+    // Wales, Scotland, Northern Ireland: only where the family, school or council is (councils.ts).
+    const scopeScore = (id: ScopeReplyId) =>
+      id === 'outside-england' && namesAnotherNation(words) ? Math.max(controlScore(id as ControlId), OTHER_NATION_SCORE) : controlScore(id as ControlId);
+    const scope = SCOPE_REPLIES.map((id) => ({ id, score: scopeScore(id) }))
       .filter((c) => c.score > 0)
       .sort((a, b) => b.score - a.score)[0] ?? (own && namesAnotherArea(words, own) ? { id: 'another-council' as const, score: 8 } : undefined);
     if (scope) return { kind: 'control', control: 'out-of-scope', reply: scope.id, confidence: confidenceOf(scope.score, 0) };
