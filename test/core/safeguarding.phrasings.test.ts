@@ -213,6 +213,8 @@ describe('an adult hurting or touching a child, and not being able to go on, sai
     'i really dont know how much longer i can keep going like this',
     'theres no point anymore',
     "i'm not ok, i don't think i can carry on",
+    "i cant go on",
+    'I cannot go on like this',
   ])('flags %j', (text) => {
     expect(risky(text)).toBe(true);
   });
@@ -226,6 +228,8 @@ describe('an adult hurting or touching a child, and not being able to go on, sai
     'is there any point appealing',
     "I don't think I can take it to tribunal",
     'the teacher hit him with a detention for nothing',
+    'I rang the school and they said he cant go on the trip',
+    'she cannot go on the residential without a 1:1',
   ])('does not flag %j', (text) => {
     expect(risky(text)).toBe(false);
   });

@@ -133,7 +133,8 @@ const HARM_TO_SELF: RiskPattern[] = [
   '(want* | wish* | wishes | talk* | talking | said | says | keeps saying) & (to die | he was dead | she was dead | i was dead | they were dead | be dead | not alive | not be alive | not to be alive | not wake up | disappear forever)',
   'better off (dead | without me | without him | without her | without them)',
   '(no | not any) (point | reason) (living | in living | to live | going on)',
-  '(cannot | can not) go on',
+  // "I can't go on", not "he can't go on the trip"
+  { match: '(cannot | can not) go on', unless: 'go on (the | a | an | his | her | their | this | that | school | trips | trip | holiday | holidays | residential | residentials | visits | visit | outings | outing | bus | coach | computer | ipad | tablet | phone | it | them | placement | work experience | courses | course)' },
   'overdos*',
   '(took | taken | taking | swallowed | swallow) & (pills | tablets | paracetamol | painkillers | load of | bottle of)',
   'hang (himself | herself | myself | themselves) | noose',
