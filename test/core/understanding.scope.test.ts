@@ -238,3 +238,22 @@ describe('misspellings and shorthand', () => {
     expect(label(text)).toBe(topic);
   });
 });
+
+describe('a young person\'s next step and their plan, which the documents do not cover', () => {
+  it.each([
+    "I'm 18 and starting an apprenticeship in September, do I keep my EHCP?",
+    'if my daughter goes to university does her plan stop',
+    'will he lose his ehcp when he gets a job',
+  ])('%j says so and points to SENDIASS, out of scope', (text) => {
+    const u = read(text);
+    expect(replyOf(u)).toBe('plan-after-school');
+    expect(labelOf(u)).toBe('out-of-scope');
+    expect(replies.control('plan-after-school', 'derby', []).text).toMatch(/don't cover what happens to an EHC plan/);
+  });
+
+  it.each([
+    ['the council says it will cease his plan now he has a job, can we appeal', 'appeal-what'],
+  ])('a decision to stop the plan is still a decision that can be appealed: %j → %s', (text, topic) => {
+    expect(label(text)).toBe(topic);
+  });
+});

@@ -41,7 +41,7 @@ export type ControlId =
  * England's rules must never be given for Wales or Scotland, one council's contacts for another,
  * or a guess about who counts as a parent.
  */
-export const SCOPE_REPLIES = ['outside-england', 'another-council', 'who-counts-as-parent'] as const;
+export const SCOPE_REPLIES = ['outside-england', 'another-council', 'who-counts-as-parent', 'plan-after-school'] as const;
 export type ScopeReplyId = (typeof SCOPE_REPLIES)[number];
 
 /** What else the understanding may know about a message: the council whose assistant this is. */
