@@ -10,13 +10,13 @@ import { extractDates } from '../src/core/dates';
 import type { FlowEngine } from '../src/core/flows/engine';
 import type { ControlId, Understanding } from '../src/core/understanding/understand';
 import { normaliseWords } from '../src/core/understanding/normalise';
-import { resolvedInThePast, soundsDistressed, withinAfterDisclosure } from '../src/core/understanding/safeguarding';
+import { soundsDistressed, withinAfterDisclosure } from '../src/core/understanding/safeguarding';
 import { isChoiceNumber, pickOffered } from '../src/core/understanding/choices';
 import { say } from '../src/bot/say';
 import { audienceOf, WELCOME_HELD_THIS_TURN, WELCOMED_THIS_TURN } from '../src/bot/assistantBot';
 import type { ConversationData } from '../src/bot/conversationData';
 import { fitFor } from '../src/bot/renderReply';
-import { CancelAndHelpDialog, type HandoffResult } from './cancelAndHelpDialog';
+import { CancelAndHelpDialog, isLeaving, type HandoffResult } from './cancelAndHelpDialog';
 import { HANDOFF_DIALOG, HandoffDialog, type HandoffOptions } from './handoffDialog';
 import { ClarifyDialog, CLARIFY_DIALOG, type ClarifyOptions, type ClarifyResult } from './clarifyDialog';
 import { feedbackMemory, noMoreFeedback, recordOutcome, saveFeedback, saveUnanswered, withFeedback } from './feedback';
@@ -148,7 +148,7 @@ export class MainDialog extends ComponentDialog {
 
     // A harm told as long past and over ("used to self-harm years ago, fine now"): no urgent block
     // or hand-off, but where to turn if things change, before the question is taken up.
-    if (resolvedInThePast(normaliseWords(text), text)) {
+    if (understanding.pastRisk) {
       await say(context, fitFor(replies.safeguardingIfThingsChange(data.tenant, audienceOf(context.activity.channelId)), context.activity.channelId), data);
     }
 

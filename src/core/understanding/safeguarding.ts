@@ -719,9 +719,18 @@ function risksIn(words: readonly string[], text?: string, correct?: SpellingCorr
  * (see {@link resolvedInThePast}).
  */
 export function suggestsRisk(words: readonly string[], text?: string, correct?: SpellingCorrector): boolean {
+  return readRisk(words, text, correct) === 'now';
+}
+
+/**
+ * What the safeguarding check makes of a message, in one reading: a risk now ({@link suggestsRisk}),
+ * harm to oneself told as long past and over ({@link resolvedInThePast}), or neither.
+ */
+export function readRisk(words: readonly string[], text?: string, correct?: SpellingCorrector): 'now' | 'past' | undefined {
   const found = risksIn(words, text, correct);
-  if (found.other || found.unsafeAtHome) return true;
-  return found.toSelf && !toldAsOver(words, text, correct);
+  if (found.other || found.unsafeAtHome) return 'now';
+  if (!found.toSelf) return undefined;
+  return toldAsOver(words, text, correct) ? 'past' : 'now';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -771,8 +780,7 @@ function says(matcher: IntentMatcher, words: readonly string[]): boolean {
  * whatever it was, may still be there.
  */
 export function resolvedInThePast(words: readonly string[], text?: string, correct?: SpellingCorrector): boolean {
-  const found = risksIn(words, text, correct);
-  return found.toSelf && !found.other && !found.unsafeAtHome && toldAsOver(words, text, correct);
+  return readRisk(words, text, correct) === 'past';
 }
 
 /** {@link resolvedInThePast}, for a message whose only risk is harm to oneself. */

@@ -4,11 +4,19 @@ import { normaliseWords, vocabularyOf } from './normalise';
 import { Spelling } from './spelling';
 import { TopicSimilarity } from './similarity';
 import { englishWords } from './englishWords';
-import { riskVocabulary, suggestsRisk } from './safeguarding';
+import { readRisk, riskVocabulary, suggestsRisk } from './safeguarding';
 import { namesAnotherArea, namesAnotherNation, ownAreas } from './councils';
 
 /** What the assistant makes of one message, before any dialog acts on it. */
-export type Understanding =
+export type Understanding = Reading & {
+  /**
+   * Harm to oneself told as long past and over ("used to self-harm years ago, fine now": see
+   * `resolvedInThePast`): not a risk now, but worth a line on where to turn if things change.
+   */
+  pastRisk?: true;
+};
+
+type Reading =
   | { kind: 'safeguarding'; confidence: 1 }
   | {
       kind: 'control';
@@ -146,10 +154,18 @@ export class Understander {
     const raw = normaliseWords(text);
     const words = normaliseWords(text, this.spelling.correct);
     const corrected = words.length !== raw.length || words.some((w, i) => w !== raw[i]);
-    if (!options.besidesRisk && (suggestsRisk(raw, text) || (corrected && suggestsRisk(words, text, this.spelling.correct)))) {
-      return { kind: 'safeguarding', confidence: 1 };
+    let pastRisk = false;
+    if (!options.besidesRisk) {
+      const risk = readRisk(raw, text);
+      if (risk === 'now' || (corrected && suggestsRisk(words, text, this.spelling.correct))) return { kind: 'safeguarding', confidence: 1 };
+      pastRisk = risk === 'past';
     }
+    const placed = this.place(words, options);
+    return pastRisk ? { ...placed, pastRisk: true } : placed;
+  }
 
+  /** Everything after the safeguarding check: a person, an interruption, out of scope, social words, a topic. */
+  private place(words: readonly string[], options: UnderstandOptions): Understanding {
     const controlScores = new Map(this.controls.matchRules(words).map((c) => [c.id as ControlId, c.score]));
     const topicCandidates = this.rankTopics(words);
     const bestTopic = topicCandidates[0]?.score ?? 0;
