@@ -11,6 +11,7 @@ import { withUrgentLines, type UrgentLines } from '../src/core/handoff/messages'
 import type { ConversationData } from '../src/bot/conversationData';
 import { noMoreFeedback } from './feedback';
 import { dataOf, instantOf, understandingOf, type DialogServices } from './services';
+import type { ControlId } from '../src/core/understanding/understand';
 
 /**
  * The shared base for dialogs that wait for an answer: whatever step the person is at, a risk,
@@ -83,10 +84,13 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
   }
 
   /**
-   * A reply that stops or leaves something ("cancel", "start again", "bye"): within a day of a
-   * disclosure it carries the urgent lines, so they stay in view when the conversation moves on.
+   * The reply to "start again", "cancel" or "bye", inside a question or not: "start again" forgets
+   * dates kept in a flow and offers the starter choices; within a day of a disclosure the reply
+   * carries the urgent lines, so they stay in view when the conversation moves on.
    */
-  static keepingUrgentLines(services: DialogServices, context: TurnContext, data: ConversationData, reply: Reply): Reply {
+  static leavingReply(services: DialogServices, context: TurnContext, data: ConversationData, control: LeavingControl): Reply {
+    if (control === 'restart') data.datesToCheck = undefined;
+    const reply = services.replies.control(control, data.tenant, control === 'restart' ? services.replies.starterChoices() : []);
     if (!withinAfterDisclosure(data.safeguardingAt, instantOf(context))) return reply;
     return withUrgentLines(reply, urgentLines(services, context, data.tenant));
   }
@@ -113,18 +117,22 @@ export abstract class CancelAndHelpDialog extends ComponentDialog {
         await this.askAgain(inner);
         return { status: DialogTurnStatus.waiting };
       case 'restart':
-      case 'cancel': {
-        const choices = understanding.control === 'restart' ? replies.starterChoices() : [];
-        if (understanding.control === 'restart') data.datesToCheck = undefined;
-        const stopped = replies.control(understanding.control, data.tenant, choices);
-        const reply = CancelAndHelpDialog.keepingUrgentLines(this.services, inner.context, data, stopped);
-        await say(inner.context, fitFor(reply, activity.channelId), data);
+      case 'cancel':
+        await say(inner.context, fitFor(CancelAndHelpDialog.leavingReply(this.services, inner.context, data, understanding.control), activity.channelId), data);
         return inner.cancelAllDialogs();
-      }
       default:
         return undefined;
     }
   }
+}
+
+/** Controls that stop or leave what is going on: "cancel", "start again", "bye". */
+export type LeavingControl = Extract<ControlId, 'restart' | 'cancel' | 'goodbye'>;
+const LEAVING_CONTROLS: ReadonlySet<string> = new Set<LeavingControl>(['restart', 'cancel', 'goodbye']);
+
+/** Whether a control stops or leaves what is going on ({@link LeavingControl}). */
+export function isLeaving(control: string): control is LeavingControl {
+  return LEAVING_CONTROLS.has(control);
 }
 
 /** The short urgent lines of the safeguarding follow-up, for who is asking (families, or staff in Teams). */

@@ -8,7 +8,7 @@ import { fitFor } from '../src/bot/renderReply';
 import { say } from '../src/bot/say';
 import type { HandoffPort } from '../src/handoff/service';
 import { summaryOf } from '../src/handoff/service';
-import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import { CancelAndHelpDialog, isLeaving } from './cancelAndHelpDialog';
 import { CALLBACK_DIALOG, CallbackDialog, type CallbackOptions } from './callbackDialog';
 import { HANDOFF_LABELS, saysLeaveQueue, saysStart } from '../src/core/handoff/messages';
 import { callsUnsafe, readRefusal } from '../src/core/handoff/callback';
@@ -229,7 +229,8 @@ export class HandoffDialog extends CancelAndHelpDialog {
       return step.replaceDialog(WAITING, await this.tellStillQueued(context, data, open, told));
     }
     const saysLeave = choice?.label === HANDOFF_LABELS.leaveQueue || saysLeaveQueue(text);
-    const stopping = understanding.kind === 'control' && LEAVING.has(understanding.control);
+    // "Cancel", "start again", "bye" while waiting: no longer wanting to wait (an urgent wait is left only by "leave queue").
+    const stopping = understanding.kind === 'control' && isLeaving(understanding.control);
     if (open.status === 'queued' && open.urgent && stopping && !saysLeave) {
       // Waiting urgently: "start again", "cancel" or "bye" keeps them in the queue (an adviser is
       // still coming to someone who may be at risk), and says how to leave.
@@ -371,8 +372,6 @@ interface StepValues {
   offeredCallback?: boolean;
 }
 
-/** Controls that mean "I don't want to wait any more" while in the queue (an urgent one is left only by "leave queue"). */
-const LEAVING = new Set(['cancel', 'restart', 'goodbye']);
 /** Controls that, asked about consent while urgently queued, keep the person in the queue and say how to leave. */
 const STAYS_QUEUED = new Set(['cancel', 'restart']);
 /** "Cancel", "never mind", "forget it": the understanding's cancel. */

@@ -44,8 +44,6 @@ export const UNCLEAR_TURNS_BEFORE_PERSON = 2;
 const URGENT_AFTER_DISCLOSURE: ReadonlySet<ControlId> = new Set<ControlId>(['human', 'help', 'greeting', 'out-of-scope', 'upset', 'prompt', 'acknowledgement']);
 /** Topics a deadline conversation itself covers: not offered again after it. */
 const DEADLINE_FAMILY = /^(appeal-|mediation)/;
-/** Controls that stop or leave: after a disclosure their reply keeps the urgent lines in view. */
-const LEAVING: ReadonlySet<string> = new Set<ControlId>(['restart', 'cancel', 'goodbye']);
 
 /** What the CHILD waterfall starts. */
 interface ChildOptions {
@@ -423,10 +421,9 @@ export class MainDialog extends ComponentDialog {
     if (control === 'greeting' && context.turnState.get(WELCOMED_THIS_TURN)) {
       return say(context, fitFor(replies.starterPrompt(), context.activity.channelId), data);
     }
-    if (control === 'restart') data.datesToCheck = undefined;
-    const choices = control === 'restart' || control === 'greeting' ? replies.starterChoices() : [];
-    let reply = replies.control(control, data.tenant, choices);
-    if (LEAVING.has(control)) reply = CancelAndHelpDialog.keepingUrgentLines(this.services, context, data, reply);
+    const reply = isLeaving(control)
+      ? CancelAndHelpDialog.leavingReply(this.services, context, data, control)
+      : replies.control(control, data.tenant, control === 'greeting' ? replies.starterChoices() : []);
     return say(context, fitFor(reply, context.activity.channelId), data);
   }
 }
