@@ -167,17 +167,20 @@ export function wantsDeadline(understanding: Understanding, text: string, today:
   if (understanding.kind === 'safeguarding') return false;
   if (understanding.kind === 'control' && NOT_FOR_DEADLINE.has(understanding.control)) return false;
   if (asksToWorkOut(text)) return true;
+  const kind = detectKind(text);
+  const appealOrNone = kind === undefined || kind === 'appeal';
+  // The date recognizer is the costly part: run at most once, and only when it decides.
+  let dated: boolean | undefined;
+  const givesDate = () => (dated ??= extractDates(text, today).length > 0);
   // A council decision that can be appealed, its date and a question about time limits, whatever
   // else the message is about ("excluded last week; they refused to assess, letter 14 Oct; deadlines?").
-  const other = detectKind(text);
-  if ((other === undefined || other === 'appeal') && detectDecision(text) && asksHowLong(text) && extractDates(text, today).length > 0) return true;
-  if (understanding.kind === 'answer' && understanding.topicId === 'appeal-deadline') return extractDates(text, today).length > 0;
+  if (appealOrNone && detectDecision(text) && asksHowLong(text) && givesDate()) return true;
+  if (understanding.kind === 'answer' && understanding.topicId === 'appeal-deadline') return givesDate();
   // The other time limits (commenting on a draft plan, the decision whether to assess, the final
   // plan, a certificate) have no answer of their own, and a topic's answer would miss the point: a
   // question about one that gives a date or asks how long is worked out (a date is asked for).
-  const kind = detectKind(text);
-  if (kind === undefined || kind === 'appeal') return false;
-  return extractDates(text, today).length > 0 || asksHowLong(text);
+  if (appealOrNone) return false;
+  return givesDate() || asksHowLong(text);
 }
 
 const WHAT_IF = /\b(what if|what about if|what happens if|what would happen if|and if|but if|how about if|suppose|supposing|assuming|if instead|if actually)\b|^(?:(?:ok|okay|so|and|but|right|hmm|thanks|thank you)\s+)*if\b|\b(would|does|will|could)\s+(it|that|the deadline|my deadline|the date)\s+(change|move|be different|be later|be earlier)\b|\bwhat would (it|my deadline|the deadline|the date) be\b/;
